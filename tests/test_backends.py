@@ -1,0 +1,138 @@
+"""Backend registry, selection order, plugins and lazy imports."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import warnings
+from importlib import metadata
+
+import numpy as np
+import pytest
+
+import dotkit
+from dotkit import backends
+from dotkit.errors import BackendError, BackendNotInstalledError, DotkitError
+
+
+def test_numpy_always_available() -> None:
+    assert dotkit.available_backends()[0] == "numpy"
+
+
+def test_import_does_not_import_optional_libraries() -> None:
+    code = (
+        "import sys, dotkit, dotkit.nn, dotkit.exercises;"
+        "bad = [m for m in ('mlx', 'scipy', 'ipywidgets', 'matplotlib', 'torch') if m in sys.modules];"
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_unknown_name_lists_installed() -> None:
+    with pytest.raises(BackendError, match="unknown backend 'nope'; installed: numpy") as info:
+        dotkit.get_backend("nope")
+    assert isinstance(info.value, ValueError) and isinstance(info.value, DotkitError)
+
+
+def test_missing_library_gives_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Ghost(backends.Backend):
+        name = "ghost"
+        array_module = "ghost_lib_not_installed"
+        install_hint = "pip install ghost-lib"
+
+        def _import(self):
+            import ghost_lib_not_installed  # noqa: F401
+
+    monkeypatch.setitem(backends._registry(), "ghost", Ghost)
+    with pytest.raises(BackendNotInstalledError, match="pip install ghost-lib") as info:
+        dotkit.get_backend("ghost")
+    assert isinstance(info.value, ImportError)
+    assert "ghost" not in dotkit.available_backends()
+
+
+def test_selection_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOTKIT_BACKEND", "numpy")
+    assert dotkit.get_backend().name == "numpy"
+    if "mlx" in dotkit.available_backends():
+        monkeypatch.setenv("DOTKIT_BACKEND", "mlx")
+        assert dotkit.get_backend().name == "mlx"
+        with dotkit.use_backend("numpy"):  # context beats the environment
+            assert dotkit.get_backend().name == "numpy"
+            import mlx.core as mx
+
+            # the inputs' type beats the context ...
+            assert isinstance(dotkit.dot(mx.ones(3), mx.ones(3)), mx.array)
+            # ... and an explicit backend= beats the inputs
+            assert isinstance(dotkit.dot(mx.ones(3), mx.ones(3), backend="numpy"), np.generic)
+
+
+def test_auto_picks_numpy_without_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DOTKIT_BACKEND", raising=False)
+    bk = dotkit.get_backend("auto")
+    if "mlx" in dotkit.available_backends() and dotkit.get_backend("mlx").has_gpu:
+        assert bk.name == "mlx"
+    else:
+        assert bk.name == "numpy"
+
+
+def test_use_backend_restores_on_error() -> None:
+    before = dotkit.get_backend().name
+    with pytest.raises(RuntimeError):
+        with dotkit.use_backend("numpy"):
+            raise RuntimeError
+    assert dotkit.get_backend().name == before
+
+
+def test_use_backend_bad_name_fails_early() -> None:
+    with pytest.raises(BackendError):
+        with dotkit.use_backend("nope"):
+            pass  # pragma: no cover
+
+
+class _BrokenEntryPoint:
+    name = "broken"
+    value = "broken_plugin:Backend"
+    group = backends.ENTRY_POINT_GROUP
+
+    def load(self):
+        raise ImportError("broken_plugin is broken")
+
+
+class _NotABackend(_BrokenEntryPoint):
+    name = "notabackend"
+
+    def load(self):
+        return object
+
+
+def test_broken_plugin_warns_and_others_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = metadata.entry_points
+
+    def fake(**kw):
+        found = list(real(**kw))
+        return found + [_BrokenEntryPoint(), _NotABackend()]
+
+    monkeypatch.setattr(metadata, "entry_points", fake)
+    backends._registry.cache_clear()
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            names = dotkit.available_backends()
+        messages = " ".join(str(w.message) for w in caught)
+        assert "'broken'" in messages and "failed to load" in messages
+        assert "not a dotkit.backends.Backend subclass" in messages
+        assert "numpy" in names and "broken" not in names
+        assert int(dotkit.dot([1, 2], [3, 4], backend="numpy")) == 11
+    finally:
+        backends._registry.cache_clear()
+
+
+def test_builtins_are_registered_through_entry_points() -> None:
+    names = {ep.name for ep in metadata.entry_points(group=backends.ENTRY_POINT_GROUP)}
+    assert {"numpy", "mlx"} <= names
+
+
+def test_backend_of() -> None:
+    assert backends.backend_of(np.ones(2)) == "numpy"
+    assert backends.backend_of([1, 2]) is None
