@@ -38,11 +38,11 @@ test-unit: venv
 	$(BIN)/pytest tests --cov=dotkit --cov-report=term:skip-covered -p no:cacheprovider
 
 test-notebooks: venv
-	DOTKIT_BACKEND=numpy $(BIN)/pytest --nbval chapters/*.ipynb \
+	DOTKIT_BACKEND=numpy $(BIN)/pytest --nbval --nbval-current-env chapters/*.ipynb \
 	    --sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
 test-notebooks-mlx: venv
-	DOTKIT_BACKEND=mlx $(BIN)/pytest --nbval-lax chapters/*.ipynb -p no:cacheprovider
+	DOTKIT_BACKEND=mlx $(BIN)/pytest --nbval-lax --nbval-current-env chapters/*.ipynb -p no:cacheprovider
 
 bench: venv
 	$(PY) -m dotkit.bench --out bench-results
@@ -51,8 +51,10 @@ bench: venv
 sync: venv
 	$(BIN)/jupytext --sync chapters/*.md
 
+# Execute one chapter: make execute CHAPTER=chapters/01_dot_product.md
+CHAPTER ?= chapters/*.md
 execute: venv
-	DOTKIT_BACKEND=numpy $(BIN)/jupytext --sync --execute chapters/*.md
+	DOTKIT_BACKEND=numpy DOTKIT_PROGRESS=1 $(BIN)/jupytext --sync --execute $(CHAPTER)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .coverage bench-results build *.egg-info
