@@ -38,11 +38,11 @@ test-unit: venv
 	$(BIN)/pytest tests --cov=dotkit --cov-report=term:skip-covered -p no:cacheprovider
 
 test-notebooks: venv
-	DOTKIT_BACKEND=numpy $(BIN)/pytest --nbval --nbval-current-env chapters/*.ipynb \
+	IPYTHONDIR=tests/ipython DOTKIT_BACKEND=numpy $(BIN)/pytest --nbval --nbval-current-env chapters/*.ipynb \
 	    --sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
 test-notebooks-mlx: venv
-	DOTKIT_BACKEND=mlx $(BIN)/pytest --nbval-lax --nbval-current-env chapters/*.ipynb -p no:cacheprovider
+	IPYTHONDIR=tests/ipython DOTKIT_BACKEND=mlx $(BIN)/pytest --nbval-lax --nbval-current-env chapters/*.ipynb -p no:cacheprovider
 
 bench: venv
 	$(PY) -m dotkit.bench --out bench-results

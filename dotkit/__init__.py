@@ -59,6 +59,13 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'dotkit' has no attribute {name!r}")
 
 
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext dotkit``: the ``%dotkit`` line and cell magics (see dotkit.magics)."""
+    from dotkit.magics import register
+
+    register(ipython)
+
+
 def __dir__() -> list[str]:
     return sorted(set(__all__) | set(_SUBMODULES))
 

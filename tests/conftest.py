@@ -26,3 +26,10 @@ def tol(bk: dotkit.backends.Backend) -> dict[str, float]:
     if bk.supports_float64:
         return {"rtol": 1e-10, "atol": 1e-12}
     return {"rtol": 2e-5, "atol": 2e-5}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests never reach the network (loopback stays open for Jupyter)."""
+    import no_network
+
+    no_network.install()
