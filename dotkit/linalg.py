@@ -12,10 +12,13 @@ import math
 import warnings
 from typing import Any, NamedTuple
 
+import numpy as np
+
 from dotkit._inputs import as_array, check_positive_int, float_dtype_for, resolve
 from dotkit.backends import Backend, get_backend
 from dotkit.errors import InputValueError, ShapeError
 
+_FAST_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 _INT64_LIMIT = 2**63 - 1
 _FLOAT32_EXACT = 2**24  # every integer up to this is exact in float32
 
@@ -39,16 +42,12 @@ def to_numpy(x: Any) -> Any:
         >>> dotkit.to_numpy([1, 2])
         array([1, 2])
     """
-    import numpy as np
-
     bk = resolve("to_numpy", x)
     return bk.to_numpy(x) if bk.owns(x) else np.asarray(x)
 
 
 def _broadcast_batch(op: str, a: Any, b: Any, a_batch: tuple, b_batch: tuple) -> None:
     try:
-        import numpy as np
-
         np.broadcast_shapes(a_batch, b_batch)
     except ValueError:
         raise ShapeError(
@@ -79,6 +78,31 @@ def _common_dtype(op: str, bk: Backend, a: Any, b: Any, n: int) -> Any:
     return _exact_integer_dtype(op, bk, a, b, n) if ints else float_dtype_for(bk, a, b)
 
 
+def _plain_float_vectors(a: Any, b: Any) -> bool:
+    """Two NumPy float32/float64 vectors of one dtype and length: nothing to check or convert."""
+    return (
+        type(a) is np.ndarray
+        and type(b) is np.ndarray
+        and a.ndim == 1
+        and a.shape == b.shape
+        and a.dtype == b.dtype
+        and a.dtype in _FAST_FLOATS
+    )
+
+
+def _plain_float_matrices(a: Any, b: Any) -> bool:
+    """Two 2-D NumPy float arrays of one dtype whose inner dimensions match."""
+    return (
+        type(a) is np.ndarray
+        and type(b) is np.ndarray
+        and a.ndim == 2
+        and b.ndim == 2
+        and a.shape[1] == b.shape[0]
+        and a.dtype == b.dtype
+        and a.dtype in _FAST_FLOATS
+    )
+
+
 def dot(a: Any, b: Any, *, backend: str | Backend | None = None) -> Any:
     """The dot product along the last axis: ``a·b = Σᵢ aᵢ bᵢ``.
 
@@ -95,6 +119,8 @@ def dot(a: Any, b: Any, *, backend: str | Backend | None = None) -> Any:
         >>> dotkit.dot([1, 2, 3], [4, 5, 6])
         array(32)
     """
+    if backend is None and _plain_float_vectors(a, b):
+        return np.dot(a, b)  # the checks below, already known to pass: skip their cost
     bk = resolve("dot", a, b, backend=backend)
     a = as_array("dot", "a", a, bk, min_ndim=1)
     b = as_array("dot", "b", b, bk, min_ndim=1)
@@ -104,9 +130,10 @@ def dot(a: Any, b: Any, *, backend: str | Backend | None = None) -> Any:
             f"dot: expected {what} of equal length; received a.shape={tuple(a.shape)}, "
             f"b.shape={tuple(b.shape)}"
         )
-    _broadcast_batch("dot", a, b, tuple(a.shape[:-1]), tuple(b.shape[:-1]))
+    if a.ndim > 1 or b.ndim > 1:
+        _broadcast_batch("dot", a, b, tuple(a.shape[:-1]), tuple(b.shape[:-1]))
     work = _common_dtype("dot", bk, a, b, a.shape[-1])
-    out = bk.vecdot(a.astype(work), b.astype(work))
+    out = bk.vecdot(bk.cast(a, work), bk.cast(b, work))
     if bk.is_half(a) and bk.is_half(b):
         out = out.astype(a.dtype)
     elif work == bk.float32 and bk.dtype_kind(a) in "iu" and bk.dtype_kind(b) in "iu":
@@ -126,7 +153,7 @@ def norm(x: Any, *, axis: int = -1, keepdims: bool = False, backend: str | Backe
     if not -x.ndim <= axis < x.ndim:
         raise ShapeError(f"norm: axis={axis} is out of range for x.shape={tuple(x.shape)}")
     work = float_dtype_for(bk, x)
-    xw = x.astype(work)
+    xw = bk.cast(x, work)
     # Scale by the largest entry so that squares neither overflow nor underflow.
     scale = bk.xp.max(bk.xp.abs(xw), axis=axis, keepdims=True)
     safe = bk.xp.where(scale > 0, scale, bk.xp.ones_like(scale))
@@ -204,6 +231,8 @@ def matmul(a: Any, b: Any, *, backend: str | Backend | None = None) -> Any:
         array([[19, 22],
                [43, 50]])
     """
+    if backend is None and _plain_float_matrices(a, b):
+        return np.matmul(a, b)  # the checks below, already known to pass: skip their cost
     bk = resolve("matmul", a, b, backend=backend)
     a = as_array("matmul", "a", a, bk, min_ndim=1)
     b = as_array("matmul", "b", b, bk, min_ndim=1)
@@ -215,7 +244,7 @@ def matmul(a: Any, b: Any, *, backend: str | Backend | None = None) -> Any:
         )
     _broadcast_batch("matmul", a, b, tuple(a.shape[:-2]), tuple(b.shape[:-2]))
     work = _common_dtype("matmul", bk, a, b, a.shape[-1])
-    out = bk.xp.matmul(a.astype(work), b.astype(work))
+    out = bk.xp.matmul(bk.cast(a, work), bk.cast(b, work))
     if bk.is_half(a) and bk.is_half(b):
         out = out.astype(a.dtype)
     elif work == bk.float32 and bk.dtype_kind(a) in "iu" and bk.dtype_kind(b) in "iu":

@@ -145,6 +145,7 @@ def get_backend(name: str | Backend | None = None) -> Backend:
         key = _auto()
     if key in _instances:
         return _instances[key]
+    _owner_by_type.clear()
     registry = _registry()
     if key not in registry:
         raise BackendError(
@@ -184,12 +185,19 @@ def use_backend(name: str) -> Iterator[Backend]:
         _current.reset(token)
 
 
+_owner_by_type: dict[type, str | None] = {}
+
+
 def backend_of(x: Any) -> str | None:
     """Name of the backend that owns array ``x``, or None for lists and scalars."""
-    for name, cls in _registry().items():
-        if cls.owns(x):
-            return name
-    return None
+    kind = type(x)
+    try:
+        return _owner_by_type[kind]
+    except KeyError:
+        pass
+    owner = next((name for name, cls in _registry().items() if cls.owns(x)), None)
+    _owner_by_type[kind] = owner
+    return owner
 
 
 __all__ = [

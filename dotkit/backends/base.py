@@ -81,6 +81,10 @@ class Backend:
     def sync(self, *arrays: Any) -> None:
         """Wait until ``arrays`` are computed. A no-op for eager libraries."""
 
+    def cast(self, x: Any, dtype: Any) -> Any:
+        """``x`` in ``dtype``, without a copy when it already is."""
+        return x if x.dtype == dtype else x.astype(dtype)
+
     # -- dtype questions ----------------------------------------------------
     def dtype_kind(self, x: Any) -> str:
         """One of ``'b'`` (bool), ``'i'`` (signed), ``'u'`` (unsigned), ``'f'``, ``'c'``, ``'O'``."""
