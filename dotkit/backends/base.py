@@ -114,6 +114,19 @@ class Backend:
         """A strided view ``x`` with the given element shape and element strides."""
         raise NotImplementedError
 
+    def solve(self, a: Any, b: Any) -> Any:
+        """Solve the (batched) square systems ``a @ x = b``; ``a`` is ``(..., n, n)``, ``b`` ``(..., n, m)``."""
+        return self.xp.linalg.solve(a, b)
+
+    def scatter_add(self, target: Any, index: Any, values: Any) -> Any:
+        """``target`` with ``values[j]`` added to row ``index[j]``, repeated indices summed.
+
+        Returns a new array; ``target`` is not modified.
+        """
+        out = self.xp.array(target, copy=True)
+        self.xp.add.at(out, index, values)
+        return out
+
     def seeded_normal(self, seed: int, shape: tuple[int, ...], dtype: Any = None) -> Any:
         """Standard normal draws from a seeded generator (the same on every backend)."""
         import numpy as np

@@ -110,5 +110,12 @@ class MlxBackend(Backend):
             return mx.broadcast_to(mx.arange(n), scores.shape)
         return mx.argpartition(-scores, kth=k - 1, axis=-1)[..., :k]
 
+    def solve(self, a: Any, b: Any) -> Any:
+        # MLX's linalg runs on the CPU only: the GPU refuses it without a CPU stream.
+        return self.xp.linalg.solve(a, b, stream=self.xp.cpu)
+
+    def scatter_add(self, target: Any, index: Any, values: Any) -> Any:
+        return target.at[index].add(values)
+
     def sliding_windows(self, x: Any, shape: tuple[int, ...], strides: tuple[int, ...]) -> Any:
         return self.xp.as_strided(x, shape=shape, strides=strides)

@@ -1,0 +1,453 @@
+"""Ratings data: the MovieLens-100k reader and a planted synthetic set.
+
+MovieLens-100k (GroupLens, University of Minnesota) holds 100,000 ratings,
+1 to 5 stars, that 943 users gave 1,682 films in 1997–98. Its licence forbids
+redistribution, so dotkit never ships or downloads it on its own: a reader
+either points :func:`load_movielens_100k` at a folder holding ``u.data`` and
+``u.item``, or calls :func:`fetch_movielens_100k` once, explicitly, which
+downloads ``ml-100k.zip``, checks its SHA-256 and unpacks it into a cache
+folder (``$DOTKIT_DATA/ml-100k``, default ``~/.cache/dotkit/ml-100k``).
+
+For offline work, :func:`make_ratings` draws a rating set from planted taste
+vectors, ``r = μ + b_u + b_i + p_u·q_i + noise``, over a popularity-skewed
+sample of (user, item) pairs, and returns the planted vectors so that a
+fitted model can be checked against them. :func:`write_movielens_fixture`
+writes such a set in MovieLens's file format (tests use it).
+
+Example:
+    >>> from dotkit.datasets.movielens import make_ratings
+    >>> data = make_ratings(50, 40, n_factors=3, density=0.2, seed=0)
+    >>> len(data.ratings) == 400
+    True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from dotkit._inputs import check_positive_int
+from dotkit.errors import DataFormatError, DataNotFoundError, InputValueError
+
+ML100K_URL = "https://files.grouplens.org/datasets/movielens/ml-100k.zip"
+ML100K_SHA256 = "50d2a982c66986937beb9ffb3aa76efe955bf3d5c6b761f4e3a7cd717c6a3229"
+ML100K_FILES = ("u.data", "u.item", "README")
+GENRES = (
+    "unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime",
+    "Documentary", "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery",
+    "Romance", "Sci-Fi", "Thriller", "War", "Western",
+)
+
+
+@dataclass(frozen=True)
+class MovieLens:
+    """MovieLens-100k as NumPy arrays: one entry per rating, plus film metadata."""
+
+    users: np.ndarray  # (n,) int64, 1-based as in the files
+    items: np.ndarray  # (n,) int64
+    ratings: np.ndarray  # (n,) float64, 1..5
+    timestamps: np.ndarray  # (n,) int64, seconds since 1970
+    titles: dict[int, str] = field(repr=False)
+    genres: dict[int, tuple[str, ...]] = field(repr=False)
+    path: Path | None = None
+
+    def __len__(self) -> int:
+        return len(self.ratings)
+
+
+@dataclass(frozen=True)
+class SyntheticRatings:
+    """A rating set drawn from planted vectors: ``r = μ + b_u + b_i + p_u·q_i + ε``.
+
+    Rows of the planted arrays are indexed by the ids in ``users`` / ``items``
+    (which run from 0).
+    """
+
+    users: np.ndarray
+    items: np.ndarray
+    ratings: np.ndarray
+    user_factors: np.ndarray  # (n_users, f)
+    item_factors: np.ndarray  # (n_items, f)
+    user_bias: np.ndarray
+    item_bias: np.ndarray
+    global_mean: float
+    noise: float
+
+    def __len__(self) -> int:
+        return len(self.ratings)
+
+
+# -- reading -----------------------------------------------------------------------
+def default_cache() -> Path:
+    """Where :func:`fetch_movielens_100k` puts the files: ``$DOTKIT_DATA/ml-100k``."""
+    root = os.environ.get("DOTKIT_DATA") or Path.home() / ".cache" / "dotkit"
+    return Path(root) / "ml-100k"
+
+
+def _find_folder(path: str | os.PathLike | None) -> Path:
+    folder = default_cache() if path is None else Path(path).expanduser()
+    for candidate in (folder, folder / "ml-100k"):
+        if (candidate / "u.data").is_file() and (candidate / "u.item").is_file():
+            return candidate
+    where = "the cache folder" if path is None else "the folder given"
+    raise DataNotFoundError(
+        f"load_movielens_100k: no u.data and u.item in {where} ({folder}). MovieLens-100k cannot "
+        "be redistributed, so it is not shipped: download it once with "
+        "`dotkit.datasets.fetch_movielens_100k()` (it checks the file's SHA-256), or unzip "
+        f"{ML100K_URL} yourself and pass path='.../ml-100k'."
+    )
+
+
+def _parse_lines(path: Path, sep: str, parse: Callable[[list[str]], None]) -> None:
+    """Call ``parse`` on each non-empty line's fields; errors name the file and line."""
+    with open(path, encoding="latin-1", newline="") as fh:
+        for number, line in enumerate(fh, start=1):
+            text = line.rstrip("\r\n")
+            if not text.strip():
+                continue
+            try:
+                parse(text.split(sep))
+            except (ValueError, IndexError) as exc:
+                raise DataFormatError(
+                    f"load_movielens_100k: {path.name} line {number}: {exc} (file {path}); "
+                    f"the line reads {text[:80]!r}"
+                ) from None
+
+
+def _read_ratings(path: Path) -> tuple[np.ndarray, ...]:
+    cols: list[list[int]] = [[], [], [], []]
+
+    def parse(fields: list[str]) -> None:
+        if len(fields) != 4:
+            raise ValueError(
+                "expected 4 tab-separated fields (user, item, rating, timestamp); found "
+                f"{len(fields)}"
+            )
+        user, item, rating, stamp = (int(f) for f in fields)
+        if user < 0 or item < 0:
+            raise ValueError(f"ids must be non-negative; found user={user}, item={item}")
+        if not 1 <= rating <= 5:
+            raise ValueError(f"ratings run from 1 to 5 stars; found {rating}")
+        for col, value in zip(cols, (user, item, rating, stamp)):
+            col.append(value)
+
+    _parse_lines(path, "\t", parse)
+    if not cols[0]:
+        raise DataFormatError(f"load_movielens_100k: {path.name} holds no ratings (file {path})")
+    users, items, ratings, stamps = (np.asarray(c, dtype=np.int64) for c in cols)
+    return users, items, ratings.astype(np.float64), stamps
+
+
+def _read_items(path: Path) -> tuple[dict[int, str], dict[int, tuple[str, ...]]]:
+    titles: dict[int, str] = {}
+    genres: dict[int, tuple[str, ...]] = {}
+
+    def parse(fields: list[str]) -> None:
+        if len(fields) != 5 + len(GENRES):
+            raise ValueError(
+                f"expected {5 + len(GENRES)} '|'-separated fields (id, title, dates, URL, "
+                f"{len(GENRES)} genre flags); found {len(fields)}"
+            )
+        item = int(fields[0])
+        flags = [int(f) for f in fields[5:]]
+        if any(f not in (0, 1) for f in flags):
+            raise ValueError("genre flags must be 0 or 1")
+        titles[item] = fields[1]
+        genres[item] = tuple(g for g, f in zip(GENRES, flags) if f)
+
+    _parse_lines(path, "|", parse)
+    return titles, genres
+
+
+def load_movielens_100k(path: str | os.PathLike | None = None) -> MovieLens:
+    """Read MovieLens-100k's ratings (``u.data``) and films (``u.item``).
+
+    ``u.data`` has one rating per line, ``user⇥item⇥rating⇥timestamp``;
+    ``u.item`` one film per line, ``id|title|release date|video release
+    date|IMDb URL|`` and 19 genre flags, in Latin-1.
+
+    Args:
+        path: the folder holding ``u.data`` and ``u.item`` (or its parent
+            holding ``ml-100k/``); None reads the cache folder that
+            :func:`fetch_movielens_100k` fills.
+
+    Raises:
+        DataNotFoundError: the files are not there (the message says how to get them).
+        DataFormatError: a malformed line; the message names the file and line.
+
+    Example:
+        >>> ml = load_movielens_100k("~/data/ml-100k")  # doctest: +SKIP
+        >>> len(ml), ml.titles[1]  # doctest: +SKIP
+        (100000, 'Toy Story (1995)')
+    """
+    folder = _find_folder(path)
+    users, items, ratings, stamps = _read_ratings(folder / "u.data")
+    titles, genres = _read_items(folder / "u.item")
+    return MovieLens(users, items, ratings, stamps, titles, genres, folder)
+
+
+# -- fetching (explicit, never called by chapters or tests) ------------------------
+def sha256_of(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
+    """The SHA-256 hex digest of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_sha256(path: str | os.PathLike, expected: str) -> None:
+    """Raise :class:`DataFormatError` unless the file's SHA-256 is ``expected``."""
+    got = sha256_of(path)
+    if got != expected.strip().lower():
+        raise DataFormatError(
+            f"fetch_movielens_100k: SHA-256 mismatch for {Path(path).name}: expected {expected}, "
+            f"got {got}; the download is corrupt or not the published ml-100k.zip"
+        )
+
+
+def _download(url: str, target: Path) -> None:
+    from urllib.request import urlopen
+
+    # The URL is the fixed https address above (or one the caller chose).
+    with urlopen(url, timeout=60) as response, open(target, "wb") as out:  # noqa: S310
+        shutil.copyfileobj(response, out)
+
+
+def _unpack(archive: Path, dest: Path) -> None:
+    with zipfile.ZipFile(archive) as zf:
+        names = {Path(n).name: n for n in zf.namelist() if Path(n).parent.name == "ml-100k"}
+        missing = [f for f in ("u.data", "u.item") if f not in names]
+        if missing:
+            raise DataFormatError(
+                f"fetch_movielens_100k: {archive.name} has no ml-100k/{missing[0]}"
+            )
+        dest.mkdir(parents=True, exist_ok=True)
+        for name in ML100K_FILES:
+            if name in names:  # only known file names: nothing outside dest is written
+                with zf.open(names[name]) as src, open(dest / name, "wb") as out:
+                    shutil.copyfileobj(src, out)
+
+
+def fetch_movielens_100k(
+    dest: str | os.PathLike | None = None,
+    *,
+    archive: str | os.PathLike | None = None,
+    url: str = ML100K_URL,
+    sha256: str = ML100K_SHA256,
+    force: bool = False,
+) -> Path:
+    """Download ``ml-100k.zip`` once, check its SHA-256 and unpack it.
+
+    Run it yourself, once: the chapters and tests never call it. By fetching
+    you accept GroupLens's licence (research use, no redistribution).
+
+    Args:
+        dest: the folder to fill (default :func:`default_cache`).
+        archive: a copy of ``ml-100k.zip`` you already have; then nothing is downloaded.
+        url, sha256: where to download from and the digest it must have.
+        force: fetch again even when the files are already there.
+
+    Returns:
+        The folder, ready for :func:`load_movielens_100k`.
+
+    Example:
+        >>> folder = fetch_movielens_100k()  # doctest: +SKIP
+        >>> ml = load_movielens_100k(folder)  # doctest: +SKIP
+    """
+    dest = default_cache() if dest is None else Path(dest).expanduser()
+    if not force and (dest / "u.data").is_file() and (dest / "u.item").is_file():
+        return dest
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=dest.parent) as tmp:
+        zipped = Path(tmp) / "ml-100k.zip"
+        if archive is not None:
+            shutil.copyfile(Path(archive).expanduser(), zipped)
+        else:
+            _download(url, zipped)
+        verify_sha256(zipped, sha256)
+        _unpack(zipped, dest)
+    return dest
+
+
+# -- synthetic ratings ---------------------------------------------------------------
+def _pairs(
+    rng: np.random.Generator, n_users: int, n_items: int, n: int, popularity: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` distinct (user, item) pairs, busy users and popular items far more likely.
+
+    Items get Zipf-like weights ``rank^-popularity``, users log-normal
+    activity; the pairs are the top ``n`` of ``log w_u + log w_i + Gumbel``,
+    which samples without replacement in proportion to ``w_u w_i``.
+    """
+    item_w = -popularity * np.log1p(rng.permutation(n_items).astype(float))
+    user_w = 0.8 * rng.standard_normal(n_users)
+    keys = (user_w[:, None] + item_w[None, :]).ravel() + rng.gumbel(size=n_users * n_items)
+    chosen = np.sort(np.argpartition(-keys, n - 1)[:n]) if n < keys.size else np.arange(keys.size)
+    return chosen // n_items, chosen % n_items
+
+
+def make_ratings(
+    n_users: int = 943,
+    n_items: int = 1682,
+    n_factors: int = 8,
+    density: float = 0.063,
+    seed: int = 0,
+    noise: float = 0.5,
+    *,
+    signal: float = 1.0,
+    popularity: float = 1.0,
+    stars: bool = False,
+) -> SyntheticRatings:
+    """A rating set from planted vectors: ``r_ui = μ + b_u + b_i + p_u·q_i + ε``.
+
+    The planted ``p_u``, ``q_i`` have i.i.d. normal entries scaled so that
+    ``p_u·q_i`` has standard deviation ``signal``; ``ε ~ N(0, noise²)``. Which
+    pairs are rated is skewed the way real catalogues are: a few items collect
+    most ratings (weights ``rank^-popularity``), busy users rate more, and
+    popular items are rated a little higher (their ``b_i`` grows with
+    popularity).
+
+    Args:
+        n_users, n_items: sizes (ids run from 0).
+        n_factors: length of the planted vectors.
+        density: share of the ``n_users × n_items`` cells that are rated.
+        seed: seeds every draw.
+        noise: standard deviation of ``ε``.
+        signal: standard deviation of ``p_u·q_i``.
+        popularity: exponent of the item weights (0 = uniform).
+        stars: round to whole stars and clip to 1..5, like MovieLens.
+
+    Returns:
+        :class:`SyntheticRatings` with the ratings and the planted parameters.
+
+    Example:
+        >>> d = make_ratings(100, 80, n_factors=4, density=0.1, seed=1)
+        >>> d.user_factors.shape, d.item_factors.shape
+        ((100, 4), (80, 4))
+    """
+    op = "make_ratings"
+    n_users = check_positive_int(op, "n_users", n_users)
+    n_items = check_positive_int(op, "n_items", n_items)
+    n_factors = check_positive_int(op, "n_factors", n_factors)
+    if n_users * n_items > 50_000_000:
+        raise InputValueError(
+            f"{op}: n_users*n_items={n_users * n_items} is too large to sample (limit 5e7)"
+        )
+    checks = {"density": density, "noise": noise, "signal": signal, "popularity": popularity}
+    for name, value in checks.items():
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not number or not np.isfinite(value) or value < 0:
+            raise InputValueError(
+                f"{op}: {name} must be a finite number >= 0; received {value!r}"
+            )
+    if not 0 < density <= 1:
+        raise InputValueError(f"{op}: density must be in (0, 1]; received {density}")
+    n = max(1, int(round(density * n_users * n_items)))
+    rng = np.random.default_rng(seed)
+    users, items = _pairs(rng, n_users, n_items, n, float(popularity))
+    scale = (signal**2 / n_factors) ** 0.25  # Var(p·q) = f · scale⁴ = signal²
+    P = scale * rng.standard_normal((n_users, n_factors))
+    Q = scale * rng.standard_normal((n_items, n_factors))
+    counts = np.bincount(items, minlength=n_items).astype(float)
+    pop = np.log1p(counts)
+    pop = (pop - pop.mean()) / (pop.std() or 1.0)
+    b_u = 0.3 * rng.standard_normal(n_users)
+    b_i = 0.3 * rng.standard_normal(n_items) + 0.2 * pop
+    mu = 3.5
+    r = mu + b_u[users] + b_i[items] + np.einsum("nf,nf->n", P[users], Q[items])
+    r = r + noise * rng.standard_normal(n)
+    if stars:
+        r = np.clip(np.round(r), 1, 5)
+    users, items = users.astype(np.int64), items.astype(np.int64)
+    return SyntheticRatings(users, items, r, P, Q, b_u, b_i, mu, float(noise))
+
+
+def split_ratings(
+    users: Any, items: Any, ratings: Any, *, test_fraction: float = 0.2, seed: int = 0
+) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """A seeded random split of rating triples into ``(train, test)``.
+
+    Example:
+        >>> train, test = split_ratings([1, 2, 3, 4, 5], [1] * 5, [3.0] * 5, test_fraction=0.4)
+        >>> (tu, ti, tr), (vu, vi, vr) = train, test
+        >>> len(tr), len(vr)
+        (3, 2)
+    """
+    u, i, r = (np.asarray(a) for a in (users, items, ratings))
+    if not (u.ndim == i.ndim == r.ndim == 1 and len(u) == len(i) == len(r)):
+        raise InputValueError(
+            f"split_ratings: users, items and ratings must be 1-D of one length; received shapes "
+            f"{u.shape}, {i.shape}, {r.shape}"
+        )
+    if not 0 < test_fraction < 1:
+        raise InputValueError(
+            f"split_ratings: test_fraction must be in (0, 1); received {test_fraction}"
+        )
+    perm = np.random.default_rng(seed).permutation(len(r))
+    n_test = int(round(test_fraction * len(r)))
+    test, train = np.sort(perm[:n_test]), np.sort(perm[n_test:])
+    return (u[train], i[train], r[train]), (u[test], i[test], r[test])
+
+
+# -- a small file in MovieLens's format, for tests ------------------------------------
+def write_movielens_fixture(
+    folder: str | os.PathLike,
+    *,
+    n_users: int = 30,
+    n_items: int = 40,
+    density: float = 0.3,
+    seed: int = 0,
+) -> Path:
+    """Write ``u.data`` and ``u.item`` in MovieLens-100k's format into ``folder``.
+
+    The ratings come from :func:`make_ratings` (whole stars), with 1-based
+    ids as in the real files; titles include accented Latin-1 characters.
+
+    Returns:
+        The folder, ready for :func:`load_movielens_100k`.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    data = make_ratings(
+        n_users, n_items, n_factors=3, density=density, seed=seed, noise=0.4, stars=True
+    )
+    rng = np.random.default_rng(seed + 1)
+    stamps = 874_724_710 + rng.integers(0, 20_000_000, size=len(data))
+    with open(folder / "u.data", "w", encoding="latin-1", newline="\n") as fh:
+        for u, i, r, t in zip(data.users, data.items, data.ratings, stamps):
+            fh.write(f"{u + 1}\t{i + 1}\t{int(r)}\t{t}\n")
+    with open(folder / "u.item", "w", encoding="latin-1", newline="\n") as fh:
+        for i in range(n_items):
+            accented = f"Café Film {i + 1} (19{90 + i % 9})"
+            title = accented if i % 5 == 0 else f"Test Film {i + 1} (1996)"
+            flags = ["1" if (i + g) % 7 == 0 else "0" for g in range(len(GENRES))]
+            fh.write(
+                f"{i + 1}|{title}|01-Jan-1996||http://example.invalid/{i + 1}|{'|'.join(flags)}\n"
+            )
+    return folder
+
+
+__all__ = [
+    "GENRES",
+    "ML100K_SHA256",
+    "ML100K_URL",
+    "MovieLens",
+    "SyntheticRatings",
+    "default_cache",
+    "fetch_movielens_100k",
+    "load_movielens_100k",
+    "make_ratings",
+    "sha256_of",
+    "split_ratings",
+    "verify_sha256",
+    "write_movielens_fixture",
+]

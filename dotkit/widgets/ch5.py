@@ -1,0 +1,196 @@
+"""Chapter 5 explorer: the latent space of a fitted recommender, seen in 2-D.
+
+Item vectors live in ``f`` dimensions; to look at them we project them on
+their two principal directions (PCA through the SVD of the centred item
+vectors: ``Q - q̄ = U S Vᵀ``, coordinates ``(Q - q̄) V[:, :2]``). Pick a user
+and the explorer draws every item as a grey dot, the user's taste vector as
+an arrow in the same plane, and highlights the ``k`` items that score highest
+for that user — by dot product (the predicted rating, what ``recommend``
+returns) or by cosine (direction only). The list beside the picture names
+them with their scores.
+
+The picture is rendered to PNG with matplotlib's Agg canvas inside an
+``ipywidgets.Image``, so the explorer can be built and driven without a
+frontend (tests do).
+
+Example:
+    >>> from dotkit.widgets.ch5 import latent_space_explorer
+    >>> ex = latent_space_explorer(model, titles)  # doctest: +SKIP
+    >>> ex                                         # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from typing import Any, Mapping, NamedTuple
+
+import numpy as np
+
+from dotkit.errors import InputValueError
+
+
+class Projection(NamedTuple):
+    """Item vectors on their two principal directions."""
+
+    coords: np.ndarray  # (n_items, 2)
+    center: np.ndarray  # (f,) the mean item vector
+    axes: np.ndarray  # (f, 2) the two principal directions (unit columns)
+    explained: float  # share of the item vectors' variance the plane keeps
+
+
+def project_items(item_factors: Any) -> Projection:
+    """PCA of the item vectors via the SVD: ``coords = (Q - q̄) V[:, :2]``.
+
+    Example:
+        >>> Q = np.random.default_rng(0).normal(size=(50, 4))
+        >>> project_items(Q).coords.shape
+        (50, 2)
+    """
+    from dotkit.linalg import to_numpy
+
+    Q = np.asarray(to_numpy(item_factors), dtype=np.float64)
+    if Q.ndim != 2 or Q.shape[1] < 2 or Q.shape[0] < 2:
+        raise InputValueError(
+            "project_items: need at least 2 items with at least 2 factors; "
+            f"received shape {Q.shape}"
+        )
+    center = Q.mean(axis=0)
+    _, s, vt = np.linalg.svd(Q - center, full_matrices=False)
+    axes = vt[:2].T
+    axes = axes * np.where(axes.sum(axis=0) < 0, -1.0, 1.0)  # a fixed sign, so pictures are stable
+    total = float(np.sum(s**2)) or 1.0
+    return Projection((Q - center) @ axes, center, axes, float(np.sum(s[:2] ** 2) / total))
+
+
+def nearest_items(
+    model: Any, user: int, k: int = 8, metric: str = "dot", exclude_seen: bool = True
+) -> Any:
+    """The ``k`` items nearest to ``user``'s vector: by predicted rating or by cosine.
+
+    ``"dot"`` is :meth:`MatrixFactorization.recommend` (scores ``Q p_u + b``);
+    ``"cosine"`` ranks by ``cos(p_u, q_i)`` over the items the user has not rated.
+    """
+    from dotkit.linalg import to_numpy, top_k_similar
+    from dotkit.models.mf import Recommendation
+
+    if metric == "dot":
+        return model.recommend(user, k=k, exclude_seen=exclude_seen)
+    if metric != "cosine":
+        raise InputValueError(
+            f"nearest_items: metric must be 'dot' or 'cosine'; received {metric!r}"
+        )
+    row = int(model.user_rows([user])[0])
+    n = len(model.item_ids)
+    found = top_k_similar(model.user_factors[row], model.item_factors, n, metric="cosine")
+    ids = model.item_ids[np.asarray(to_numpy(found.indices)).astype(np.int64)]
+    scores = np.asarray(to_numpy(found.scores), dtype=float)
+    if exclude_seen:
+        keep = ~np.isin(ids, model.rated_items(user))
+        ids, scores = ids[keep], scores[keep]
+    return Recommendation(ids[:k], scores[:k])
+
+
+def draw_latent_space(
+    model: Any,
+    user: int,
+    ax: Any,
+    *,
+    k: int = 8,
+    metric: str = "dot",
+    projection: Projection | None = None,
+) -> Any:
+    """Draw the items in their PCA plane, ``user``'s vector, and the ``k`` nearest items."""
+    from dotkit.linalg import to_numpy
+
+    proj = project_items(model.item_factors) if projection is None else projection
+    rec = nearest_items(model, user, k, metric)
+    rows = model.item_rows(rec.items)
+    p = np.asarray(to_numpy(model.user_factors), dtype=float)[model.user_rows([user])[0]]
+    arrow = p @ proj.axes
+    spread = float(np.abs(proj.coords).max()) or 1.0
+    arrow = arrow / (np.linalg.norm(arrow) or 1.0) * 0.9 * spread
+    ax.scatter(*proj.coords.T, s=6, color="0.75", label="all items")
+    label = f"top {len(rows)} by {metric}"
+    ax.scatter(*proj.coords[rows].T, s=40, color="tab:red", label=label, zorder=3)
+    for rank, (x, y) in enumerate(proj.coords[rows], start=1):
+        ax.annotate(str(rank), (x, y), textcoords="offset points", xytext=(4, 3), fontsize=8)
+    style = {"arrowstyle": "-|>", "color": "tab:blue", "lw": 2}
+    ax.annotate("", xy=arrow, xytext=(0, 0), arrowprops=style)
+    ax.text(*(arrow * 1.06), f"user {user}", color="tab:blue", fontsize=9, ha="center")
+    ax.set(xlabel="principal direction 1", ylabel="principal direction 2", aspect="equal")
+    ax.set_title(f"item vectors in 2-D ({proj.explained:.0%} of their variance)", fontsize=10)
+    ax.legend(loc="lower left", fontsize=8)
+    return ax
+
+
+class LatentSpaceExplorer:
+    """The widget behind :func:`latent_space_explorer`; display it in a notebook.
+
+    Attributes:
+        user, k, metric: the controls (Dropdown, IntSlider, ToggleButtons).
+        image: the picture; listing: an HTML table of the nearest items.
+        widget: the whole layout (a VBox).
+    """
+
+    def __init__(self, model: Any, titles: Mapping[int, str] | None = None, users: Any = None,
+                 k: int = 8) -> None:
+        import ipywidgets as w
+
+        self.model, self.titles = model, dict(titles or {})
+        self.projection = project_items(model.item_factors)
+        choices = [int(u) for u in (model.user_ids[:50] if users is None else users)]
+        if not choices:
+            raise InputValueError("latent_space_explorer: no users to choose from")
+        self.user = w.Dropdown(options=choices, value=choices[0], description="user")
+        self.k = w.IntSlider(value=k, min=1, max=20, description="k")
+        self.metric = w.ToggleButtons(options=["dot", "cosine"], value="dot", description="rank by")
+        self.image = w.Image(format="png", layout=w.Layout(width="420px"))
+        self.listing = w.HTML()
+        for control in (self.user, self.k, self.metric):
+            control.observe(self._update, names="value")
+        controls = w.HBox([self.user, self.k])
+        self.widget = w.VBox([controls, self.metric, w.HBox([self.image, self.listing])])
+        self._update()
+
+    def _update(self, change: Any = None) -> None:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        user, k, metric = self.user.value, self.k.value, self.metric.value
+        fig = Figure(figsize=(5, 5), dpi=80)
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        draw_latent_space(self.model, user, ax, k=k, metric=metric, projection=self.projection)
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png")
+        self.image.value = buf.getvalue()
+        rec = nearest_items(self.model, user, k, metric)
+        names = [html.escape(self.titles.get(int(item), f"item {int(item)}")) for item in rec.items]
+        rows = "".join(
+            f"<tr><td>{rank}</td><td>{name}</td><td>{score:.2f}</td></tr>"
+            for rank, (name, score) in enumerate(zip(names, rec.scores), start=1)
+        )
+        head = "predicted rating" if metric == "dot" else "cosine"
+        self.listing.value = f"<table><tr><th>#</th><th>item</th><th>{head}</th></tr>{rows}</table>"
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+def latent_space_explorer(model: Any, titles: Mapping[int, str] | None = None, users: Any = None,
+                          k: int = 8) -> LatentSpaceExplorer:
+    """A widget: pick a user, see the items nearest their vector in a 2-D projection.
+
+    Args:
+        model: a fitted :class:`~dotkit.models.mf.MatrixFactorization` with ``n_factors >= 2``.
+        titles: optional ``{item id: title}`` for the list.
+        users: the user ids offered (default: the first 50).
+        k: how many items to highlight at first.
+    """
+    return LatentSpaceExplorer(model, titles, users, k)
+
+
+__all__ = ["LatentSpaceExplorer", "Projection", "draw_latent_space", "latent_space_explorer",
+           "nearest_items", "project_items"]

@@ -1,0 +1,314 @@
+"""Matrix factorization and recommender metrics, on every backend.
+
+Oracles: NumPy float64 recomputations from the fitted parameters, brute-force
+sorts, and the planted parameters of a synthetic rating set.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import dotkit as dk
+from dotkit.datasets.movielens import make_ratings, split_ratings
+from dotkit.errors import InputValueError, ShapeError
+from dotkit.models.metrics import mae, precision_at_k, recall_at_k, rmse
+from dotkit.models.mf import MatrixFactorization, NotFittedError, _segments
+
+NOISE = 0.3
+
+
+@pytest.fixture(scope="module")
+def planted():
+    data = make_ratings(200, 150, n_factors=3, density=0.3, seed=0, noise=NOISE)
+    train, test = split_ratings(data.users, data.items, data.ratings, seed=0)
+    oracle = data.global_mean + data.user_bias[test[0]] + data.item_bias[test[1]] + np.einsum(
+        "nf,nf->n", data.user_factors[test[0]], data.item_factors[test[1]]
+    )
+    return data, train, test, float(np.sqrt(np.mean((test[2] - oracle) ** 2)))
+
+
+def _np(x):
+    return np.asarray(dk.to_numpy(x), dtype=np.float64)
+
+
+def test_als_recovers_planted_matrix(backend, planted) -> None:
+    _, train, test, oracle_rmse = planted
+    mf = MatrixFactorization(n_factors=3, reg=0.01, method="als", backend=backend)
+    mf.fit(*train, epochs=8, validation=test, progress=False)
+    val = mf.history["val_rmse"]
+    assert len(val) == 8 and len(mf.history["train_rmse"]) == 8
+    # The planted model itself scores ~NOISE on the held-out ratings; ALS gets within 15% of it.
+    assert abs(oracle_rmse - NOISE) < 0.02
+    assert val[-1] < 1.15 * oracle_rmse, val
+    assert val[-1] < 0.5 * val[0] or val[0] < 1.2 * oracle_rmse
+
+
+def test_sgd_recovers_planted_matrix(backend, planted) -> None:
+    _, train, test, oracle_rmse = planted
+    mf = MatrixFactorization(
+        n_factors=3, reg=0.01, method="sgd", lr=0.05, batch_size=256, backend=backend
+    )
+    mf.fit(*train, epochs=25, validation=test, progress=False)
+    val = mf.history["val_rmse"]
+    assert val[-1] < 1.2 * oracle_rmse, val[-5:]
+    assert val[-1] < val[0]
+
+
+def test_planted_factors_span_is_recovered(planted) -> None:
+    data, train, _, _ = planted
+    mf = MatrixFactorization(n_factors=3, reg=0.01, backend="numpy")
+    mf.fit(*train, epochs=8, progress=False)
+    Q = _np(mf.item_factors)
+    Q_true = data.item_factors[mf.item_ids]
+    # Factors are identifiable only up to an invertible 3x3 map: regress one on the other.
+    coef, *_ = np.linalg.lstsq(Q, Q_true, rcond=None)
+    r2 = 1 - np.sum((Q @ coef - Q_true) ** 2) / np.sum((Q_true - Q_true.mean(0)) ** 2)
+    assert r2 > 0.9
+
+
+def _small_model(backend, method="als", biases=True, ids_scale=1, ids_shift=0):
+    data = make_ratings(40, 30, n_factors=2, density=0.4, seed=3, noise=0.2)
+    users = data.users * ids_scale + ids_shift
+    items = data.items * ids_scale + ids_shift
+    mf = MatrixFactorization(
+        n_factors=4, reg=0.05, method=method, biases=biases, seed=1, backend=backend
+    )
+    return mf.fit(users, items, data.ratings, epochs=3, progress=False), data, users, items
+
+
+@pytest.mark.parametrize("method", ["als", "sgd"])
+def test_predict_matches_formula(backend, method) -> None:
+    mf, data, users, items = _small_model(backend, method)
+    P, Q = _np(mf.user_factors), _np(mf.item_factors)
+    bu, bi = _np(mf.user_bias), _np(mf.item_bias)
+    ru, ri = mf.user_rows(users[:50]), mf.item_rows(items[:50])
+    want = mf.global_mean + bu[ru] + bi[ri] + np.sum(P[ru] * Q[ri], axis=1)
+    got = _np(mf.predict(users[:50], items[:50]))
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    # Unseen ids: global mean plus whatever bias is known.
+    u0, i0 = int(users[0]), int(items[0])
+    unseen = _np(mf.predict([u0, 999, 999], [999, i0, 998]))
+    np.testing.assert_allclose(
+        unseen,
+        [
+            mf.global_mean + bu[mf.user_rows([u0])[0]],
+            mf.global_mean + bi[mf.item_rows([i0])[0]],
+            mf.global_mean,
+        ],
+        rtol=1e-5,
+    )
+
+
+def test_predict_without_biases_is_plain_dot(backend) -> None:
+    mf, data, users, items = _small_model(backend, biases=False)
+    P, Q = _np(mf.user_factors), _np(mf.item_factors)
+    ru, ri = mf.user_rows(users), mf.item_rows(items)
+    want = np.sum(P[ru] * Q[ri], axis=1)
+    np.testing.assert_allclose(_np(mf.predict(users, items)), want, rtol=1e-5, atol=1e-5)
+    assert np.allclose(_np(mf.user_bias), 0) and np.allclose(_np(mf.item_bias), 0)
+    np.testing.assert_allclose(_np(mf.predict([999], [int(items[0])])), [mf.global_mean], rtol=1e-6)
+
+
+def test_als_solves_the_normal_equations(planted) -> None:
+    """One ALS user half-step equals each user's ridge regression, solved one by one."""
+    _, train, _, _ = planted
+    mf = MatrixFactorization(n_factors=3, reg=0.05, backend="numpy")
+    mf.fit(*train, epochs=1, progress=False)
+    Q, bi = _np(mf.item_factors), _np(mf.item_bias)
+    bk = mf._bk
+    side = _segments(bk, mf._users.rows, mf._items.rows, len(mf._users), len(mf._items), np.float64)
+    r = dk.asarray(train[2], backend="numpy")
+    P_new, bu_new = mf._als_half(bk, side, mf.item_factors, mf.item_bias, r)
+    for row in (0, 7, 42):
+        sel = mf._users.rows == row
+        A = np.column_stack([np.ones(sel.sum()), Q[mf._items.rows[sel]]])
+        y = train[2][sel] - mf.global_mean - bi[mf._items.rows[sel]]
+        x = np.linalg.solve(A.T @ A + 0.05 * sel.sum() * np.eye(4), A.T @ y)
+        np.testing.assert_allclose([bu_new[row], *P_new[row]], x, rtol=1e-8, atol=1e-10)
+
+
+def test_recommend_equals_brute_force_sort(backend) -> None:
+    mf, data, users, items = _small_model(backend, ids_scale=3, ids_shift=1)
+    P, Q, bi = _np(mf.user_factors), _np(mf.item_factors), _np(mf.item_bias)
+    for user in (int(users[0]), int(users[-1])):
+        row = mf.user_rows([user])[0]
+        scores = mf.global_mean + _np(mf.user_bias)[row] + bi + Q @ P[row]
+        seen = set(items[users == user].tolist())
+        order = [int(mf.item_ids[j]) for j in np.argsort(-scores)]
+        ranked = [item for item in order if item not in seen]
+        rec = mf.recommend(user, k=5)
+        assert rec.items.tolist() == ranked[:5]
+        want = np.sort(scores[mf.item_rows(rec.items)])[::-1]
+        np.testing.assert_allclose(rec.scores, want, rtol=1e-5)
+        everything = mf.recommend(user, k=5, exclude_seen=False)
+        assert everything.items.tolist() == [int(mf.item_ids[j]) for j in np.argsort(-scores)[:5]]
+
+
+def test_recommend_edge_cases(backend) -> None:
+    mf, data, users, items = _small_model(backend)
+    n_items = len(mf.item_ids)
+    user = int(users[0])
+    n_seen = int(np.sum(users == user))
+    assert len(mf.recommend(user, k=n_items).items) == n_items - n_seen  # only unseen items
+    cold = mf.recommend(10_000, k=3)  # an unseen user gets the best-rated items by bias
+    assert cold.items.tolist() == [int(mf.item_ids[j]) for j in np.argsort(-_np(mf.item_bias))[:3]]
+    with pytest.raises(InputValueError, match="larger than the number"):
+        mf.recommend(user, k=n_items + 1)
+    with pytest.raises(InputValueError, match="non-negative integer"):
+        mf.recommend(-1)
+
+
+def test_ids_are_mapped_not_assumed(backend) -> None:
+    a, *_ = _small_model(backend, ids_scale=1, ids_shift=0)
+    b, _, ub, ib = _small_model(backend, ids_scale=1000, ids_shift=1)
+    got_a, got_b = _np(a.predict([0, 5], [0, 7])), _np(b.predict([1, 5001], [1, 7001]))
+    np.testing.assert_allclose(got_a, got_b, rtol=1e-6)
+
+
+def test_similar_items_cosine_and_dot(backend) -> None:
+    mf, *_ = _small_model(backend)
+    Q = _np(mf.item_factors)
+    item = int(mf.item_ids[4])
+    for metric in ("cosine", "dot"):
+        scores = Q @ Q[4]
+        if metric == "cosine":
+            scores = scores / (np.linalg.norm(Q, axis=1) * np.linalg.norm(Q[4]))
+        order = [j for j in np.argsort(-scores) if j != 4][:3]
+        found = mf.similar_items(item, k=3, metric=metric)
+        assert found.items.tolist() == mf.item_ids[order].tolist()
+
+
+def test_bias_only_model(backend) -> None:
+    data = make_ratings(30, 20, n_factors=2, density=0.5, seed=2)
+    mf = MatrixFactorization(n_factors=0, backend=backend)
+    mf.fit(data.users, data.items, data.ratings, epochs=2, progress=False)
+    assert mf.item_factors.shape == (20, 0)
+    assert math.isfinite(mf.history["train_rmse"][-1])
+
+
+def test_backends_agree() -> None:
+    if "mlx" not in dk.available_backends():
+        pytest.skip("MLX not installed")
+    data = make_ratings(60, 50, n_factors=3, density=0.3, seed=4, noise=0.3)
+    fits = [
+        MatrixFactorization(n_factors=3, reg=0.05, backend=b).fit(
+            data.users, data.items, data.ratings, epochs=4, progress=False
+        )
+        for b in ("numpy", "mlx")
+    ]
+    preds = [_np(m.predict(data.users, data.items)) for m in fits]
+    np.testing.assert_allclose(preds[1], preds[0], rtol=1e-3, atol=2e-3)  # float32 against float64
+
+
+def test_input_validation() -> None:
+    with pytest.raises(InputValueError, match="method"):
+        MatrixFactorization(method="svd")
+    with pytest.raises(InputValueError, match="reg"):
+        MatrixFactorization(reg=-1.0)
+    with pytest.raises(InputValueError, match="n_factors"):
+        MatrixFactorization(n_factors=-2)
+    mf = MatrixFactorization(n_factors=2)
+    with pytest.raises(NotFittedError, match="fit"):
+        mf.predict([1], [1])
+    with pytest.raises(InputValueError, match="non-negative"):
+        mf.fit([1, -2], [1, 2], [3.0, 4.0], progress=False)
+    with pytest.raises(ShapeError, match="one entry per rating"):
+        mf.fit([1, 2], [1, 2], [3.0], progress=False)
+    with pytest.raises(InputValueError, match="NaN"):
+        mf.fit([1, 2], [1, 2], [3.0, float("nan")], progress=False)
+    with pytest.raises(InputValueError, match="integer ids"):
+        mf.fit([1.5, 2], [1, 2], [3.0, 4.0], progress=False)
+    with pytest.raises(InputValueError, match="epochs"):
+        mf.fit([1, 2], [1, 2], [3.0, 4.0], epochs=0, progress=False)
+    with pytest.raises(InputValueError, match="validation"):
+        mf.fit([1, 2], [1, 2], [3.0, 4.0], validation=([1], [1]), progress=False)
+    mf.fit([1, 2], [1, 2], [3.0, 4.0], epochs=1, progress=False)
+    with pytest.raises(ShapeError, match="pair up"):
+        mf.predict([1, 2], [1])
+
+
+# -- metrics -----------------------------------------------------------------------
+def test_rmse_mae_match_numpy(backend, rng) -> None:
+    t = rng.uniform(1, 5, 200)
+    p = t + rng.standard_normal(200) * 0.5
+    tb, pb = dk.asarray(t, backend=backend.name), dk.asarray(p, backend=backend.name)
+    assert math.isclose(rmse(tb, pb), float(np.sqrt(np.mean((t - p) ** 2))), rel_tol=1e-5)
+    assert math.isclose(mae(tb, pb), float(np.mean(np.abs(t - p))), rel_tol=1e-5)
+
+
+def test_metric_errors() -> None:
+    with pytest.raises(ShapeError, match="differ in length"):
+        rmse([1.0, 2.0], [1.0])
+    with pytest.raises(InputValueError, match="empty"):
+        mae([], [])
+    with pytest.raises(InputValueError, match="k"):
+        precision_at_k([1, 2], {1}, k=0)
+    with pytest.raises(InputValueError, match="relevant is empty"):
+        recall_at_k([1, 2], set(), k=2)
+
+
+def test_precision_recall_by_hand() -> None:
+    assert precision_at_k([4, 2, 9, 1], {2, 1, 7}, k=2) == 0.5
+    assert precision_at_k([4, 2, 9, 1], {2, 1, 7}, k=4) == 0.5
+    assert recall_at_k([4, 2, 9, 1], {2, 1, 7}, k=4) == pytest.approx(2 / 3)
+    batch = precision_at_k([[1, 2], [3, 4], [5, 6]], [{1}, {3, 4}, set()], k=2)
+    assert batch == pytest.approx(0.75)  # the user with nothing relevant is skipped
+    assert recall_at_k(np.array([[1, 2], [3, 4]]), [{1, 9}, {4}], k=2) == pytest.approx(0.75)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(0, 30), min_size=1, max_size=15, unique=True),
+       st.sets(st.integers(0, 30), min_size=1, max_size=10), st.integers(1, 15))
+def test_precision_recall_properties(ranked, relevant, k) -> None:
+    hits = len(set(ranked[:k]) & relevant)
+    assert precision_at_k(ranked, relevant, k=k) == hits / k
+    assert recall_at_k(ranked, relevant, k=k) == hits / len(relevant)
+    assert 0 <= precision_at_k(ranked, relevant, k=k) <= 1
+
+
+# -- the chapter's widget and exercise checkers ------------------------------------------
+def test_latent_space_explorer_builds_headless(backend) -> None:
+    pytest.importorskip("ipywidgets")
+    from dotkit.widgets.ch5 import latent_space_explorer, nearest_items, project_items
+
+    mf, data, users, items = _small_model(backend)
+    proj = project_items(mf.item_factors)
+    Q = _np(mf.item_factors)
+    assert proj.coords.shape == (len(mf.item_ids), 2) and 0 < proj.explained <= 1
+    np.testing.assert_allclose(proj.coords, (Q - Q.mean(0)) @ proj.axes, atol=1e-9)
+    user = int(mf.user_ids[2])
+    ex = latent_space_explorer(mf, titles={int(mf.item_ids[0]): "Café <b>"}, k=4)
+    first = ex.image.value
+    assert first[:8] == b"\x89PNG\r\n\x1a\n" and "<table>" in ex.listing.value
+    ex.user.value = user
+    ex.metric.value = "cosine"
+    assert ex.image.value != first and "cosine" in ex.listing.value
+    cos = nearest_items(mf, user, k=3, metric="cosine")
+    assert not set(cos.items.tolist()) & set(mf.rated_items(user).tolist())
+    assert np.all(np.diff(cos.scores) <= 1e-12)
+
+
+def test_exercise_checkers_accept_solutions_and_refuse_mistakes() -> None:
+    from dotkit.exercises import check
+
+    assert check("5.1", 0.9 * 0.1 - 0.4 * 0.6 + 0.5 * 0.4 + 0.2 * 0.9)
+    assert not check("5.1", 1.0)
+    assert not check("5.1", ...)
+    assert check("5.2", lambda mu, bu, bi, p, q: mu + bu + bi + float(np.dot(p, q)))
+    bare = check("5.2", lambda mu, bu, bi, p, q: float(np.dot(p, q)))
+    assert not bare and "biases" in bare.message
+    def good(Q, y, reg):
+        return np.linalg.solve(Q.T @ Q + reg * len(y) * np.eye(Q.shape[1]), Q.T @ y)
+
+    def unweighted(Q, y, reg):
+        return np.linalg.solve(Q.T @ Q + reg * np.eye(Q.shape[1]), Q.T @ y)
+
+    assert check("5.3", good)
+    assert "λ·n" in check("5.3", unweighted).message
+    assert check("5.4", lambda s, k: np.argsort(-s)[:k])
+    assert not check("5.4", lambda s, k: np.argsort(s)[:k])
