@@ -1,16 +1,24 @@
 """Element-wise activations and softmax, written once for every backend.
 
 Each function takes an array (or list) and returns an array of the backend
-that array implies; integer input is promoted to floating point.
+that array implies; integer input is promoted to floating point. Next to each
+activation ``f`` sits its derivative ``f'`` (``relu_grad``, ``sigmoid_grad``,
+...), which backpropagation multiplies into the error signal:
+``δ_z = δ_a ⊙ f'(z)``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import math
+
 from dotkit._inputs import as_array, resolve
 from dotkit.backends import Backend
-from dotkit.errors import ShapeError
+from dotkit.errors import InputValueError, ShapeError
+
+_SQRT_2 = math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
 def _prepare(op: str, x: Any, backend: str | Backend | None) -> tuple[Backend, Any]:
@@ -58,4 +66,137 @@ def log_softmax(x: Any, *, axis: int = -1, backend: str | Backend | None = None)
     return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
 
 
-__all__ = ["log_softmax", "softmax"]
+def relu(x: Any, *, backend: str | Backend | None = None) -> Any:
+    """``relu(x) = max(0, x)``, element-wise.
+
+    Example:
+        >>> dotkit.relu([-1.0, 0.5])
+        array([0. , 0.5])
+    """
+    bk, x = _prepare("relu", x, backend)
+    return bk.xp.maximum(x, bk.xp.zeros_like(x))
+
+
+def relu_grad(x: Any, *, backend: str | Backend | None = None) -> Any:
+    """``relu'(x) = 1 if x > 0 else 0`` (0 at the kink, as most libraries choose).
+
+    Example:
+        >>> relu_grad([-1.0, 2.0])
+        array([0., 1.])
+    """
+    bk, x = _prepare("relu_grad", x, backend)
+    return (x > 0).astype(x.dtype)
+
+
+def sigmoid(x: Any, *, backend: str | Backend | None = None) -> Any:
+    """``σ(x) = 1 / (1 + e^{-x})``, computed without overflow for any ``x``.
+
+    With ``e = exp(-|x|) ≤ 1``: ``σ(x) = 1/(1+e)`` for ``x ≥ 0`` and
+    ``e/(1+e)`` for ``x < 0``, so ``exp`` never sees a large argument.
+
+    Example:
+        >>> dotkit.sigmoid([0.0, 1000.0, -1000.0])
+        array([0.5, 1. , 0. ])
+    """
+    bk, x = _prepare("sigmoid", x, backend)
+    xp = bk.xp
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def sigmoid_grad(x: Any, *, backend: str | Backend | None = None) -> Any:
+    """``σ'(x) = σ(x) (1 - σ(x))``; at most 1/4, at ``x = 0``.
+
+    Example:
+        >>> sigmoid_grad([0.0])
+        array([0.25])
+    """
+    s = sigmoid(x, backend=backend)
+    return s * (1.0 - s)
+
+
+def tanh(x: Any, *, backend: str | Backend | None = None) -> Any:
+    """``tanh(x) = (eˣ - e⁻ˣ) / (eˣ + e⁻ˣ) = 2σ(2x) - 1``, in ``(-1, 1)``.
+
+    Example:
+        >>> dotkit.tanh([0.0]).round(4)
+        array([0.])
+    """
+    bk, x = _prepare("tanh", x, backend)
+    return bk.xp.tanh(x)
+
+
+def tanh_grad(x: Any, *, backend: str | Backend | None = None) -> Any:
+    """``tanh'(x) = 1 - tanh(x)²``.
+
+    Example:
+        >>> tanh_grad([0.0])
+        array([1.])
+    """
+    t = tanh(x, backend=backend)
+    return 1.0 - t * t
+
+
+def gelu(x: Any, *, backend: str | Backend | None = None) -> Any:
+    """``gelu(x) = x Φ(x) = x (1 + erf(x/√2)) / 2``, the exact (erf) form.
+
+    ``Φ`` is the standard normal CDF: the input is kept in proportion to how
+    likely a standard normal variable is to lie below it.
+
+    Example:
+        >>> dotkit.gelu([0.0, 1.0]).round(4)
+        array([0.    , 0.8413])
+    """
+    bk, x = _prepare("gelu", x, backend)
+    return 0.5 * x * (1.0 + bk.erf(x / _SQRT_2))
+
+
+def gelu_grad(x: Any, *, backend: str | Backend | None = None) -> Any:
+    """``gelu'(x) = Φ(x) + x φ(x)`` with ``φ(x) = exp(-x²/2) / √(2π)``.
+
+    Example:
+        >>> gelu_grad([0.0])
+        array([0.5])
+    """
+    bk, x = _prepare("gelu_grad", x, backend)
+    xp = bk.xp
+    cdf = 0.5 * (1.0 + bk.erf(x / _SQRT_2))
+    return cdf + x * xp.exp(-0.5 * x * x) * _INV_SQRT_2PI
+
+
+#: name -> (activation, its derivative), for layers and models that take a name.
+ACTIVATIONS = {
+    "relu": (relu, relu_grad),
+    "sigmoid": (sigmoid, sigmoid_grad),
+    "tanh": (tanh, tanh_grad),
+    "gelu": (gelu, gelu_grad),
+}
+
+
+def get_activation(name: str, op: str = "get_activation") -> tuple[Any, Any]:
+    """``(f, f')`` for an activation name: ``"relu"``, ``"sigmoid"``, ``"tanh"`` or ``"gelu"``.
+
+    Example:
+        >>> f, df = get_activation("relu")
+    """
+    if not isinstance(name, str) or name.lower() not in ACTIVATIONS:
+        raise InputValueError(
+            f"{op}: unknown activation {name!r}; choose one of {', '.join(sorted(ACTIVATIONS))}"
+        )
+    return ACTIVATIONS[name.lower()]
+
+
+__all__ = [
+    "ACTIVATIONS",
+    "gelu",
+    "gelu_grad",
+    "get_activation",
+    "log_softmax",
+    "relu",
+    "relu_grad",
+    "sigmoid",
+    "sigmoid_grad",
+    "softmax",
+    "tanh",
+    "tanh_grad",
+]

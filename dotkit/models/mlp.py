@@ -1,0 +1,381 @@
+"""A multi-layer perceptron: dense layers (dot products) and activations, trained by hand.
+
+Layer ``l`` computes ``z_l = a_{l-1} W_lᵀ + b_l`` and ``a_l = f(z_l)``; the
+last layer's ``z`` are the logits of a softmax classifier, trained with the
+mean cross-entropy. Backpropagation runs the chain rule from the top:
+
+    δ_L = (softmax(z_L) - onehot(y)) / n
+    ∂L/∂W_l = δ_lᵀ a_{l-1},   ∂L/∂b_l = Σₙ δ_l,   δ_{l-1} = (δ_l W_l) ⊙ f'(z_{l-1})
+
+Each line is a matrix product (a batch of dot products) or an element-wise
+product, written once against the backend, so the same code trains on NumPy
+and on MLX. The tests compare :meth:`MLP.gradients` with finite differences
+and with ``mlx.core.grad``.
+
+Example:
+    >>> from dotkit.models.mlp import MLP
+    >>> net = MLP([2, 8, 2], seed=0)
+    >>> net = net.fit([[0.0, 0.0], [1.0, 1.0]], [0, 1], epochs=5, progress=False)
+    >>> net.predict([[1.0, 1.0]]).shape
+    (1,)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from typing import Any
+
+import numpy as np
+
+from dotkit._inputs import as_array, check_positive_int, resolve
+from dotkit.backends import Backend
+from dotkit.errors import InputValueError, ShapeError
+from dotkit.nn.activations import get_activation
+from dotkit.nn.layers import check_labels, cross_entropy_and_grad, dense_grads, init_weights
+from dotkit.progress import progress as progress_bar
+
+_INITS = ("he", "xavier", "lecun")
+
+
+def _check_sizes(sizes: Any) -> list[int]:
+    try:
+        sizes = list(sizes)
+    except TypeError:
+        raise InputValueError(
+            f"MLP: sizes must be a list of layer widths like [64, 32, 10]; received {sizes!r}"
+        ) from None
+    if len(sizes) < 2:
+        raise InputValueError(
+            "MLP: sizes needs at least 2 entries (inputs and outputs), like [64, 32, 10]; "
+            f"received sizes={sizes}"
+        )
+    for i, s in enumerate(sizes):
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1:
+            raise InputValueError(
+                f"MLP: every layer width must be a positive integer; received sizes[{i}]={s!r}"
+            )
+    if sizes[-1] < 2:
+        raise InputValueError(
+            f"MLP: a softmax classifier needs at least 2 outputs; received sizes[-1]={sizes[-1]}"
+        )
+    return [int(s) for s in sizes]
+
+
+def _parse_init(init: Any) -> tuple[Any, str]:
+    """``"he"``, ``"xavier_uniform"``, ``0.01``... -> (scheme or std, distribution)."""
+    if isinstance(init, (int, float)) and not isinstance(init, bool):
+        return float(init), "normal"
+    if isinstance(init, str):
+        scheme, _, dist = init.lower().partition("_")
+        if scheme in _INITS and dist in ("", "normal", "uniform"):
+            return scheme, dist or "normal"
+    raise InputValueError(
+        f"MLP: init must be one of {', '.join(_INITS)} (optionally with _uniform or _normal) "
+        f"or a standard deviation; received init={init!r}"
+    )
+
+
+def _check_number(op: str, name: str, value: Any, *, low: float, high: float = math.inf,
+                  low_open: bool = True) -> float:
+    ok = isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool)
+    if ok:
+        value = float(value)
+        ok = math.isfinite(value) and (value > low if low_open else value >= low) and value < high
+    if not ok:
+        bound = f"{'>' if low_open else '>='} {low}" + (f" and < {high}" if high < math.inf else "")
+        raise InputValueError(f"{op}: {name} must be a finite number {bound}; received {name}={value!r}")
+    return value
+
+
+def _blas_single_thread() -> Any:
+    """A context that keeps NumPy's BLAS on one thread, when ``threadpoolctl`` is there.
+
+    Mini-batch training multiplies small matrices (32 × 64 by 64 × 256): each
+    product takes microseconds, less than it costs to wake and join a second
+    BLAS thread. On a busy two-core machine, measured, two threads made the
+    chapter's training run 20 times slower than one. Libraries other than
+    BLAS (MLX) are not affected.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def relative_error(a: Any, b: Any) -> float:
+    """``‖a - b‖ / (‖a‖ + ‖b‖)``: 0 when equal, 1 when unrelated; how gradient checks are scored.
+
+    Example:
+        >>> relative_error([1.0, 2.0], [1.0, 2.0])
+        0.0
+    """
+    from dotkit.linalg import to_numpy
+
+    a = np.asarray(to_numpy(a), dtype=np.float64)
+    b = np.asarray(to_numpy(b), dtype=np.float64)
+    if a.shape != b.shape:
+        raise ShapeError(
+            f"relative_error: a and b must have one shape; received a.shape={a.shape}, b.shape={b.shape}"
+        )
+    scale = float(np.linalg.norm(a) + np.linalg.norm(b))
+    return 0.0 if scale == 0 else float(np.linalg.norm(a - b) / scale)
+
+
+class MLP:
+    """A softmax classifier made of dense layers.
+
+    Args:
+        sizes: layer widths from inputs to classes, e.g. ``[64, 128, 10]``.
+        activation: ``"relu"``, ``"tanh"``, ``"sigmoid"`` or ``"gelu"`` for the hidden layers.
+        init: ``"he"``, ``"xavier"``, ``"lecun"`` (add ``"_uniform"`` for the uniform
+            version) or a number, the standard deviation of every weight.
+        seed: seeds the weights and the shuffling; the same on every backend.
+        backend: where the arrays live (default: the current backend).
+        dtype: the parameters' float type (default: the backend's, float64 on NumPy).
+
+    Attributes:
+        weights, biases: lists of ``(d_out, d_in)`` and ``(d_out,)`` arrays.
+        history_: the mean training loss of every epoch, after :meth:`fit`.
+
+    Example:
+        >>> net = MLP([64, 32, 10], activation="tanh", init="xavier", seed=1)
+        >>> [tuple(W.shape) for W in net.weights]
+        [(32, 64), (10, 32)]
+    """
+
+    def __init__(self, sizes: Any, activation: str = "relu", init: Any = "he", seed: int = 0,
+                 backend: str | Backend | None = None, dtype: Any = None) -> None:
+        self.sizes = _check_sizes(sizes)
+        self.activation = activation
+        self._f, self._df = get_activation(activation, "MLP")
+        scheme, distribution = _parse_init(init)
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise InputValueError(f"MLP: seed must be an integer; received seed={seed!r}")
+        self.seed = int(seed)
+        self.bk = resolve("MLP", backend=backend)
+        self.dtype = dtype or self.bk.default_float
+        layer_seeds = np.random.default_rng(self.seed).integers(0, 2**31, size=len(self.sizes) - 1)
+        self.weights = [
+            init_weights(d_in, d_out, scheme, distribution=distribution, seed=int(s),
+                         dtype=self.dtype, backend=self.bk)
+            for d_in, d_out, s in zip(self.sizes[:-1], self.sizes[1:], layer_seeds)
+        ]
+        self.biases = [self.bk.xp.zeros((d,), dtype=self.dtype) for d in self.sizes[1:]]
+        self.history_: list[float] = []
+
+    # -- parameters --------------------------------------------------------------
+    @property
+    def params(self) -> dict[str, Any]:
+        """``{"W1": ..., "b1": ..., "W2": ...}``, layer 1 nearest the input."""
+        out: dict[str, Any] = {}
+        for i, (W, b) in enumerate(zip(self.weights, self.biases), start=1):
+            out[f"W{i}"], out[f"b{i}"] = W, b
+        return out
+
+    def set_params(self, params: dict[str, Any]) -> MLP:
+        """Replace the parameters (same keys and shapes as :attr:`params`)."""
+        for i in range(1, len(self.weights) + 1):
+            for name, store in ((f"W{i}", self.weights), (f"b{i}", self.biases)):
+                if name not in params:
+                    raise InputValueError(
+                        f"MLP.set_params: missing {name!r}; expected keys {list(self.params)}"
+                    )
+                new = as_array("MLP.set_params", name, params[name], self.bk, allow_int=False)
+                if tuple(new.shape) != tuple(store[i - 1].shape):
+                    raise ShapeError(
+                        f"MLP.set_params: {name} must have shape {tuple(store[i - 1].shape)}; "
+                        f"received {tuple(new.shape)}"
+                    )
+                store[i - 1] = self.bk.cast(new, self.dtype)
+        return self
+
+    # -- input checks --------------------------------------------------------------
+    def _inputs(self, op: str, X: Any) -> Any:
+        X = as_array(op, "X", X, self.bk, ndim=2, allow_int=False, finite=True)
+        if X.shape[1] != self.sizes[0]:
+            raise ShapeError(
+                f"{op}: the network takes {self.sizes[0]} features per sample; "
+                f"received X.shape={tuple(X.shape)}"
+            )
+        return self.bk.cast(X, self.dtype)
+
+    def _onehot(self, op: str, y: Any, n: int) -> Any:
+        labels = check_labels(op, y, self.sizes[-1], n)
+        xp = self.bk.xp
+        classes = xp.arange(self.sizes[-1])
+        return (self.bk.asarray(labels)[:, None] == classes[None, :]).astype(self.dtype)
+
+    # -- forward and backward ------------------------------------------------------
+    def _forward(self, X: Any) -> tuple[list[Any], list[Any]]:
+        """Pre-activations ``z_l`` and activations ``a_l`` (``a_0 = X``; the last z are the logits)."""
+        xp = self.bk.xp
+        acts, zs = [X], []
+        for i, (W, b) in enumerate(zip(self.weights, self.biases)):
+            z = xp.matmul(acts[-1], W.T) + b
+            zs.append(z)
+            if i < len(self.weights) - 1:
+                acts.append(self._f(z, backend=self.bk))
+        return zs, acts
+
+    def _loss_and_grads(self, X: Any, onehot: Any) -> tuple[Any, list[Any], list[Any]]:
+        xp = self.bk.xp
+        zs, acts = self._forward(X)
+        loss, delta = cross_entropy_and_grad(xp, zs[-1], onehot)
+        gW: list[Any] = [None] * len(self.weights)
+        gb: list[Any] = [None] * len(self.weights)
+        for layer in range(len(self.weights) - 1, -1, -1):
+            g = dense_grads(xp, delta, acts[layer], self.weights[layer])
+            gW[layer], gb[layer] = g.dW, g.db
+            if layer > 0:
+                delta = g.dx * self._df(zs[layer - 1], backend=self.bk)
+        return loss, gW, gb
+
+    def loss(self, X: Any, y: Any) -> float:
+        """The mean softmax cross-entropy on ``(X, y)``."""
+        X = self._inputs("MLP.loss", X)
+        onehot = self._onehot("MLP.loss", y, X.shape[0])
+        zs, _ = self._forward(X)
+        return float(cross_entropy_and_grad(self.bk.xp, zs[-1], onehot)[0].item())
+
+    def gradients(self, X: Any, y: Any) -> dict[str, Any]:
+        """``∂L/∂θ`` of the mean cross-entropy on ``(X, y)``, by backpropagation.
+
+        Returns:
+            A dict with the keys of :attr:`params` (``"W1"``, ``"b1"``, ...) and
+            arrays of the same shapes.
+
+        Example:
+            >>> g = MLP([3, 4, 2]).gradients([[1.0, 2.0, 3.0]], [1])
+            >>> tuple(g["W1"].shape)
+            (4, 3)
+        """
+        X = self._inputs("MLP.gradients", X)
+        onehot = self._onehot("MLP.gradients", y, X.shape[0])
+        _, gW, gb = self._loss_and_grads(X, onehot)
+        out: dict[str, Any] = {}
+        for i, (w, b) in enumerate(zip(gW, gb), start=1):
+            out[f"W{i}"], out[f"b{i}"] = w, b
+        return out
+
+    def numerical_gradients(self, X: Any, y: Any, *, eps: float = 1e-6) -> dict[str, Any]:
+        """``∂L/∂θ`` by central finite differences, ``(L(θ + ε) - L(θ - ε)) / 2ε`` entry by entry.
+
+        Slow (two losses per parameter) and only as exact as the dtype allows:
+        use it on small networks in float64, to check :meth:`gradients`.
+
+        Example:
+            >>> net = MLP([3, 2], backend="numpy")
+            >>> g = net.numerical_gradients([[1.0, 2.0, 3.0]], [1])
+            >>> bool(abs(g["W1"] - net.gradients([[1.0, 2.0, 3.0]], [1])["W1"]).max() < 1e-6)
+            True
+        """
+        eps = _check_number("MLP.numerical_gradients", "eps", eps, low=0.0)
+        X = self._inputs("MLP.numerical_gradients", X)
+        onehot = self._onehot("MLP.numerical_gradients", y, X.shape[0])
+        original = {k: self.bk.to_numpy(v).copy() for k, v in self.params.items()}
+
+        def loss_at(name: str, value: np.ndarray) -> float:
+            self.set_params({**original, name: value})
+            zs, _ = self._forward(X)
+            return float(cross_entropy_and_grad(self.bk.xp, zs[-1], onehot)[0].item())
+
+        out: dict[str, Any] = {}
+        try:
+            for name, value in original.items():
+                grad = np.zeros(value.shape, dtype=np.float64)
+                for idx in np.ndindex(value.shape):
+                    bumped = value.copy()
+                    bumped[idx] += eps
+                    up = loss_at(name, bumped)
+                    bumped[idx] -= 2 * eps
+                    grad[idx] = (up - loss_at(name, bumped)) / (2 * eps)
+                out[name] = self.bk.asarray(grad, dtype=self.dtype)
+        finally:
+            self.set_params(original)
+        return out
+
+    # -- training --------------------------------------------------------------------
+    def fit(self, X: Any, y: Any, *, epochs: int = 20, lr: float = 0.1, batch_size: int = 32,
+            momentum: float = 0.9, progress: bool = True) -> MLP:
+        """Mini-batch gradient descent with momentum on the mean cross-entropy.
+
+        Each step: ``v ← μ v - η ∂L/∂θ`` then ``θ ← θ + v``, on a batch drawn
+        from a seeded shuffle. ``history_`` gets each epoch's mean loss.
+
+        Args:
+            X: ``(n, d_in)`` finite features; y: ``(n,)`` integer labels in ``[0, classes)``.
+            epochs: passes over the data; lr: the step size ``η``; batch_size: samples per step.
+            momentum: ``μ`` in ``[0, 1)``; 0 gives plain SGD.
+            progress: show a progress bar over the epochs.
+
+        Returns:
+            ``self``, trained.
+        """
+        op = "MLP.fit"
+        epochs = check_positive_int(op, "epochs", epochs)
+        batch_size = check_positive_int(op, "batch_size", batch_size)
+        lr = _check_number(op, "lr", lr, low=0.0)
+        momentum = _check_number(op, "momentum", momentum, low=0.0, high=1.0, low_open=False)
+        X = self._inputs(op, X)
+        onehot = self._onehot(op, y, X.shape[0])
+        xp = self.bk.xp
+        params = [*self.weights, *self.biases]
+        velocity = [xp.zeros_like(p) for p in params]
+        rng = np.random.default_rng(self.seed + 1)
+        bar = progress_bar(range(epochs), total=epochs, desc="MLP.fit", enabled=None if progress else False)
+        with _blas_single_thread():
+            self._epochs(bar, X, onehot, params, velocity, rng, lr, momentum, batch_size)
+        return self
+
+    def _epochs(self, bar: Any, X: Any, onehot: Any, params: list[Any], velocity: list[Any],
+                rng: np.random.Generator, lr: float, momentum: float, batch_size: int) -> None:
+        bk, n = self.bk, X.shape[0]
+        for _ in bar:
+            order = rng.permutation(n)
+            batch_losses = []
+            for start in range(0, n, batch_size):
+                idx = bk.asarray(order[start:start + batch_size])
+                loss, gW, gb = self._loss_and_grads(X[idx], onehot[idx])
+                velocity = [momentum * v - lr * g for v, g in zip(velocity, [*gW, *gb])]
+                params = [p + v for p, v in zip(params, velocity)]
+                bk.sync(*params, *velocity, loss)
+                batch_losses.append(loss * (idx.shape[0] / n))
+                self.weights, self.biases = params[: len(self.weights)], params[len(self.weights):]
+            epoch_loss = float(sum(batch_losses).item())
+            if not math.isfinite(epoch_loss):
+                raise InputValueError(
+                    f"MLP.fit: the loss became {epoch_loss} in epoch {len(self.history_) + 1}; "
+                    f"the learning rate lr={lr} is probably too large"
+                )
+            self.history_.append(epoch_loss)
+            if hasattr(bar, "set_postfix"):
+                bar.set_postfix(loss=f"{epoch_loss:.4f}")
+
+    # -- prediction ----------------------------------------------------------------
+    def predict_proba(self, X: Any) -> Any:
+        """Class probabilities ``softmax(logits)``, shape ``(n, classes)``, rows summing to 1."""
+        X = self._inputs("MLP.predict_proba", X)
+        xp = self.bk.xp
+        z = self._forward(X)[0][-1]
+        e = xp.exp(z - xp.max(z, axis=1, keepdims=True))
+        return e / xp.sum(e, axis=1, keepdims=True)
+
+    def predict(self, X: Any) -> Any:
+        """The most likely class of each sample, shape ``(n,)``."""
+        X = self._inputs("MLP.predict", X)
+        return self.bk.xp.argmax(self._forward(X)[0][-1], axis=1)
+
+    def score(self, X: Any, y: Any) -> float:
+        """The fraction of samples whose predicted class equals ``y``."""
+        X = self._inputs("MLP.score", X)
+        labels = check_labels("MLP.score", y, self.sizes[-1], X.shape[0])
+        pred = self.bk.to_numpy(self.predict(X))
+        return float(np.mean(pred == labels))
+
+    def __repr__(self) -> str:
+        return f"MLP(sizes={self.sizes}, activation={self.activation!r}, backend={self.bk.name!r})"
+
+
+__all__ = ["MLP", "relative_error"]

@@ -1,0 +1,211 @@
+"""Chapter 2 explorer: one neuron with two inputs and the line where it changes its mind.
+
+A neuron with weights ``w = (w1, w2)`` and bias ``b`` computes
+``z = w·x + b`` and ``σ(z)``. It says "class 1" where ``z > 0``: the points
+``w·x = -b`` form a straight line, perpendicular to ``w`` and at signed
+distance ``-b/‖w‖`` from the origin. Three sliders move ``w1``, ``w2`` and
+``b``; every change recomputes ``z`` for all points with one matrix–vector
+product (:func:`dotkit.nn.layers.dense`), redraws the line and the shading
+``σ(z)``, and updates the accuracy and loss. The picture is a PNG rendered
+with matplotlib's Agg canvas, so the explorer also builds without a frontend.
+
+Example:
+    >>> from dotkit.widgets.ch2 import neuron_explorer
+    >>> ex = neuron_explorer(w=(1.0, 1.0), b=0.0)    # doctest: +SKIP
+    >>> ex                                           # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from dotkit.errors import InputValueError
+
+_LIMIT = 3.0  # the plot shows [-3, 3]²
+
+
+class Blobs(NamedTuple):
+    """A small labelled 2-D data set: ``X`` is ``(n, 2)``, ``y`` is ``(n,)`` of 0/1."""
+
+    X: np.ndarray
+    y: np.ndarray
+
+
+def make_blobs_2d(n: int = 60, *, seed: int = 2, spread: float = 0.7) -> Blobs:
+    """Two seeded Gaussian clouds in the plane, class 0 around (-1, -0.5), class 1 around (1, 0.8).
+
+    Example:
+        >>> make_blobs_2d(10).X.shape
+        (10, 2)
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
+        raise InputValueError(f"make_blobs_2d: n must be an integer >= 2; received n={n!r}")
+    if not (isinstance(spread, (int, float)) and math.isfinite(spread) and spread > 0):
+        raise InputValueError(f"make_blobs_2d: spread must be a positive number; received spread={spread!r}")
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 2
+    centres = np.array([[-1.0, -0.5], [1.0, 0.8]])
+    X = centres[y] + spread * rng.standard_normal((n, 2))
+    return Blobs(X, y)
+
+
+def _check_neuron(w: Any, b: Any) -> tuple[np.ndarray, float]:
+    w = np.asarray(w, dtype=float)
+    if w.shape != (2,) or not np.all(np.isfinite(w)):
+        raise InputValueError(f"neuron: w must be two finite numbers; received {w!r}")
+    if not (isinstance(b, (int, float, np.floating, np.integer)) and math.isfinite(float(b))):
+        raise InputValueError(f"neuron: b must be a finite number; received {b!r}")
+    return w, float(b)
+
+
+def evaluate(w: Any, b: float, X: Any, y: Any) -> dict[str, float]:
+    """How the neuron ``σ(w·x + b)`` does on ``(X, y)``: accuracy and mean log-loss.
+
+    ``z = X wᵀ + b`` is computed with :func:`dotkit.nn.layers.dense`, one dot
+    product per point.
+
+    Example:
+        >>> d = make_blobs_2d(20)
+        >>> 0 <= evaluate((1.0, 1.0), 0.0, d.X, d.y)["accuracy"] <= 1
+        True
+    """
+    from dotkit.linalg import to_numpy
+    from dotkit.nn.layers import dense
+
+    w, b = _check_neuron(w, b)
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y)
+    z = to_numpy(dense(X, w[None, :], [b], backend="numpy"))[:, 0]
+    # log σ(z) = -log(1 + e^{-z}), written with logaddexp so that it never overflows
+    loss = np.mean(np.where(y == 1, np.logaddexp(0.0, -z), np.logaddexp(0.0, z)))
+    return {"accuracy": float(np.mean((z > 0) == (y == 1))), "loss": float(loss)}
+
+
+def draw_neuron(w: Any, b: float, X: Any, y: Any, ax: Any, *, shade: bool = True) -> Any:
+    """Draw the data, the shading ``σ(w·x + b)``, the boundary ``w·x + b = 0`` and the arrow ``w``.
+
+    Example:
+        >>> fig, ax = plt.subplots()                            # doctest: +SKIP
+        >>> draw_neuron((1, 1), 0.0, d.X, d.y, ax)              # doctest: +SKIP
+    """
+    w, b = _check_neuron(w, b)
+    X, y = np.asarray(X, dtype=float), np.asarray(y)
+    if shade:
+        grid = np.linspace(-_LIMIT, _LIMIT, 121)
+        g1, g2 = np.meshgrid(grid, grid)
+        z = w[0] * g1 + w[1] * g2 + b
+        prob = 0.5 * (1.0 + np.tanh(0.5 * z))  # σ(z), written so that it never overflows
+        ax.contourf(g1, g2, prob, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.35)
+    for label, colour, marker in ((0, "tab:blue", "o"), (1, "tab:red", "s")):
+        pts = X[y == label]
+        ax.scatter(pts[:, 0], pts[:, 1], c=colour, marker=marker, s=22, edgecolors="k", linewidths=0.4,
+                   label=f"class {label}")
+    norm = float(np.hypot(*w))
+    if norm > 1e-12:
+        foot = -b / norm**2 * w  # the point of the line nearest the origin
+        direction = np.array([-w[1], w[0]]) / norm
+        ends = foot + np.outer([-3 * _LIMIT, 3 * _LIMIT], direction)
+        ax.plot(ends[:, 0], ends[:, 1], "k-", lw=2, label="w·x + b = 0")
+        ax.annotate("", xy=foot + w / norm, xytext=foot,
+                    arrowprops={"arrowstyle": "-|>", "color": "k", "lw": 1.5})
+    ax.set(xlim=(-_LIMIT, _LIMIT), ylim=(-_LIMIT, _LIMIT), aspect="equal", xlabel="x₁", ylabel="x₂")
+    v = evaluate(w, b, X, y)
+    ax.set_title(f"w = ({w[0]:.1f}, {w[1]:.1f}), b = {b:.1f}: accuracy {v['accuracy']:.0%}", fontsize=10)
+    ax.legend(loc="lower right", fontsize=7)
+    return ax
+
+
+class NeuronExplorer:
+    """The widget behind :func:`neuron_explorer`; display it in a notebook.
+
+    Attributes:
+        sliders: ``{"w1", "w2", "b"}`` → FloatSlider.
+        data: the :class:`Blobs` on display.
+        readout: an HTML widget with the numbers.
+        image: an Image widget with the picture.
+        values: the latest :func:`evaluate` result.
+        widget: the whole layout (an HBox).
+    """
+
+    def __init__(self, w: Any = (1.0, 0.5), b: float = 0.0, data: Blobs | None = None) -> None:
+        import ipywidgets as widgets
+
+        w, b = _check_neuron(w, b)
+        self.data = make_blobs_2d() if data is None else Blobs(np.asarray(data[0], float), np.asarray(data[1]))
+
+        def slider(value: float, label: str) -> Any:
+            return widgets.FloatSlider(value=round(float(np.clip(value, -4, 4)), 1), min=-4.0, max=4.0,
+                                       step=0.1, description=label, continuous_update=True,
+                                       readout_format=".1f")
+
+        self.sliders = {"w1": slider(w[0], "w₁"), "w2": slider(w[1], "w₂"), "b": slider(b, "b")}
+        self.readout = widgets.HTML()
+        self.image = widgets.Image(format="png", layout=widgets.Layout(width="380px"))
+        self.values: dict[str, float] = {}
+        for s in self.sliders.values():
+            s.observe(self._update, names="value")
+        self.widget = widgets.HBox([self.image, widgets.VBox([*self.sliders.values(), self.readout])])
+        self._update()
+
+    def neuron(self) -> tuple[np.ndarray, float]:
+        """The current ``(w, b)`` from the sliders."""
+        return np.array([self.sliders["w1"].value, self.sliders["w2"].value]), float(self.sliders["b"].value)
+
+    def _update(self, change: Any = None) -> None:
+        w, b = self.neuron()
+        self.values = evaluate(w, b, *self.data)
+        norm = float(np.hypot(*w))
+        distance = f"{-b / norm:.2f}" if norm > 1e-12 else "undefined (w = 0)"
+        rows = [
+            ("z = w₁x₁ + w₂x₂ + b", f"{w[0]:.1f}·x₁ + {w[1]:.1f}·x₂ + {b:.1f}"),
+            ("accuracy (z > 0 means class 1)", f"{self.values['accuracy']:.1%}"),
+            ("mean log-loss of σ(z)", f"{self.values['loss']:.3f}"),
+            ("‖w‖ (steepness of σ across the line)", f"{norm:.2f}"),
+            ("signed distance of the line from 0: −b/‖w‖", distance),
+        ]
+        cells = "".join(f"<tr><td>{k}</td><td><b>{v}</b></td></tr>" for k, v in rows)
+        self.readout.value = f"<table>{cells}</table>"
+        self.image.value = self._png(w, b)
+
+    def _png(self, w: np.ndarray, b: float) -> bytes:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(4.2, 4.2), dpi=80)
+        FigureCanvasAgg(fig)
+        draw_neuron(w, b, *self.data, fig.add_subplot())
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png")
+        return buf.getvalue()
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def __repr__(self) -> str:
+        w, b = self.neuron()
+        return f"NeuronExplorer(w=({w[0]:.1f}, {w[1]:.1f}), b={b:.1f}, accuracy={self.values['accuracy']:.3f})"
+
+
+def neuron_explorer(w: Any = (1.0, 0.5), b: float = 0.0, data: Blobs | None = None) -> NeuronExplorer:
+    """An explorer of one 2-input neuron: drag ``w1``, ``w2`` and ``b``, watch its decision line.
+
+    Args:
+        w: the starting weights (two numbers); b: the starting bias.
+        data: ``(X, y)`` to show; a seeded :func:`make_blobs_2d` set by default.
+
+    Returns:
+        A :class:`NeuronExplorer`; display it (last line of a cell) to play.
+
+    Example:
+        >>> ex = neuron_explorer((1.0, 0.5), 0.0)     # doctest: +SKIP
+        >>> ex.sliders["b"].value = 1.0               # doctest: +SKIP
+    """
+    return NeuronExplorer(w, b, data)
+
+
+__all__ = ["Blobs", "NeuronExplorer", "draw_neuron", "evaluate", "make_blobs_2d", "neuron_explorer"]
