@@ -1,0 +1,338 @@
+"""Learning a linear value function from episodes: gradient Monte Carlo and n-step TD.
+
+All of them move the weights along the features, because the gradient of
+``v̂(s, w) = w·φ(s)`` is ``φ(s)``::
+
+    w ← w + α [U_t − w·φ(S_t)] φ(S_t)
+
+and differ only in the target ``U_t`` (Sutton & Barto, sections 9.3 and 9.4,
+7.1 and 10.2 for n steps):
+
+* gradient Monte Carlo: the return ``G_t = R_{t+1} + γ R_{t+2} + ...`` to the end;
+* semi-gradient TD(0): ``R_{t+1} + γ w·φ(S_{t+1})``, a guess built from a guess;
+* n-step TD: ``R_{t+1} + ... + γ^{n−1} R_{t+n} + γ^n w·φ(S_{t+n})``.
+
+n-step TD with ``n`` at least the episode's length *is* gradient Monte Carlo
+(the updates happen in the same order with the same targets), so one routine
+does all three. The update for time ``τ`` uses the weights left by the update
+for ``τ − 1``, exactly as in the book's online algorithm.
+
+Shapes: ``phi`` is the table of every state's features ``(n_states, d)`` (row
+``i`` belongs to state ``first + i``); the weights are ``(d,)`` for one run,
+whose episodes are then used one after another, or ``(B, d)`` for ``B``
+independent runs (or step sizes) learning side by side, one episode each per
+call, in lock-step: each step is then ``B`` dot products at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from dotkit._inputs import as_array, check_positive_int, resolve
+from dotkit.backends import Backend
+from dotkit.errors import InputValueError, ShapeError
+from dotkit.rl.random_walk import Episodes
+
+
+def _check_episodes(op: str, episodes: Any, n_rows: int | None = None) -> Episodes:
+    if not isinstance(episodes, Episodes):
+        raise InputValueError(
+            f"{op}: episodes must be an Episodes batch (states, rewards, lengths); "
+            f"received {type(episodes).__name__}"
+        )
+    S = episodes.states
+    if S.ndim != 2 or episodes.rewards.shape != S.shape or episodes.lengths.shape != (S.shape[0],):
+        raise ShapeError(
+            f"{op}: inconsistent episodes: states.shape={S.shape}, "
+            f"rewards.shape={episodes.rewards.shape}, lengths.shape={episodes.lengths.shape}"
+        )
+    if n_rows is not None and S.shape[0] != n_rows:
+        raise ShapeError(
+            f"{op}: {n_rows} runs learn side by side but episodes.states has "
+            f"{S.shape[0]} rows; received states.shape={S.shape}"
+        )
+    return episodes
+
+
+def _check_gamma_n(op: str, gamma: float, n: int | None) -> None:
+    if not 0.0 <= gamma <= 1.0:
+        raise InputValueError(f"{op}: gamma must lie in [0, 1]; received gamma={gamma}")
+    if n is not None:
+        check_positive_int(op, "n", n)
+
+
+def n_step_returns(rewards: np.ndarray, n: int | None, gamma: float = 1.0) -> np.ndarray:
+    """The reward part of the n-step target: ``Σ_{j<n} γ^j R_{t+1+j}`` for every ``t``.
+
+    ``rewards`` is ``(B, T)`` with zeros after each episode's end, so sums
+    stop at the end by themselves. ``n=None`` sums to the end (the return G_t).
+
+    Example:
+        >>> n_step_returns(np.array([[0.0, 0.0, 1.0]]), 2).tolist()
+        [[0.0, 1.0, 1.0]]
+    """
+    R = np.asarray(rewards, dtype=np.float64)
+    T = R.shape[-1]
+    n = T if n is None else min(n, T)
+    out = np.zeros_like(R)
+    if gamma == 1.0 and n == T:
+        return np.cumsum(R[..., ::-1], axis=-1)[..., ::-1]
+    for j in range(n):
+        out[..., : T - j] += gamma**j * R[..., j:]
+    return out
+
+
+def _lockstep(
+    bk: Backend, phi: Any, ep: Episodes, W: Any, alpha: Any, n: int | None, gamma: float, first: int
+) -> Any:
+    """One episode per row of ``W``, all rows stepping together (padding is masked)."""
+    S, L = ep.states, ep.lengths
+    B, T = S.shape
+    part = bk.asarray(n_step_returns(ep.rewards, n, gamma), dtype=W.dtype)
+    rows = np.clip(S - first, 0, phi.shape[-2] - 1)
+    steps = T if n is None else n
+    discount = gamma**steps
+    if phi.ndim == 3:  # one feature table per run
+        runs = bk.asarray(np.arange(B))
+        gather = lambda r: phi[runs, bk.asarray(r)]  # noqa: E731
+    else:
+        gather = lambda r: phi[bk.asarray(r)]  # noqa: E731
+    for t in range(T):
+        live = t < L
+        if not live.any():
+            break
+        x = gather(rows[:, t])  # (B, d): the features of each run's S_t
+        target = part[:, t]
+        if n is not None and t + n < T:
+            boot = (t + n) < L  # runs whose episode is still going at t + n
+            if boot.any():
+                v_next = bk.vecdot(gather(rows[:, t + n]), W)
+                target = target + discount * bk.asarray(boot, dtype=W.dtype) * v_next
+        delta = target - bk.vecdot(x, W)  # U_t − w·φ(S_t), one dot product per run
+        step = alpha * delta * bk.asarray(live, dtype=W.dtype)
+        W = W + step[:, None] * x
+    bk.sync(W)
+    return W
+
+
+def n_step_td(
+    phi: Any,
+    episodes: Episodes,
+    w: Any,
+    alpha: Any,
+    *,
+    n: int | None = 1,
+    gamma: float = 1.0,
+    first: int = 1,
+    backend: str | Backend | None = None,
+) -> Any:
+    """Semi-gradient n-step TD on linear features; ``n=None`` is gradient Monte Carlo.
+
+    ``w ← w + α [G_{t:t+n} − w·φ(S_t)] φ(S_t)`` with
+    ``G_{t:t+n} = Σ_{j<n} γ^j R_{t+j+1} + γ^n w·φ(S_{t+n})`` (the last term
+    only while the episode lasts).
+
+    Args:
+        phi: features of every state, ``(n_states, d)``; row ``i`` is state ``first + i``.
+            Or ``(B, n_states, d)``: a table per run (to compare feature maps side by side).
+        episodes: a batch from :func:`dotkit.rl.random_walk.episodes` (or any
+            :class:`~dotkit.rl.random_walk.Episodes`).
+        w: ``(d,)``: one run, which learns from the episodes one after
+            another; or ``(B, d)``: B runs side by side, row b from episode b.
+        alpha: step size, a number or ``(B,)`` (one per run).
+        n: steps before bootstrapping; ``None`` never bootstraps (Monte Carlo).
+        gamma: discount in ``[0, 1]``.
+
+    Returns:
+        The new weights, the shape of ``w``.
+
+    Example:
+        >>> from dotkit.rl.random_walk import episodes
+        >>> w = n_step_td(np.ones((1000, 1)), episodes(2, 0), np.zeros(1), 0.1)
+        >>> w.shape
+        (1,)
+    """
+    op = "n_step_td"
+    bk = resolve(op, phi, w, backend=backend)
+    phi = as_array(op, "phi", phi, bk, ndim=(2, 3), allow_int=False)
+    w = as_array(op, "w", w, bk, ndim=(1, 2), allow_int=False)
+    _check_gamma_n(op, gamma, n)
+    if w.shape[-1] != phi.shape[-1] or (
+        phi.ndim == 3 and (w.ndim != 2 or phi.shape[0] != w.shape[0])
+    ):
+        raise ShapeError(
+            f"{op}: w and phi do not fit (w.shape=(d,) or (B, d) with phi.shape=(n_states, d) "
+            f"or (B, n_states, d)); received w.shape={tuple(w.shape)}, phi.shape={tuple(phi.shape)}"
+        )
+    ep = _check_episodes(op, episodes, None if w.ndim == 1 else w.shape[0])
+    if w.ndim == 2:
+        a = as_array(op, "alpha", alpha, bk, ndim=(0, 1), allow_int=False).astype(w.dtype)
+        return _lockstep(bk, phi, ep, w, a, n, gamma, first)
+    W = w[None, :]
+    for b in range(ep.states.shape[0]):
+        L = int(ep.lengths[b])
+        one = Episodes(ep.states[b : b + 1, :L], ep.rewards[b : b + 1, :L], ep.lengths[b : b + 1])
+        W = _lockstep(bk, phi, one, W, float(alpha), n, gamma, first)
+    return W[0]
+
+
+def semi_gradient_td(phi: Any, episodes: Episodes, w: Any, alpha: Any, **kw: Any) -> Any:
+    """Semi-gradient TD(0): :func:`n_step_td` with ``n=1`` (target ``R + γ w·φ(S')``)."""
+    return n_step_td(phi, episodes, w, alpha, n=1, **kw)
+
+
+def gradient_mc(phi: Any, episodes: Episodes, w: Any, alpha: Any, **kw: Any) -> Any:
+    """Gradient Monte Carlo: :func:`n_step_td` with ``n=None`` (target: the full return G_t)."""
+    return n_step_td(phi, episodes, w, alpha, n=None, **kw)
+
+
+def n_step_td_sparse(
+    active: np.ndarray,
+    episodes: Episodes,
+    w: np.ndarray,
+    alpha: float,
+    *,
+    n: int | None = 1,
+    gamma: float = 1.0,
+    first: int = 1,
+) -> np.ndarray:
+    """:func:`n_step_td` for binary features given by active indices, one run, NumPy.
+
+    With ``φ(s)`` 0/1, ``w·φ(s) = Σ_{i ∈ active(s)} wᵢ`` and the update
+    ``w += α δ φ(s)`` touches only the active entries: ``w[active] += α δ``.
+    The same arithmetic as the dense version with the zeros skipped, so
+    per-step cost no longer grows with the number of features.
+
+    Args:
+        active: int table ``(n_states, k)``: the ``k`` active features of each state.
+        w: ``(d,)`` float weights (a new array is returned).
+    """
+    op = "n_step_td_sparse"
+    _check_gamma_n(op, gamma, n)
+    ep = _check_episodes(op, episodes)
+    active = np.asarray(active)
+    if active.ndim != 2 or active.dtype.kind not in "iu":
+        raise ShapeError(
+            f"{op}: active must be an int table (n_states, k); received "
+            f"shape={active.shape}, dtype={active.dtype}"
+        )
+    w = np.array(w, dtype=np.float64)
+    one = active.shape[1] == 1
+    table = active[:, 0] if one else active
+    for b in range(ep.states.shape[0]):
+        L = int(ep.lengths[b])
+        rows = (ep.states[b, :L] - first).tolist()
+        part = n_step_returns(ep.rewards[b : b + 1, :L], n, gamma)[0].tolist()
+        steps = L if n is None else n
+        disc = gamma**steps
+        for t in range(L):
+            i = table[rows[t]]
+            target = part[t]
+            if t + steps < L:
+                j = table[rows[t + steps]]
+                target += disc * (w[j] if one else w[j].sum())
+            if one:
+                w[i] += alpha * (target - w[i])
+            else:
+                w[i] += alpha * (target - w[i].sum())
+    return w
+
+
+def gradient_mc_aggregated(
+    groups: np.ndarray, episodes: Episodes, w: np.ndarray, alpha: float, *, first: int = 1
+) -> np.ndarray:
+    """Gradient Monte Carlo with state aggregation, each episode's updates in closed form.
+
+    With one-hot features, ``w·φ(s) = w_g`` for the group ``g`` of ``s``, and
+    an update touches only ``w_g``. When every step of an episode has the same
+    return ``G`` (no discounting, a reward only at the end, as in the random
+    walk) the ``c_g`` updates of group ``g`` in one episode,
+    ``w_g ← w_g + α (G − w_g)`` repeated ``c_g`` times, compound to
+    ``w_g ← G + (1 − α)^{c_g} (w_g − G)``: the same numbers as stepping
+    through the episode, in a handful of array operations.
+
+    Args:
+        groups: the group of each state, ``(n_states,)`` ints (row ``i`` is state ``first + i``).
+        w: ``(n_groups,)`` weights of one run; episodes are used in order.
+    """
+    op = "gradient_mc_aggregated"
+    ep = _check_episodes(op, episodes)
+    groups = np.asarray(groups)
+    w = np.array(w, dtype=np.float64)
+    S, R, L = ep.states, ep.rewards, ep.lengths
+    B = S.shape[0]
+    last = R[np.arange(B), L - 1]
+    if np.any(R.sum(axis=1) != last):
+        raise InputValueError(
+            f"{op}: needs episodes whose only reward is the last one (the return is "
+            f"then the same at every step); use gradient_mc otherwise"
+        )
+    live = S >= first
+    g = groups[np.where(live, S - first, 0)]
+    flat = (np.arange(B)[:, None] * w.size + g)[live]
+    counts = np.bincount(flat, minlength=B * w.size).reshape(B, w.size)
+    keep = (1.0 - alpha) ** counts  # (B, n_groups): how much of (w − G) survives each episode
+    for b in range(B):
+        w = last[b] + keep[b] * (w - last[b])
+    return w
+
+
+def value_error(v_hat: Any, v_true: Any, mu: Any = None) -> float:
+    """Root of the mean squared value error, ``√VE = √(Σ_s μ(s) [v̂(s) − v(s)]²)`` (eq. 9.1).
+
+    ``mu=None`` weighs all states equally (the book's "RMS error over all states").
+
+    Example:
+        >>> value_error([0.0, 1.0], [0.0, 0.0])
+        0.7071
+    """
+    from dotkit.linalg import to_numpy
+
+    e = np.asarray(to_numpy(v_hat), dtype=np.float64) - np.asarray(
+        to_numpy(v_true), dtype=np.float64
+    )
+    m = np.full(e.shape[-1], 1.0 / e.shape[-1]) if mu is None else np.asarray(mu, dtype=np.float64)
+    return np.round(np.sqrt((e**2) @ m), 4) if e.ndim > 1 else round(float(np.sqrt((e**2) @ m)), 4)
+
+
+def mc_fixed_point(phi: Any, v_true: Any, mu: Any) -> np.ndarray:
+    """Where gradient MC converges: the μ-weighted least-squares fit ``argmin_w Σ μ (w·φ − v)²``.
+
+    The normal equations ``(Φᵀ D Φ) w = Φᵀ D v`` with ``D = diag(μ)``.
+    """
+    from dotkit.linalg import to_numpy
+
+    Phi = np.asarray(to_numpy(phi), dtype=np.float64)
+    D = np.asarray(mu, dtype=np.float64)[:, None] * Phi
+    return np.linalg.solve(Phi.T @ D, D.T @ np.asarray(to_numpy(v_true), dtype=np.float64))
+
+
+def td_fixed_point(
+    phi: Any, P: np.ndarray, r: np.ndarray, mu: Any, gamma: float = 1.0
+) -> np.ndarray:
+    """Where semi-gradient TD(0) converges: ``w_TD = A⁻¹ b`` (eq. 9.12).
+
+    ``A = Φᵀ D (I − γ P) Φ`` and ``b = Φᵀ D r`` with ``D = diag(μ)``, ``P``
+    the transitions between non-terminal states and ``r`` the expected reward.
+    """
+    from dotkit.linalg import to_numpy
+
+    Phi = np.asarray(to_numpy(phi), dtype=np.float64)
+    D = np.asarray(mu, dtype=np.float64)[:, None] * Phi
+    A = D.T @ (Phi - gamma * (P @ Phi))
+    return np.linalg.solve(A, D.T @ r)
+
+
+__all__ = [
+    "gradient_mc",
+    "gradient_mc_aggregated",
+    "mc_fixed_point",
+    "n_step_returns",
+    "n_step_td",
+    "n_step_td_sparse",
+    "semi_gradient_td",
+    "td_fixed_point",
+    "value_error",
+]

@@ -1,0 +1,412 @@
+"""The 1000-state random walk of Sutton & Barto, Example 9.1, and its true values.
+
+States are numbered 1 to 1000; every episode starts in state 500. Each step
+jumps uniformly to one of the 100 states to the left or the 100 states to the
+right. A jump past state 1 ends the episode with reward −1, a jump past state
+1000 ends it with reward +1; every other reward is 0 and there is no
+discounting, so a state's value is ``P(exit right) − P(exit left)``.
+
+The true values come from dynamic programming. The Bellman equation for this
+fixed policy is linear, ``v = r + P v`` with ``P`` the ``(1000, 1000)`` matrix
+of transition probabilities between non-terminal states and ``r`` the expected
+immediate reward, so ``v`` is the solution of ``(I − P) v = r``. One sweep of
+iterative policy evaluation, ``v ← r + P v``, is a matrix–vector product: one
+dot product per state.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator, NamedTuple
+
+import numpy as np
+
+from dotkit._inputs import check_positive_int, resolve
+from dotkit.backends import Backend
+from dotkit.errors import InputValueError
+
+N_STATES = 1000
+JUMP = 100
+START = 500
+
+
+def _check_walk(op: str, n_states: int, jump: int) -> None:
+    check_positive_int(op, "n_states", n_states, minimum=2)
+    check_positive_int(op, "jump", jump)
+
+
+def transition_model(n_states: int = N_STATES, jump: int = JUMP) -> tuple[np.ndarray, np.ndarray]:
+    """``(P, r)``: transition matrix between states ``1..n_states`` and expected reward.
+
+    ``P[i, j]`` is the probability of moving from state ``i+1`` to ``j+1``;
+    the rows sum to less than 1 by the probability of terminating.
+    ``r[i]`` is the expected reward of one step from state ``i+1``.
+
+    Example:
+        >>> P, r = transition_model(10, 2)
+        >>> P.shape, float(r[0])
+        ((10, 10), -0.5)
+    """
+    _check_walk("transition_model", n_states, jump)
+    s = np.arange(1, n_states + 1)
+    P = np.zeros((n_states, n_states))
+    r = np.zeros(n_states)
+    p = 1.0 / (2 * jump)
+    for k in range(1, jump + 1):
+        for sign in (-1, 1):
+            nxt = s + sign * k
+            inside = (nxt >= 1) & (nxt <= n_states)
+            P[s[inside] - 1, nxt[inside] - 1] += p
+            r += p * np.where(nxt < 1, -1.0, np.where(nxt > n_states, 1.0, 0.0))
+    return P, r
+
+
+def true_values(
+    n_states: int = N_STATES, jump: int = JUMP, *, backend: str | Backend | None = None
+) -> Any:
+    """The exact state values ``v_π(1..n_states)``: the solution of ``(I − P) v = r``.
+
+    Returns a vector of shape ``(n_states,)`` on the chosen backend (float64
+    on NumPy, float32 on MLX). The values rise from about −0.922 at state 1
+    to about +0.922 at state 1000, antisymmetric about the middle.
+
+    Example:
+        >>> v = true_values()
+        >>> round(float(v[0]), 3), round(float(v[-1]), 3)
+        (-0.922, 0.922)
+    """
+    bk = resolve("true_values", backend=backend)
+    P, r = transition_model(n_states, jump)
+    A = bk.asarray(np.eye(n_states) - P, dtype=bk.default_float)
+    b = bk.asarray(r[:, None], dtype=bk.default_float)
+    return bk.solve(A, b)[:, 0]
+
+
+def bellman_backup(
+    v: Any,
+    n_states: int = N_STATES,
+    jump: int = JUMP,
+    *,
+    model: Any = None,
+    backend: str | Backend | None = None,
+) -> Any:
+    """One sweep of policy evaluation, ``v ← r + P v``: a matrix–vector product.
+
+    Args:
+        v: current estimates, shape ``(n_states,)``.
+        model: ``(P, r)`` from :func:`transition_model`, to avoid rebuilding it.
+
+    Example:
+        >>> v = bellman_backup(np.zeros(1000))
+        >>> round(float(v[0]), 3)
+        -0.5
+    """
+    from dotkit._inputs import as_array
+    from dotkit.linalg import matmul
+
+    bk = resolve("bellman_backup", v, backend=backend)
+    v = as_array("bellman_backup", "v", v, bk, ndim=1, allow_int=False)
+    P, r = model if model is not None else transition_model(n_states, jump)
+    if v.shape[0] != P.shape[0]:
+        raise InputValueError(
+            f"bellman_backup: v has {v.shape[0]} entries; the walk has {P.shape[0]} states"
+        )
+    return bk.asarray(r, dtype=v.dtype) + matmul(bk.asarray(P, dtype=v.dtype), v)
+
+
+class Episodes(NamedTuple):
+    """A batch of episodes, padded to the longest one.
+
+    Attributes:
+        states: int array ``(B, T)``: ``S_0, S_1, ...`` of each episode, ``-1`` after its end.
+        rewards: float array ``(B, T)``: ``R_{t+1}``, the reward that follows ``S_t``.
+        lengths: int array ``(B,)``: the number of steps ``T_b`` of each episode.
+    """
+
+    states: np.ndarray
+    rewards: np.ndarray
+    lengths: np.ndarray
+
+
+def episodes(
+    n: int,
+    rng: np.random.Generator | int,
+    n_states: int = N_STATES,
+    jump: int = JUMP,
+    start: int = START,
+) -> Episodes:
+    """``n`` independent episodes of the walk, simulated side by side.
+
+    All walkers move at once, a block of jumps at a time: the positions after
+    each jump are a cumulative sum, and each walk is cut where it first leaves.
+
+    Example:
+        >>> ep = episodes(3, rng=0)
+        >>> ep.states[:, 0].tolist(), set(ep.rewards.sum(axis=1).tolist()) <= {-1.0, 1.0}
+        ([500, 500, 500], True)
+    """
+    check_positive_int("episodes", "n", n)
+    _check_walk("episodes", n_states, jump)
+    if not 1 <= start <= n_states:
+        raise InputValueError(
+            f"episodes: start must lie in [1, {n_states}]; received start={start}"
+        )
+    rng = np.random.default_rng(rng)
+    pieces, pos, todo = [], np.full(n, start, dtype=np.int64), np.arange(n)
+    block = 64  # steps simulated per round; most episodes end within a few rounds
+    while todo.size:
+        k = rng.integers(0, 2 * jump, size=(todo.size, block))  # 0..2·jump−1 → −jump..−1, 1..jump
+        jumps = k - jump + (k >= jump)
+        path = pos[todo, None] + np.cumsum(jumps, axis=1)  # positions after each jump
+        out = (path < 1) | (path > n_states)
+        ended = out.any(axis=1)
+        first_out = np.where(ended, out.argmax(axis=1), block)
+        pieces.append(
+            (todo, np.concatenate([pos[todo, None], path[:, :-1]], axis=1), first_out, path)
+        )
+        pos[todo] = path[:, -1]
+        todo = todo[~ended]
+    return _assemble(n, pieces)
+
+
+def _assemble(n: int, pieces: list) -> Episodes:
+    """Stitch the rounds of :func:`episodes` into padded ``(n, T)`` arrays.
+
+    Each piece is ``(who, before, first_out, path)``: the walkers of one round,
+    their positions before each jump, the jump that left the walk (or the
+    block width) and their positions after each jump.
+    """
+    width = pieces[0][1].shape[1]
+    lengths = np.zeros(n, dtype=np.int64)
+    for who, _, first_out, _ in pieces:
+        lengths[who] += np.minimum(first_out + 1, width)
+    S = np.full((n, int(lengths.max())), -1, dtype=np.int32)
+    R = np.zeros(S.shape)
+    done = np.zeros(n, dtype=np.int64)
+    steps = np.arange(width)
+    for who, before, first_out, path in pieces:
+        keep = steps[None, :] <= first_out[:, None]  # states S_t up to and including the last one
+        cols = done[who, None] + steps[None, :]
+        rows = np.broadcast_to(who[:, None], cols.shape)
+        S[rows[keep], cols[keep]] = before[keep]
+        ended = first_out < width
+        exit_to = path[ended, first_out[ended]]
+        R[who[ended], done[who[ended]] + first_out[ended]] = np.where(exit_to < 1, -1.0, 1.0)
+        done[who] += np.minimum(first_out + 1, width)
+    return Episodes(S, R, lengths)
+
+
+def episode_stream(
+    n: int, rng: np.random.Generator | int, *, chunk: int = 2000, **walk: Any
+) -> Iterator[Episodes]:
+    """``n`` episodes, in batches of at most ``chunk`` (keeps memory small for 100,000)."""
+    check_positive_int("episode_stream", "n", n)
+    rng = np.random.default_rng(rng)
+    done = 0
+    while done < n:
+        batch = min(chunk, n - done)
+        yield episodes(batch, rng, **walk)
+        done += batch
+
+
+def visit_distribution(
+    n_states: int = N_STATES, jump: int = JUMP, start: int = START
+) -> np.ndarray:
+    """The on-policy distribution μ(s): the expected share of time spent in each state.
+
+    Expected visits ``η`` solve ``η = h + Pᵀ η`` with ``h`` the start
+    distribution (section 9.2, eq. 9.2); ``μ = η / Σ η``.
+    """
+    P, _ = transition_model(n_states, jump)
+    h = np.zeros(n_states)
+    h[start - 1] = 1.0
+    eta = np.linalg.solve(np.eye(n_states) - P.T, h)
+    return eta / eta.sum()
+
+
+__all__ = [
+    "Episodes",
+    "bellman_backup",
+    "episode_stream",
+    "episodes",
+    "transition_model",
+    "true_values",
+    "visit_distribution",
+]
+
+
+# -- the experiments of Sutton & Barto's chapter 9 on this walk -------------------------------
+
+
+def _groups(n_groups: int, n_states: int = N_STATES) -> tuple[Any, np.ndarray]:
+    from dotkit.rl.features import StateAggregation
+
+    agg = StateAggregation(n_states, n_groups, first=1)
+    return agg, agg.group(np.arange(1, n_states + 1))
+
+
+def mc_aggregation_run(
+    n_episodes: int,
+    alpha: float = 2e-5,
+    *,
+    n_groups: int = 10,
+    seed: int = 0,
+    show_progress: bool | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Figure 9.1: gradient MC with state aggregation, one run.
+
+    Returns:
+        ``(w, visits)``: the learned group values ``(n_groups,)`` and how often
+        each state was visited ``(n_states,)``.
+    """
+    from dotkit.progress import progress
+    from dotkit.rl.prediction import gradient_mc_aggregated
+
+    _, groups = _groups(n_groups)
+    w, visits = np.zeros(n_groups), np.zeros(N_STATES + 1, dtype=np.int64)
+    chunk = 1000
+    batches = episode_stream(n_episodes, seed, chunk=chunk)
+    for ep in progress(
+        batches, total=-(-n_episodes // chunk), desc="gradient MC", enabled=show_progress
+    ):
+        w = gradient_mc_aggregated(groups, ep, w, alpha)
+        visits += np.bincount(ep.states[ep.states > 0], minlength=N_STATES + 1)
+    return w, visits[1:]
+
+
+def td_aggregation_run(
+    n_episodes: int,
+    alpha: float = 2e-4,
+    *,
+    n: int = 1,
+    n_groups: int = 10,
+    seed: int = 0,
+    show_progress: bool | None = None,
+) -> np.ndarray:
+    """Figure 9.2 (left): semi-gradient TD(0) (or n-step TD) with state aggregation, one run."""
+    from dotkit.progress import progress
+    from dotkit.rl.prediction import n_step_td_sparse
+
+    _, groups = _groups(n_groups)
+    w, chunk = np.zeros(n_groups), 1000
+    batches = episode_stream(n_episodes, seed, chunk=chunk)
+    for ep in progress(
+        batches, total=-(-n_episodes // chunk), desc=f"{n}-step TD", enabled=show_progress
+    ):
+        w = n_step_td_sparse(groups[:, None], ep, w, alpha, n=n)
+    return w
+
+
+def n_step_sweep(
+    ns: Any,
+    alphas: Any,
+    *,
+    n_runs: int = 100,
+    n_episodes: int = 10,
+    n_groups: int = 20,
+    seed: int = 0,
+    backend: str | Backend | None = None,
+    show_progress: bool | None = None,
+) -> np.ndarray:
+    """Figure 9.2 (right): RMS error of n-step TD over the first episodes, for each n and α.
+
+    All ``len(alphas) × n_runs`` learners step side by side (each step is a
+    batch of dot products); every α sees the same episodes in run r. The error
+    after each episode is the RMS over all states of ``Φ w − v``, averaged over
+    the episodes and the runs.
+
+    Returns:
+        ``(len(ns), len(alphas))`` average RMS errors.
+    """
+    from dotkit.linalg import matmul, to_numpy
+    from dotkit.progress import progress
+    from dotkit.rl.prediction import n_step_td
+
+    bk = resolve("n_step_sweep", backend=backend)
+    agg, _ = _groups(n_groups)
+    phi = agg.transform(np.arange(1, N_STATES + 1), backend=bk)
+    v = true_values(backend="numpy")
+    alphas = np.asarray(alphas, dtype=np.float64)
+    a = np.repeat(alphas, n_runs)
+    rng = np.random.default_rng(seed)
+    eps = [episodes(n_runs, rng) for _ in range(n_episodes)]
+    out = np.zeros((len(ns), alphas.size))
+    for i, n in enumerate(progress(list(ns), desc="n-step TD sweep", enabled=show_progress)):
+        W = bk.asarray(np.zeros((a.size, n_groups)), dtype=bk.default_float)
+        err = np.zeros(a.size)
+        for ep in eps:
+            tiled = Episodes(
+                np.tile(ep.states, (alphas.size, 1)),
+                np.tile(ep.rewards, (alphas.size, 1)),
+                np.tile(ep.lengths, alphas.size),
+            )
+            W = n_step_td(phi, tiled, W, bk.asarray(a), n=int(n), backend=bk)
+            values = to_numpy(
+                matmul(phi, W.T)
+            )  # (n_states, runs): every state's value in every run
+            err += np.sqrt(np.mean((values - v[:, None]) ** 2, axis=0))
+        out[i] = (err / n_episodes).reshape(alphas.size, n_runs).mean(axis=1)
+    return out
+
+
+def basis_comparison(
+    orders: Any = (5, 10, 20),
+    *,
+    n_episodes: int = 5000,
+    n_runs: int = 30,
+    alphas: dict | None = None,
+    seed: int = 0,
+    every: int = 100,
+    backend: str | Backend | None = None,
+    show_progress: bool | None = None,
+) -> dict:
+    """Figure 9.5: gradient MC with polynomial and Fourier bases of several orders.
+
+    Every (basis, order, run) learns side by side, each with its own feature
+    table padded to the widest basis with zero columns (zero features never
+    change a value or a weight). The curve is ``√VE`` (μ-weighted, eq. 9.1)
+    averaged over runs, recorded every ``every`` episodes.
+
+    Returns:
+        ``{"episodes": (k,), ("polynomial", order): (k,), ("fourier", order): (k,), ...}``.
+    """
+    from dotkit.linalg import to_numpy
+    from dotkit.progress import progress
+    from dotkit.rl.features import FourierBasis, PolynomialBasis
+    from dotkit.rl.prediction import gradient_mc
+
+    bk = resolve("basis_comparison", backend=backend)
+    alphas = alphas or {"polynomial": 1e-4, "fourier": 5e-5}
+    configs = [(kind, o) for kind in ("polynomial", "fourier") for o in orders]
+    d = max(orders) + 1
+    s = np.arange(1, N_STATES + 1)
+    tables = []
+    for kind, o in configs:
+        basis = (PolynomialBasis if kind == "polynomial" else FourierBasis)(o, low=1, high=N_STATES)
+        t = np.asarray(to_numpy(basis.transform(s.astype(float), backend="numpy")))
+        tables.append(np.pad(t, ((0, 0), (0, d - t.shape[1]))))
+    phi_np = np.repeat(np.stack(tables), n_runs, axis=0)  # (configs·runs, n_states, d)
+    phi = bk.asarray(phi_np, dtype=bk.default_float)
+    a = bk.asarray(np.repeat([alphas[k] for k, _ in configs], n_runs), dtype=bk.default_float)
+    W = bk.asarray(np.zeros((len(configs) * n_runs, d)), dtype=bk.default_float)
+    v, mu = true_values(backend="numpy"), visit_distribution()
+    rng = np.random.default_rng(seed)
+    marks, curves = [], []
+    for e in progress(range(n_episodes), desc="bases", enabled=show_progress):
+        ep = episodes(n_runs, rng)
+        tiled = Episodes(*(np.tile(x, (len(configs),) + (1,) * (x.ndim - 1)) for x in ep))
+        W = gradient_mc(phi, tiled, W, a, backend=bk)
+        if (e + 1) % every == 0:
+            values = np.einsum(
+                "bsd,bd->bs", phi_np, to_numpy(W)
+            )  # every state's w·φ(s), every learner
+            ve = np.sqrt(((values - v) ** 2) @ mu).reshape(len(configs), n_runs).mean(axis=1)
+            marks.append(e + 1)
+            curves.append(ve)
+    curves = np.array(curves)
+    out: dict = {"episodes": np.array(marks)}
+    for i, c in enumerate(configs):
+        out[c] = curves[:, i]
+    return out
+
+
+__all__ += ["basis_comparison", "mc_aggregation_run", "n_step_sweep", "td_aggregation_run"]

@@ -1,0 +1,183 @@
+"""Chapter 6 explorer: a linear value function on the 1000-state random walk.
+
+Gradient Monte Carlo with state aggregation (10 groups) learns from a seeded
+stream of episodes and keeps the weights after every episode. An episode
+slider shows ``v̂(s) = w·φ(s)`` after that many episodes, with the episode's
+own path drawn underneath; a group selector and a weight slider let you move
+one weight by hand and see one step of the staircase follow it, because each
+state's value is its features dotted with the weights. The picture is PNG from
+matplotlib's Agg canvas in an ``ipywidgets.Image``, so the explorer is built
+and driven without a frontend (tests do).
+
+Example:
+    >>> from dotkit.widgets.ch6 import value_explorer
+    >>> ex = value_explorer(n_episodes=200)     # doctest: +SKIP
+    >>> ex                                      # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import numpy as np
+
+from dotkit._inputs import check_positive_int
+from dotkit.errors import InputValueError
+
+
+def weight_history(
+    n_episodes: int, alpha: float, n_groups: int = 10, seed: int = 0
+) -> tuple[np.ndarray, Any]:
+    """Gradient-MC weights after each episode, ``(n_episodes + 1, n_groups)``, and the episodes."""
+    from dotkit.rl.prediction import gradient_mc_aggregated
+    from dotkit.rl.random_walk import Episodes, episodes
+
+    eps = episodes(n_episodes, seed)
+    groups = (np.arange(1000)) // (1000 // n_groups)
+    hist = np.zeros((n_episodes + 1, n_groups))
+    for e in range(n_episodes):
+        one = Episodes(eps.states[e : e + 1], eps.rewards[e : e + 1], eps.lengths[e : e + 1])
+        hist[e + 1] = gradient_mc_aggregated(groups, one, hist[e], alpha)
+    return hist, eps
+
+
+class ValueExplorer:
+    """The widget behind :func:`value_explorer`.
+
+    Attributes:
+        episode: IntSlider, how many episodes have been learned from.
+        group: Dropdown, which weight the weight slider moves.
+        weight: FloatSlider, that weight's value (starts at the learned one).
+        readout: HTML with the numbers; image: the picture; widget: the layout.
+    """
+
+    def __init__(
+        self, n_episodes: int = 300, alpha: float = 2e-3, n_groups: int = 10, seed: int = 0
+    ) -> None:
+        import ipywidgets as w
+
+        from dotkit.rl.features import StateAggregation
+        from dotkit.rl.random_walk import true_values
+
+        check_positive_int("value_explorer", "n_episodes", n_episodes)
+        if not 0 < alpha <= 1:
+            raise InputValueError(
+                f"value_explorer: alpha must lie in (0, 1]; received alpha={alpha}"
+            )
+        self.history, self.episodes = weight_history(n_episodes, alpha, n_groups, seed)
+        self.phi = np.asarray(
+            StateAggregation(1000, n_groups, first=1).transform(np.arange(1, 1001), backend="numpy")
+        )
+        self.v_true = np.asarray(true_values(backend="numpy"))
+        self.w = self.history[-1].copy()
+        self.episode = w.IntSlider(value=n_episodes, min=0, max=n_episodes, description="episodes")
+        self.group = w.Dropdown(
+            options=[(f"group {g + 1}", g) for g in range(n_groups)],
+            value=0,
+            description="weight of",
+        )
+        self.weight = w.FloatSlider(
+            value=round(float(self.w[0]), 3),
+            min=-1.2,
+            max=1.2,
+            step=0.01,
+            description="w value",
+            readout_format=".2f",
+        )
+        self.readout = w.HTML()
+        self.image = w.Image(format="png", layout=w.Layout(width="560px"))
+        self._quiet = False
+        self.episode.observe(self._on_episode, names="value")
+        self.group.observe(self._on_group, names="value")
+        self.weight.observe(self._on_weight, names="value")
+        self.widget = w.VBox(
+            [w.HBox([self.episode, self.group, self.weight]), self.image, self.readout]
+        )
+        self._draw()
+
+    def values(self) -> np.ndarray:
+        """``v̂ = Φ w`` for all 1000 states: one matrix–vector product."""
+        import dotkit as dk
+
+        return np.asarray(dk.to_numpy(dk.matmul(self.phi, self.w)))
+
+    def _on_episode(self, change: Any) -> None:
+        self.w = self.history[change["new"]].copy()
+        self._sync_weight()
+        self._draw()
+
+    def _on_group(self, change: Any) -> None:
+        self._sync_weight()
+
+    def _sync_weight(self) -> None:
+        self._quiet = True
+        self.weight.value = round(float(self.w[self.group.value]), 3)
+        self._quiet = False
+
+    def _on_weight(self, change: Any) -> None:
+        if self._quiet:
+            return
+        self.w[self.group.value] = change["new"]
+        self._draw()
+
+    def _draw(self) -> None:
+        from dotkit.rl.prediction import value_error
+
+        v_hat = self.values()
+        e = self.episode.value
+        self.readout.value = (
+            f"after {e} episode(s): √VE over all states = "
+            f"<b>{value_error(v_hat, self.v_true):.3f}</b>; "
+            f"weights = [{', '.join(f'{x:.2f}' for x in self.w)}]"
+        )
+        self.image.value = self._png(v_hat, e)
+
+    def _png(self, v_hat: np.ndarray, e: int) -> bytes:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(7.0, 4.0), dpi=80)
+        FigureCanvasAgg(fig)
+        ax, path_ax = fig.subplots(2, 1, sharex=True, height_ratios=[3, 1])
+        s = np.arange(1, 1001)
+        ax.plot(s, self.v_true, color="0.4", lw=1.2, label="true value v(s)")
+        ax.plot(s, v_hat, color="tab:blue", lw=2, label="v̂(s) = w·φ(s)")
+        ax.set(ylim=(-1.25, 1.25), ylabel="value")
+        ax.legend(loc="upper left", fontsize=8)
+        if e > 0:
+            L = int(self.episodes.lengths[e - 1])
+            path = self.episodes.states[e - 1, :L]
+            path_ax.plot(path, np.arange(L), ".-", color="tab:orange", ms=3, lw=0.6)
+            end = "+1 (right)" if self.episodes.rewards[e - 1, L - 1] > 0 else "−1 (left)"
+            path_ax.set_title(f"episode {e}: {L} steps, return {end}", fontsize=9)
+        path_ax.set(xlabel="state", ylabel="step", xlim=(0, 1001))
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png")
+        return buf.getvalue()
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def __repr__(self) -> str:
+        weights = ", ".join(f"{x:.2f}" for x in self.w)
+        return f"ValueExplorer(episode={self.episode.value}, w=[{weights}])"
+
+
+def value_explorer(
+    n_episodes: int = 300, alpha: float = 2e-3, n_groups: int = 10, seed: int = 0
+) -> ValueExplorer:
+    """An explorer of ``v̂(s) = w·φ(s)`` on the random walk: pick an episode, move a weight.
+
+    Args:
+        n_episodes: episodes of gradient Monte Carlo to precompute.
+        alpha: its step size (larger than the book's 2e-5 so that a few
+            hundred episodes show visible learning).
+        n_groups: state-aggregation groups (1000 must be divisible by it).
+        seed: the episodes' seed.
+    """
+    return ValueExplorer(n_episodes, alpha, n_groups, seed)
+
+
+__all__ = ["ValueExplorer", "value_explorer", "weight_history"]

@@ -1,0 +1,71 @@
+"""Chapter 6's explorer (built and driven without a frontend) and its exercise checkers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dotkit.errors import InputValueError
+from dotkit.exercises import check
+from dotkit.rl import random_walk as rw
+from dotkit.rl.features import StateAggregation
+from dotkit.rl.prediction import gradient_mc_aggregated
+
+
+@pytest.fixture(scope="module")
+def explorer():
+    pytest.importorskip("ipywidgets")
+    from dotkit.widgets.ch6 import value_explorer
+
+    return value_explorer(n_episodes=40, alpha=5e-3, seed=3)
+
+
+def test_explorer_history_is_gradient_mc(explorer) -> None:
+    groups = StateAggregation(1000, 10, first=1).group(np.arange(1, 1001))
+    want = gradient_mc_aggregated(groups, rw.episodes(40, 3), np.zeros(10), 5e-3)
+    np.testing.assert_allclose(explorer.history[-1], want, atol=1e-12)
+    assert explorer.image.value[:4] == b"\x89PNG"
+
+
+def test_explorer_episode_slider_and_weight_slider(explorer) -> None:
+    explorer.episode.value = 10
+    np.testing.assert_allclose(explorer.w, explorer.history[10])
+    assert "after 10 episode(s)" in explorer.readout.value
+    explorer.group.value = 4
+    assert explorer.weight.value == pytest.approx(round(explorer.history[10][4], 3))
+    explorer.weight.value = 0.7
+    v = explorer.values()
+    np.testing.assert_allclose(v[400:500], 0.7)  # one weight moves exactly one stair
+    np.testing.assert_allclose(v[:100], explorer.history[10][0])
+    assert "ValueExplorer(episode=10" in repr(explorer)
+
+
+def test_explorer_rejects_bad_step_size() -> None:
+    pytest.importorskip("ipywidgets")
+    from dotkit.widgets.ch6 import value_explorer
+
+    with pytest.raises(InputValueError, match="alpha"):
+        value_explorer(n_episodes=5, alpha=2.0)
+
+
+def test_exercise_checkers_accept_solutions_and_reject_mistakes() -> None:
+    from dotkit.exercises.ch6 import GAME_FEATURES, GAME_WEIGHTS_NEW
+
+    assert check("6.1", float(GAME_WEIGHTS_NEW @ GAME_FEATURES))
+    assert not check("6.1", GAME_WEIGHTS_NEW * GAME_FEATURES)  # forgot to add up
+    assert not check("6.1", ...)
+
+    def td0(w, x, x2, r, a, g, terminal):
+        return w + a * (r + (0.0 if terminal else g * (w @ x2)) - w @ x) * x
+
+    def td0_always_bootstraps(w, x, x2, r, a, g, terminal):
+        return w + a * (r + g * (w @ x2) - w @ x) * x
+
+    assert check("6.2", td0)
+    fb = check("6.2", td0_always_bootstraps)
+    assert not fb and "terminal" in fb.message
+    assert check("6.3", lambda w, G, a, c: G + (1 - a) ** c * (w - G))
+    assert not check("6.3", lambda w, G, a, c: w + c * a * (G - w))  # linearised: wrong for c > 1
+    assert check("6.4", 8)
+    assert "features per action" in check("6.4", 648).message
+    assert not check("6.4", 24)
