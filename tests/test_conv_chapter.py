@@ -1,0 +1,151 @@
+"""Chapter 3's kit: bundled photos, the filter playground, the exercise checkers, the benchmark."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+import dotkit as dk
+from dotkit.errors import InputValueError
+
+pytest.importorskip("skimage")
+
+
+# -- dotkit.datasets.images ---------------------------------------------------------------------
+def test_every_listed_image_loads_offline() -> None:
+    from dotkit.datasets.images import list_images, load_image
+
+    names = list_images()
+    assert {"camera", "astronaut", "coffee", "chelsea"} <= set(names)
+    for name in names:
+        img = load_image(name, size=32)
+        assert img.dtype == np.float32 and img.ndim == 3 and img.shape[2] == 3 and max(img.shape[:2]) == 32
+        assert 0.0 <= float(img.min()) <= float(img.max()) <= 1.0
+    assert "pooch" not in sys.modules  # nothing went through scikit-image's downloader
+
+
+def test_load_image_sizes_and_gray() -> None:
+    from dotkit.datasets.images import LUMA, load_image
+
+    full = load_image("chelsea")
+    assert full.shape == (300, 451, 3)
+    assert load_image("chelsea", size=(20, 30)).shape == (20, 30, 3)
+    gray = load_image("chelsea", size=90, gray=True)
+    colour = load_image("chelsea", size=90)
+    assert gray.shape == colour.shape[:2] == (60, 90)
+    np.testing.assert_allclose(gray, colour @ LUMA, atol=1e-6)  # gray is a dot product per pixel
+    cam = load_image("camera", gray=True)
+    assert cam.shape == (512, 512)
+    np.testing.assert_array_equal(load_image("camera")[..., 1], cam)  # gray sources repeat over channels
+    cam[0, 0] = 5.0  # a fresh copy each time: the cache is not modified
+    assert load_image("camera", gray=True)[0, 0] <= 1.0
+
+
+def test_sklearn_images_and_lazy_name() -> None:
+    pytest.importorskip("sklearn")
+    import dotkit.datasets as ds
+
+    assert ds.load_image("china", size=64).shape == (43, 64, 3)
+
+
+@pytest.mark.parametrize(
+    "kwargs,pattern",
+    [
+        ({"name": "camara"}, r"load_image: unknown image 'camara'. Did you mean 'camera'"),
+        ({"name": "camera", "size": 0}, r"load_image: size must hold positive ints"),
+        ({"name": "camera", "size": "big"}, r"load_image: size must be an int or a pair"),
+    ],
+)
+def test_load_image_errors(kwargs, pattern) -> None:
+    from dotkit.datasets.images import load_image
+
+    with pytest.raises(InputValueError, match=pattern):
+        load_image(**kwargs)
+
+
+# -- dotkit.widgets.ch3 ----------------------------------------------------------------------------
+def test_filter_image_matches_scipy(backend) -> None:
+    from scipy.signal import correlate2d
+
+    from dotkit.widgets.ch3 import PRESETS, filter_image
+
+    img = np.random.default_rng(0).random((12, 15)).astype(np.float32)
+    for name, kernel in PRESETS.items():
+        want = correlate2d(img.astype(np.float64), kernel.astype(np.float64), mode="same")
+        np.testing.assert_allclose(filter_image(img, name, backend=backend), want, rtol=1e-5, atol=1e-5)
+    colour = np.random.default_rng(1).random((6, 7, 3)).astype(np.float32)
+    out = filter_image(colour, "box blur", backend=backend)
+    assert out.shape == colour.shape
+    np.testing.assert_allclose(out[..., 2], filter_image(colour[..., 2], "box blur", backend=backend), atol=1e-6)
+
+
+def test_playground_builds_and_reacts_without_a_frontend() -> None:
+    pytest.importorskip("ipywidgets")
+    from dotkit.widgets.ch3 import PRESETS, filter_image, filter_playground
+
+    pg = filter_playground("camera", preset="sobel x", size=64)
+    np.testing.assert_array_equal(pg.kernel(), PRESETS["sobel x"])
+    assert pg.image.value[:4] == b"\x89PNG" and "patch · kernel" in pg.readout.value
+    pg.preset.value = "gaussian blur"
+    np.testing.assert_allclose(pg.kernel(), PRESETS["gaussian blur"])
+    np.testing.assert_allclose(pg.output, filter_image(pg.photo_array(), "gaussian blur"), atol=1e-6)
+    pg.cells[4].value = 2.0  # an edit makes it a custom kernel
+    assert pg.preset.value == "custom" and pg.kernel()[1, 1] == 2.0
+    pg.set_kernel("laplacian")
+    assert pg.preset.value == "laplacian"
+    pg.photo.value = "coffee"
+    assert pg.output.shape == (43, 64)
+    assert "FilterPlayground(photo='coffee', preset='laplacian'" in repr(pg)
+    with pytest.raises(InputValueError, match="filter_playground: the kernel must be 3×3"):
+        pg.set_kernel(np.ones((2, 2)))
+    with pytest.raises(InputValueError, match="filter_playground: unknown photo"):
+        filter_playground("nope")
+
+
+def test_draw_im2col() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from dotkit.widgets.ch3 import draw_im2col
+
+    fig, ax = plt.subplots()
+    draw_im2col(ax, n=1, c=3, h=8, w=8, o=4, k=3)
+    assert any("(36 × 27)" in t.get_text() for t in ax.texts)
+    plt.close(fig)
+
+
+# -- dotkit.exercises.ch3 ----------------------------------------------------------------------------
+def test_exercise_checkers_accept_right_and_refuse_wrong() -> None:
+    from dotkit.exercises import check
+
+    def conv1d(s, k):
+        return np.array([np.dot(s[i : i + len(k)], k) for i in range(len(s) - len(k) + 1)])
+
+    assert check("3.1", conv1d)
+    flipped = check("3.1", lambda s, k: np.convolve(s, k, mode="valid"))
+    assert not flipped and "flipped" in flipped.message
+    assert not check("3.1", ...)
+    assert check("3.2", lambda n, k, s, p: (n + 2 * p - k) // s + 1)
+    assert not check("3.2", lambda n, k, s, p: (n - k) // s + 1)
+    assert not check("3.2", lambda n, k, s, p: (n + 2 * p - k) / s + 1)
+    assert check("3.3", [[0, 0, 0], [1, 0, 0], [0, 0, 0]])
+    left = check("3.3", [[0, 0, 0], [0, 0, 1], [0, 0, 0]])
+    assert not left and "left" in left.message
+    assert check("3.4", 64 * 112 * 112 * 3 * 49)
+    assert not check("3.4", 2 * 64 * 112 * 112 * 3 * 49)
+    assert not check("3.4", "lots")
+
+
+# -- dotkit.benchmarks.conv -------------------------------------------------------------------------------
+def test_benchmark_reports_gflops(backend) -> None:
+    from dotkit.benchmarks.conv import run, sgemm_gflops
+
+    r = run(backend.name, n=1, c_in=2, c_out=3, size=10, repeats=1, budget_s=0.2)
+    assert r["backend"] == backend.name and r["flops"] == 2 * 1 * 3 * 10 * 10 * 2 * 9
+    assert r["seconds"] > 0 and r["gflops"] > 0
+    assert sgemm_gflops(backend.name, size=64, repeats=1) > 0
+    assert dk.conv2d is not None
