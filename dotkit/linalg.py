@@ -14,9 +14,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from dotkit._inputs import as_array, check_positive_int, float_dtype_for, resolve
+from dotkit._inputs import _describe, as_array, check_positive_int, float_dtype_for, resolve
 from dotkit.backends import Backend, get_backend
-from dotkit.errors import InputValueError, ShapeError
+from dotkit.errors import DtypeError, InputValueError, ShapeError
 
 _FAST_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 _INT64_LIMIT = 2**63 - 1
@@ -37,7 +37,16 @@ def asarray(x: Any, *, dtype: Any = None, backend: str | Backend | None = None) 
     """
     bk = get_backend(backend)
     arr = as_array("asarray", "x", x, bk)
-    return arr if dtype is None else arr.astype(dtype)
+    if dtype is None:
+        return arr
+    try:
+        return arr.astype(dtype)
+    except (TypeError, ValueError) as exc:
+        raise DtypeError(
+            f"asarray: dtype={dtype!r} is not a dtype of the {bk.name} backend "
+            f"({str(exc).splitlines()[0]}); "
+            f"received x with {_describe(arr)}"
+        ) from None
 
 
 def to_numpy(x: Any) -> Any:
@@ -61,13 +70,19 @@ def _broadcast_batch(op: str, a: Any, b: Any, a_batch: tuple, b_batch: tuple) ->
         ) from None
 
 
+def _max_abs_int(x: Any) -> int:
+    """The largest ``|x|`` of an integer array, as an exact Python int (0 when empty)."""
+    if not x.size:
+        return 0
+    return max(abs(int(x.max().item())), abs(int(x.min().item())))
+
+
 def _exact_integer_dtype(op: str, bk: Backend, a: Any, b: Any, n: int) -> Any:
     """The dtype in which an integer product of ``a`` and ``b`` is exact, or an error."""
+    # Exact Python integers: a float32 maximum would round 2**24 + 1 down to 2**24.
+    bound = _max_abs_int(a) * _max_abs_int(b) * max(n, 1)
     xp = bk.xp
-    bound = int(xp.abs(a.astype(xp.float32)).max().item() if a.size else 0) * int(
-        xp.abs(b.astype(xp.float32)).max().item() if b.size else 0
-    ) * max(n, 1)
-    if bk.supports_float64 and bound <= _INT64_LIMIT // 2:
+    if bk.supports_float64 and bound <= _INT64_LIMIT:  # no partial sum can exceed the bound
         return xp.int64
     if bound <= _FLOAT32_EXACT:
         return xp.float32  # MLX has no integer matmul; float32 is exact here
@@ -155,15 +170,21 @@ def norm(x: Any, *, axis: int = -1, keepdims: bool = False, backend: str | Backe
     """
     bk = resolve("norm", x, backend=backend)
     x = as_array("norm", "x", x, bk, min_ndim=1, allow_int=False)
+    if isinstance(axis, bool) or not hasattr(axis, "__index__"):
+        raise InputValueError(f"norm: axis must be an integer; received axis={axis!r}")
     if not -x.ndim <= axis < x.ndim:
         raise ShapeError(f"norm: axis={axis} is out of range for x.shape={tuple(x.shape)}")
     work = float_dtype_for(bk, x)
     xw = bk.cast(x, work)
+    xp, axis = bk.xp, axis % x.ndim
     # Scale by the largest entry so that squares neither overflow nor underflow.
-    scale = bk.xp.max(bk.xp.abs(xw), axis=axis, keepdims=True)
-    safe = bk.xp.where(scale > 0, scale, bk.xp.ones_like(scale))
-    out = bk.xp.sqrt(bk.xp.sum((xw / safe) ** 2, axis=axis, keepdims=True)) * safe
-    out = out if keepdims else bk.xp.squeeze(out, axis=axis)
+    scale = xp.max(xp.abs(xw), axis=axis, keepdims=True)
+    safe = xp.where(scale > 0, scale, xp.ones_like(scale))
+    unit = xp.moveaxis(xw / safe, axis, -1)
+    # The sum of squares is a dot product: bk.vecdot sums long axes accurately on every backend.
+    # bk.asarray keeps a 0-d array a 0-d array (NumPy would hand back a scalar).
+    out = bk.asarray(xp.sqrt(bk.vecdot(unit, unit)) * xp.squeeze(safe, axis=axis))
+    out = xp.expand_dims(out, axis) if keepdims else out
     return out.astype(x.dtype) if bk.is_half(x) else out
 
 

@@ -78,6 +78,8 @@ class WordVectors:
     """
 
     def __init__(self, words: Sequence[str], vectors: Any) -> None:
+        # Refuses strings, None, ragged rows and complex numbers, naming the argument.
+        vectors = as_array("WordVectors", "vectors", vectors, get_backend("numpy"))
         vectors = np.asarray(vectors, dtype=np.float32)
         if vectors.ndim != 2:
             raise ShapeError(

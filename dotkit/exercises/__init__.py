@@ -21,6 +21,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from dotkit.errors import DotkitError
+
 _CHECKERS: dict[str, Callable[..., str]] = {}
 
 
@@ -48,6 +50,13 @@ class Feedback:
         return repr(self)
 
 
+class UnknownExerciseError(DotkitError, KeyError):
+    """An exercise key that no chapter registers (also a ``KeyError``)."""
+
+    def __str__(self) -> str:  # KeyError would show the message in quotes
+        return str(self.args[0]) if self.args else ""
+
+
 def exercise(key: str) -> Callable[[Callable[..., str]], Callable[..., str]]:
     """Register a checker for exercise ``key`` (like ``"2.3"``).
 
@@ -71,7 +80,7 @@ def _load(key: str) -> Callable[..., str]:
             pass
     if key not in _CHECKERS:
         known = ", ".join(sorted(_CHECKERS)) or "none loaded"
-        raise KeyError(f"check: no exercise {key!r}; known exercises: {known}")
+        raise UnknownExerciseError(f"check: no exercise {key!r}; known exercises: {known}")
     return _CHECKERS[key]
 
 
@@ -107,4 +116,4 @@ def expect_close(answer: Any, expected: Any, what: str, *, rtol: float = 1e-5, a
         raise NotYet(f"{what} is off (largest difference {err:.3g}); check your formula")
 
 
-__all__ = ["Feedback", "NotYet", "check", "exercise", "expect_close"]
+__all__ = ["Feedback", "NotYet", "UnknownExerciseError", "check", "exercise", "expect_close"]

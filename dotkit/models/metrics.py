@@ -29,7 +29,7 @@ import numpy as np
 
 from dotkit._inputs import as_array, check_positive_int, resolve
 from dotkit.backends import Backend
-from dotkit.errors import InputValueError, ShapeError
+from dotkit.errors import DtypeError, InputValueError, ShapeError
 
 
 def _errors(
@@ -89,8 +89,17 @@ def _is_batch(recommended: Any) -> bool:
 def _hits(op: str, recommended: Sequence[Any], relevant: Iterable[Any], k: int) -> tuple[int, int]:
     from dotkit.linalg import to_numpy
 
-    flat = np.asarray(to_numpy(recommended)).ravel() if len(recommended) else np.zeros(0)
-    ranked = [int(x) for x in flat[:k]]
+    flat = np.asarray(to_numpy(recommended)).ravel() if len(recommended) else np.zeros(0, int)
+    top = flat[:k]
+    integral = top.dtype.kind in "iu" or (
+        top.dtype.kind == "f" and bool(np.all(np.isfinite(top) & (top == np.round(top))))
+    )
+    if not integral:
+        raise DtypeError(
+            f"{op}: recommended must hold integer item ids; received dtype {top.dtype} "
+            f"with values such as {top[:3].tolist()}"
+        )
+    ranked = [int(x) for x in top]
     truth = {int(x) for x in relevant}
     return len(set(ranked) & truth), len(truth)
 

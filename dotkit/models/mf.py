@@ -228,7 +228,8 @@ class MatrixFactorization:
         if lr == 0:
             raise InputValueError(f"{op}: lr must be > 0; received lr=0")
         self.reg, self.method, self.biases = float(reg), method, bool(biases)
-        self.seed, self.backend = int(seed), backend
+        self.seed = check_positive_int(op, "seed", seed, minimum=0)
+        self.backend = backend
         self.lr, self.init_scale = float(lr), float(init_scale)
         self.batch_size = check_positive_int(op, "batch_size", batch_size)
         self.history: dict[str, list[float]] = {"train_rmse": [], "val_rmse": []}
@@ -513,6 +514,8 @@ class MatrixFactorization:
 
         op = "MatrixFactorization.similar_items"
         self._check_fitted(op)
+        if metric not in ("cosine", "dot"):
+            raise InputValueError(f"{op}: metric must be 'cosine' or 'dot'; received metric={metric!r}")
         item = self._one_id(op, "item", item)
         row, known = self._items.lookup(np.array([item]))
         if not known[0]:

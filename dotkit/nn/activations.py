@@ -27,8 +27,15 @@ def _prepare(op: str, x: Any, backend: str | Backend | None) -> tuple[Backend, A
 
 
 def _check_axis(op: str, x: Any, axis: int) -> None:
+    if isinstance(axis, bool) or not hasattr(axis, "__index__"):
+        raise InputValueError(f"{op}: axis must be an integer; received axis={axis!r}")
     if x.ndim == 0 or not -x.ndim <= axis < x.ndim:
         raise ShapeError(f"{op}: axis={axis} is out of range for x.shape={tuple(x.shape)}")
+    if x.shape[axis] == 0:
+        raise ShapeError(
+            f"{op}: x is empty along axis={axis}, so there is nothing to normalise; "
+            f"received x.shape={tuple(x.shape)}"
+        )
 
 
 def softmax(x: Any, *, axis: int = -1, backend: str | Backend | None = None) -> Any:
@@ -55,6 +62,8 @@ def softmax(x: Any, *, axis: int = -1, backend: str | Backend | None = None) -> 
 def log_softmax(x: Any, *, axis: int = -1, backend: str | Backend | None = None) -> Any:
     """``log softmax(x) = x - max x - log Σ exp(x - max x)``, stable for large logits.
 
+    Half precision is computed in float32 and returned as float16, as in :func:`softmax`.
+
     Example:
         >>> dotkit.log_softmax([0.0, 0.0]).round(4)
         array([-0.6931, -0.6931])
@@ -62,8 +71,10 @@ def log_softmax(x: Any, *, axis: int = -1, backend: str | Backend | None = None)
     bk, x = _prepare("log_softmax", x, backend)
     _check_axis("log_softmax", x, axis)
     xp = bk.xp
-    shifted = x - xp.max(x, axis=axis, keepdims=True)
-    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
+    work = x.astype(bk.float32) if bk.is_half(x) else x  # float16 sums in float32
+    shifted = work - xp.max(work, axis=axis, keepdims=True)
+    out = shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
+    return out.astype(x.dtype) if bk.is_half(x) else out
 
 
 def relu(x: Any, *, backend: str | Backend | None = None) -> Any:
@@ -161,7 +172,10 @@ def gelu_grad(x: Any, *, backend: str | Backend | None = None) -> Any:
     bk, x = _prepare("gelu_grad", x, backend)
     xp = bk.xp
     cdf = 0.5 * (1.0 + bk.erf(x / _SQRT_2))
-    return cdf + x * xp.exp(-0.5 * x * x) * _INV_SQRT_2PI
+    # φ(x) underflows to 0 beyond |x| = 40 in every precision; clipping there keeps x² from
+    # overflowing (float16 tops out at 65504) without changing any result.
+    c = xp.clip(x, -40.0, 40.0)
+    return cdf + x * xp.exp(-0.5 * c * c) * _INV_SQRT_2PI
 
 
 #: name -> (activation, its derivative), for layers and models that take a name.

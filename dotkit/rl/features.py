@@ -87,6 +87,10 @@ class StateAggregation:
             raise InputValueError(
                 f"StateAggregation: n_states={n_states} is not divisible by n_groups={n_groups}"
             )
+        if isinstance(first, bool) or not isinstance(first, (int, np.integer)):
+            raise InputValueError(
+                f"StateAggregation: first must be an integer state number; received first={first!r}"
+            )
         self.first = int(first)
         self.size = n_states // n_groups
         self.n_features = self.n_groups

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from dotkit._inputs import as_array, check_positive_int, resolve
-from dotkit.backends import Backend
+from dotkit.backends import Backend, get_backend
 from dotkit.errors import InputValueError, ShapeError
 from dotkit.rl.random_walk import Episodes
 
@@ -54,6 +54,24 @@ def _check_episodes(op: str, episodes: Any, n_rows: int | None = None) -> Episod
             f"{S.shape[0]} rows; received states.shape={S.shape}"
         )
     return episodes
+
+
+def _check_rows(op: str, ep: Episodes, n_rows: int, first: int, what: str) -> None:
+    """Every visited state (before each episode's end) must address a row of ``what``."""
+    S, L = ep.states, ep.lengths
+    live = S[np.arange(S.shape[1])[None, :] < L[:, None]]
+    if live.size and (live.min() < first or live.max() - first >= n_rows):
+        raise InputValueError(
+            f"{op}: episodes visit states {int(live.min())}..{int(live.max())}, but {what} has "
+            f"{n_rows} rows (states {first}..{first + n_rows - 1}, first={first})"
+        )
+
+
+def _check_alpha(op: str, alpha: Any) -> float:
+    number = isinstance(alpha, (int, float, np.integer, np.floating)) and not isinstance(alpha, bool)
+    if not number or not 0.0 < float(alpha) <= 1.0:
+        raise InputValueError(f"{op}: alpha must be a number in (0, 1]; received alpha={alpha!r}")
+    return float(alpha)
 
 
 def _check_gamma_n(op: str, gamma: float, n: int | None) -> None:
@@ -167,6 +185,7 @@ def n_step_td(
             f"or (B, n_states, d)); received w.shape={tuple(w.shape)}, phi.shape={tuple(phi.shape)}"
         )
     ep = _check_episodes(op, episodes, None if w.ndim == 1 else w.shape[0])
+    _check_rows(op, ep, phi.shape[-2], first, "phi")
     if w.ndim == 2:
         a = as_array(op, "alpha", alpha, bk, ndim=(0, 1), allow_int=False).astype(w.dtype)
         return _lockstep(bk, phi, ep, w, a, n, gamma, first)
@@ -219,6 +238,14 @@ def n_step_td_sparse(
             f"shape={active.shape}, dtype={active.dtype}"
         )
     w = np.array(w, dtype=np.float64)
+    if w.ndim != 1:
+        raise ShapeError(f"{op}: w must be a vector (d,); received w.shape={w.shape}")
+    if active.size and (active.min() < 0 or active.max() >= w.shape[0]):
+        raise InputValueError(
+            f"{op}: active indices must lie in [0, {w.shape[0]}) for w.shape={w.shape}; "
+            f"received min={active.min()}, max={active.max()}"
+        )
+    _check_rows(op, ep, active.shape[0], first, "active")
     one = active.shape[1] == 1
     table = active[:, 0] if one else active
     for b in range(ep.states.shape[0]):
@@ -261,6 +288,18 @@ def gradient_mc_aggregated(
     ep = _check_episodes(op, episodes)
     groups = np.asarray(groups)
     w = np.array(w, dtype=np.float64)
+    alpha = _check_alpha(op, alpha)
+    if groups.ndim != 1 or groups.dtype.kind not in "iu" or w.ndim != 1:
+        raise ShapeError(
+            f"{op}: expected integer groups (n_states,) and weights w (n_groups,); received "
+            f"groups.shape={groups.shape}, groups.dtype={groups.dtype}, w.shape={w.shape}"
+        )
+    if groups.size and (groups.min() < 0 or groups.max() >= w.size):
+        raise InputValueError(
+            f"{op}: groups must lie in [0, {w.size}) for w.shape={w.shape}; received "
+            f"min={groups.min()}, max={groups.max()}"
+        )
+    _check_rows(op, ep, groups.shape[0], first, "groups")
     S, R, L = ep.states, ep.rewards, ep.lengths
     B = S.shape[0]
     last = R[np.arange(B), L - 1]
@@ -288,12 +327,29 @@ def value_error(v_hat: Any, v_true: Any, mu: Any = None) -> float:
         >>> value_error([0.0, 1.0], [0.0, 0.0])
         0.7071
     """
-    from dotkit.linalg import to_numpy
-
-    e = np.asarray(to_numpy(v_hat), dtype=np.float64) - np.asarray(
-        to_numpy(v_true), dtype=np.float64
-    )
-    m = np.full(e.shape[-1], 1.0 / e.shape[-1]) if mu is None else np.asarray(mu, dtype=np.float64)
+    op = "value_error"
+    nb = get_backend("numpy")
+    v_hat = as_array(op, "v_hat", v_hat, nb, min_ndim=1, allow_int=False).astype(np.float64)
+    v_true = as_array(op, "v_true", v_true, nb, ndim=1, allow_int=False).astype(np.float64)
+    if v_hat.shape[-1] != v_true.shape[0]:
+        raise ShapeError(
+            f"{op}: v_hat and v_true must have one value per state; received "
+            f"v_hat.shape={v_hat.shape}, v_true.shape={v_true.shape}"
+        )
+    e = v_hat - v_true
+    if mu is None:
+        m = np.full(e.shape[-1], 1.0 / e.shape[-1])
+    else:
+        m = as_array(op, "mu", mu, nb, ndim=1, allow_int=False, finite=True).astype(np.float64)
+        if m.shape != v_true.shape:
+            raise ShapeError(
+                f"{op}: mu must weigh every state; received mu.shape={m.shape}, "
+                f"v_true.shape={v_true.shape}"
+            )
+        if np.any(m < 0):
+            raise InputValueError(
+                f"{op}: mu is a distribution and cannot be negative; received min(mu)={m.min()}"
+            )
     return np.round(np.sqrt((e**2) @ m), 4) if e.ndim > 1 else round(float(np.sqrt((e**2) @ m)), 4)
 
 
@@ -302,11 +358,11 @@ def mc_fixed_point(phi: Any, v_true: Any, mu: Any) -> np.ndarray:
 
     The normal equations ``(Φᵀ D Φ) w = Φᵀ D v`` with ``D = diag(μ)``.
     """
-    from dotkit.linalg import to_numpy
-
-    Phi = np.asarray(to_numpy(phi), dtype=np.float64)
-    D = np.asarray(mu, dtype=np.float64)[:, None] * Phi
-    return np.linalg.solve(Phi.T @ D, D.T @ np.asarray(to_numpy(v_true), dtype=np.float64))
+    op = "mc_fixed_point"
+    Phi, mu = _table_and_weights(op, phi, mu)
+    v = _per_state(op, "v_true", v_true, Phi)
+    D = mu[:, None] * Phi
+    return _solve(op, Phi.T @ D, D.T @ v, Phi)
 
 
 def td_fixed_point(
@@ -317,12 +373,52 @@ def td_fixed_point(
     ``A = Φᵀ D (I − γ P) Φ`` and ``b = Φᵀ D r`` with ``D = diag(μ)``, ``P``
     the transitions between non-terminal states and ``r`` the expected reward.
     """
-    from dotkit.linalg import to_numpy
+    op = "td_fixed_point"
+    _check_gamma_n(op, gamma, None)
+    Phi, mu = _table_and_weights(op, phi, mu)
+    n = Phi.shape[0]
+    P = as_array(op, "P", P, get_backend("numpy"), ndim=2, allow_int=False, finite=True)
+    if P.shape != (n, n):
+        raise ShapeError(
+            f"{op}: P must be (n_states, n_states) = ({n}, {n}); received P.shape={P.shape}, "
+            f"phi.shape={Phi.shape}"
+        )
+    r = _per_state(op, "r", r, Phi)
+    D = mu[:, None] * Phi
+    A = D.T @ (Phi - gamma * (P.astype(np.float64) @ Phi))
+    return _solve(op, A, D.T @ r, Phi)
 
-    Phi = np.asarray(to_numpy(phi), dtype=np.float64)
-    D = np.asarray(mu, dtype=np.float64)[:, None] * Phi
-    A = D.T @ (Phi - gamma * (P @ Phi))
-    return np.linalg.solve(A, D.T @ r)
+
+def _table_and_weights(op: str, phi: Any, mu: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The feature table ``(n_states, d)`` and state weights ``(n_states,)``, float64 NumPy."""
+    nb = get_backend("numpy")
+    Phi = as_array(op, "phi", phi, nb, ndim=2, allow_int=False, finite=True).astype(np.float64)
+    m = as_array(op, "mu", mu, nb, ndim=1, allow_int=False, finite=True).astype(np.float64)
+    if m.shape[0] != Phi.shape[0]:
+        raise ShapeError(
+            f"{op}: mu must weigh every row of phi; received mu.shape={m.shape}, phi.shape={Phi.shape}"
+        )
+    return Phi, m
+
+
+def _per_state(op: str, name: str, x: Any, Phi: np.ndarray) -> np.ndarray:
+    x = as_array(op, name, x, get_backend("numpy"), ndim=1, allow_int=False, finite=True)
+    if x.shape[0] != Phi.shape[0]:
+        raise ShapeError(
+            f"{op}: {name} must have one entry per state; received {name}.shape={x.shape}, "
+            f"phi.shape={Phi.shape}"
+        )
+    return x.astype(np.float64)
+
+
+def _solve(op: str, A: np.ndarray, b: np.ndarray, Phi: np.ndarray) -> np.ndarray:
+    try:
+        return np.linalg.solve(A, b)
+    except np.linalg.LinAlgError:
+        raise InputValueError(
+            f"{op}: the normal equations are singular (features linearly dependent on the "
+            f"states that carry weight); received phi.shape={Phi.shape}"
+        ) from None
 
 
 __all__ = [

@@ -217,6 +217,11 @@ def visit_distribution(
     distribution (section 9.2, eq. 9.2); ``μ = η / Σ η``.
     """
     P, _ = transition_model(n_states, jump)
+    whole = isinstance(start, (int, np.integer)) and not isinstance(start, bool)
+    if not whole or not 1 <= start <= n_states:
+        raise InputValueError(
+            f"visit_distribution: start must be a state in [1, {n_states}]; received start={start!r}"
+        )
     h = np.zeros(n_states)
     h[start - 1] = 1.0
     eta = np.linalg.solve(np.eye(n_states) - P.T, h)
@@ -374,7 +379,17 @@ def basis_comparison(
     from dotkit.rl.features import FourierBasis, PolynomialBasis
     from dotkit.rl.prediction import gradient_mc
 
-    bk = resolve("basis_comparison", backend=backend)
+    op = "basis_comparison"
+    bk = resolve(op, backend=backend)
+    orders = tuple(orders) if isinstance(orders, (list, tuple, range)) else orders
+    if not isinstance(orders, tuple) or not orders:
+        raise InputValueError(
+            f"{op}: orders must be a non-empty sequence of orders; received orders={orders!r}"
+        )
+    for o in orders:
+        check_positive_int(op, "orders", o, minimum=0)
+    for name, number in (("n_episodes", n_episodes), ("n_runs", n_runs), ("every", every)):
+        check_positive_int(op, name, number)
     alphas = alphas or {"polynomial": 1e-4, "fourier": 5e-5}
     configs = [(kind, o) for kind in ("polynomial", "fourier") for o in orders]
     d = max(orders) + 1
