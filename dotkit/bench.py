@@ -424,12 +424,14 @@ def bench_attention(bk: Backend, prof: Profile) -> list[dict]:
     q, k, v = _inputs(bk, (B, H, L, d), (B, H, L, d), (B, H, L, d))
     scale = 1.0 / math.sqrt(d)
     raw_fn, raw_name = _raw_attention(bk, q, k, v, scale)
-    raw, mine = time_calls(
-        [raw_fn, lambda: sdpa(q, k, v)], sync=bk.sync, repeats=3, budget_s=prof.budget_s
-    )
-    extra = _torch_attention(bk, q, k, v, prof)
-    if "torch_s" in extra:
-        extra["vs_torch"] = extra["torch_s"] / mine.median
+    calls = [raw_fn, lambda: sdpa(q, k, v)]
+    torch_fn, extra = _torch_attention(bk, q, k, v)
+    if torch_fn is not None:  # timed in alternation with dotkit, under the same load
+        calls.append(torch_fn)
+    times = time_calls(calls, sync=_sync_some(bk), repeats=3, budget_s=prof.budget_s)
+    raw, mine = times[:2]
+    if torch_fn is not None:
+        extra.update(torch_s=times[2].median, vs_torch=times[2].median / mine.median)
     return [
         _row(
             "attention",
@@ -460,19 +462,27 @@ def _raw_attention(
     return (lambda: _softmax_attention(bk.xp, q, k, v, scale)), f"{_lib(bk)} softmax formula"
 
 
-def _torch_attention(bk: Backend, q: Any, k: Any, v: Any, prof: Profile) -> dict[str, Any]:
+def _sync_some(bk: Backend) -> Callable[..., None]:
+    """``bk.sync`` that skips the ``None`` returned by calls into other libraries."""
+    return lambda *arrays: bk.sync(*(a for a in arrays if a is not None))
+
+
+def _torch_attention(
+    bk: Backend, q: Any, k: Any, v: Any
+) -> tuple[Callable[[], None] | None, dict[str, Any]]:
     """PyTorch CPU's SDPA on the same inputs, when PyTorch is importable (never required)."""
     try:
         import torch
         import torch.nn.functional as F
     except ImportError:
-        return {}
+        return None, {}
     tq, tk, tv = (torch.from_numpy(np.ascontiguousarray(bk.to_numpy(t))) for t in (q, k, v))
-    with torch.inference_mode():
-        t = time_call(
-            lambda: F.scaled_dot_product_attention(tq, tk, tv), repeats=3, budget_s=prof.budget_s
-        )
-    return {"torch_s": t.median, "torch_version": torch.__version__}
+
+    def call() -> None:
+        with torch.inference_mode():
+            F.scaled_dot_product_attention(tq, tk, tv)
+
+    return call, {"torch_version": torch.__version__}
 
 
 def _conv_layer(prof: Profile) -> dict[str, int]:

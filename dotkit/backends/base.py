@@ -35,6 +35,9 @@ class Backend:
     install_hint: ClassVar[str] = ""
     #: Whether float64 is supported (MLX on GPU has no float64).
     supports_float64: ClassVar[bool] = True
+    #: Whether independent pieces of one op may run on Python threads, one per core
+    #: (the library releases the GIL and computes eagerly; see ``dotkit._threads``).
+    threads_in_parallel: ClassVar[bool] = False
 
     def __init__(self) -> None:
         self.xp = self._import()

@@ -19,6 +19,7 @@ class NumpyBackend(Backend):
     name = "numpy"
     array_module = "numpy"
     install_hint = "pip install numpy"
+    threads_in_parallel = True
 
     def _import(self) -> Any:
         import numpy

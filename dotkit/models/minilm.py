@@ -25,11 +25,13 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any, NamedTuple, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from dotkit._inputs import check_positive_int, resolve
+from dotkit._threads import run_parts
 from dotkit.backends import Backend, get_backend
 from dotkit.errors import DataFormatError, DtypeError, InputValueError
 from dotkit.linalg import matmul
@@ -269,16 +271,28 @@ class MiniLM:
         batch_size = check_positive_int(op, "batch_size", batch_size)
         bk = get_backend(backend) if backend is not None else resolve(op)
         _, layers = self._weights(bk)
-        pieces: list[tuple[np.ndarray, Any]] = []
-        for chosen, tok, mask in self._batches(texts, batch_size):
-            h = self._embed(bk, tok)
-            allowed = bk.asarray(mask[:, None, None, :])  # keys only: padding is never attended to
-            for w in layers:
-                h = self._layer(bk, h, w, allowed, fast)
-            pooled = self._pool(bk, h, mask)
-            bk.sync(pooled)
-            pieces.append((chosen, pooled))
+        batches = list(enumerate(self._batches(texts, batch_size)))
+        pieces: list[tuple[np.ndarray, Any]] = [None] * len(batches)  # type: ignore[list-item]
+
+        def run(part: Iterable[tuple[int, tuple[np.ndarray, np.ndarray, np.ndarray]]]) -> None:
+            for i, (chosen, tok, mask) in part:
+                pieces[i] = (chosen, self._forward(bk, tok, mask, layers, fast))
+
+        # Batches are independent: on NumPy, one thread per core runs whole batches,
+        # so the element-wise steps (erf, layer norms) use every core too.
+        run_parts(run, batches, parallel=bk.threads_in_parallel)
         return self._gather(bk, pieces, len(texts))
+
+    def _forward(self, bk: Backend, tok: np.ndarray, mask: np.ndarray,
+                 layers: list[LayerWeights], fast: bool) -> Any:
+        """One padded batch through the network: ``(batch, 384)`` unit-length embeddings."""
+        h = self._embed(bk, tok)
+        allowed = bk.asarray(mask[:, None, None, :])  # keys only: padding is never attended to
+        for w in layers:
+            h = self._layer(bk, h, w, allowed, fast)
+        pooled = self._pool(bk, h, mask)
+        bk.sync(pooled)
+        return pooled
 
     def _gather(self, bk: Backend, pieces: list[tuple[np.ndarray, Any]], n: int) -> Any:
         xp = bk.xp

@@ -31,15 +31,14 @@ zero and an output of zero, on every path.
 
 from __future__ import annotations
 
-import functools
 import math
-import os
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 
 from dotkit._inputs import as_array, check_positive_int, float_dtype_for, resolve
+from dotkit._threads import run_parts
 from dotkit.backends import Backend
 from dotkit.errors import DtypeError, InputValueError, ShapeError
 
@@ -223,7 +222,7 @@ def _numpy_attention(bk: Backend, q: Any, k: Any, v: Any, mask: Any, is_causal: 
     tiles = [(g0, min(G, g0 + heads), r0, min(L, r0 + rows)) for g0 in range(0, G, heads) for r0 in range(0, L, rows)]
     size = heads * rows * S
 
-    def run(part: list[tuple[int, int, int, int]]) -> None:
+    def run(part: Iterable[tuple[int, int, int, int]]) -> None:
         buf = np.empty(size, dtype=dt)  # one score buffer per worker, reused for every tile
         va = np.empty((heads, S, dv + 1), dtype=dt)  # [V | 1]: the product also gives row sums
         va[..., dv] = 1
@@ -260,34 +259,14 @@ def _numpy_attention(bk: Backend, q: Any, k: Any, v: Any, mask: Any, is_causal: 
 _PARALLEL_MIN = 1 << 21  # score elements below which one thread (plus threaded BLAS) is best
 
 
-@functools.cache
-def _blas_controller() -> Any:
-    """threadpoolctl's controller, or None where threadpoolctl is not installed."""
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:
-        return None
-    return ThreadpoolController()
-
-
-def _run_tiles(run: Callable[[list], None], tiles: list, work: int) -> None:
-    """Run the tiles on one thread per core, each with a single-threaded BLAS.
+def _run_tiles(run: Callable[[Iterable], None], tiles: list, work: int) -> None:
+    """Run the tiles on one thread per core (see :mod:`dotkit._threads`).
 
     The element-wise ``exp`` is single-threaded in NumPy, so splitting the tiles
-    over cores (and pinning BLAS to one thread meanwhile, via threadpoolctl when
-    it is installed) uses every core for all three steps. Small problems, or no
-    threadpoolctl, run on the calling thread with BLAS's own threads.
+    over cores, with BLAS held to one thread meanwhile, uses every core for all
+    three steps. Small problems run on the calling thread with BLAS's own threads.
     """
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    controller = _blas_controller() if work >= _PARALLEL_MIN and cores > 1 and len(tiles) > 1 else None
-    if controller is None:
-        run(tiles)
-        return
-    workers = min(cores, len(tiles))
-    parts = [tiles[i::workers] for i in range(workers)]
-    with controller.limit(limits=1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
-        for result in [pool.submit(run, part) for part in parts]:
-            result.result()
+    run_parts(run, tiles, parallel=work >= _PARALLEL_MIN)
 
 
 def _batch_shape(q: Any, k: Any, v: Any, mask: Any) -> tuple[int, ...]:
