@@ -128,6 +128,9 @@ def float_dtype_for(bk: Backend, *arrays: Any) -> Any:
     Floats keep their dtype, except half precision, which accumulates in
     float32; integers go to the backend's default float.
     """
+    first = arrays[0]
+    if all(a.dtype == first.dtype for a in arrays[1:]) and bk.dtype_kind(first) == "f":
+        return bk.float32 if bk.is_half(first) else first.dtype  # the common case, quickly
     kinds = {bk.dtype_kind(a) for a in arrays}
     if kinds <= {"f"}:
         dtypes = [a.dtype for a in arrays]

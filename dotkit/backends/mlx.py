@@ -31,6 +31,10 @@ class MlxBackend(Backend):
     )
     supports_float64 = False
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._kinds: dict[Any, str] = {}
+
     def _import(self) -> Any:
         import mlx.core
 
@@ -77,8 +81,13 @@ class MlxBackend(Backend):
         self.xp.eval(*arrays)
 
     def dtype_kind(self, x: Any) -> str:
+        kind = self._kinds.get(x.dtype)
+        if kind is None:  # asked on every call of every op: worked out once per dtype
+            kind = self._kinds[x.dtype] = self._kind_of(x.dtype)
+        return kind
+
+    def _kind_of(self, dt: Any) -> str:
         mx = self.xp
-        dt = x.dtype
         if dt == mx.bool_:
             return "b"
         if mx.issubdtype(dt, mx.signedinteger):

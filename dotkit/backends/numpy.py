@@ -26,6 +26,17 @@ class NumpyBackend(Backend):
 
         return numpy
 
+    def __init__(self) -> None:
+        super().__init__()
+        # dtype objects rather than scalar types: ``x.dtype == np.dtype(...)`` is a
+        # pointer comparison, ``x.dtype == np.float32`` converts the type on every call.
+        np = self.xp
+        self.float32, self.float16 = np.dtype(np.float32), np.dtype(np.float16)
+        self.default_float = np.dtype(np.float64)
+
+    def dtype_kind(self, x: Any) -> str:
+        return x.dtype.kind
+
     def describe(self) -> str:
         return f"numpy {self.xp.__version__} on cpu"
 
