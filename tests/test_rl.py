@@ -317,8 +317,8 @@ def test_sarsa_mountain_car_learns_within_100_episodes() -> None:
     runs = [sarsa_mountain_car(100, seed=s, show_progress=False) for s in range(3)]
     steps = np.stack([r.steps for r in runs]).astype(float)
     assert np.all(steps[:, 0] == 200)  # the first episode never reaches the goal in 200 steps
-    assert steps[:, 90:].mean() < 170
-    assert all(r.reached[90:].mean() >= 0.8 for r in runs)
+    assert steps[:, 90:].mean() < 155  # measured: 138.6 (seeds 0-2: 154.4, 135.8, 125.7)
+    assert all(r.reached[90:].mean() >= 0.9 for r in runs)
     pos, vel, cost = cost_to_go(runs[0], n=20)
     assert cost.shape == (20, 20) and cost.max() > 20 and cost.min() > -5
     # deterministic for a seed

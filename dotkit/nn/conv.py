@@ -88,14 +88,19 @@ class ConvGeometry(NamedTuple):
 
 
 # -- input checks ---------------------------------------------------------------
-def _pair(op: str, name: str, value: Any, minimum: int) -> tuple[int, int]:
-    """An int or a pair of ints, each >= ``minimum``, as a pair."""
+def _pair(op: str, name: str, value: Any, minimum: int, context: str = "") -> tuple[int, int]:
+    """An int or a pair of ints, each >= ``minimum``, as a pair (``context``: the shapes, for errors)."""
     items = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    tail = f", {context}" if context else ""
     if len(items) != 2 or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) for v in items):
-        raise InputValueError(f"{op}: {name} must be an int or a pair of ints; received {name}={value!r}")
+        raise InputValueError(
+            f"{op}: {name} must be an int or a pair of ints; received {name}={value!r}{tail}"
+        )
     if min(items) < minimum:
         rule = "positive" if minimum == 1 else "non-negative"
-        raise InputValueError(f"{op}: {name} must be {rule} (>= {minimum}); received {name}={value!r}")
+        raise InputValueError(
+            f"{op}: {name} must be {rule} (>= {minimum}); received {name}={value!r}{tail}"
+        )
     return int(items[0]), int(items[1])
 
 
@@ -116,8 +121,8 @@ def _prepare(
         raise ShapeError(
             f"{op}: expected w of shape (O, C, kH, kW) with 4 dimensions; received w.shape={tuple(w.shape)}"
         )
-    sh, sw = _pair(op, "stride", stride, 1)
-    ph, pw = _pair(op, "padding", padding, 0)
+    sh, sw = _pair(op, "stride", stride, 1, _shapes(x, w))
+    ph, pw = _pair(op, "padding", padding, 0, _shapes(x, w))
     (n, c, h, wd), (o, cw, kh, kw) = tuple(x.shape), tuple(w.shape)
     if c != cw:
         raise ShapeError(
