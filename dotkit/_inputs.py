@@ -7,7 +7,8 @@ messages name the op and the argument, and say what was received.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 

@@ -14,11 +14,13 @@ calls never multiply the threads.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -41,6 +43,14 @@ def blas_controller() -> Any:
     except ImportError:  # pragma: no cover - it comes with scikit-learn
         return None
     return ThreadpoolController()
+
+
+def one_blas_thread() -> AbstractContextManager[Any]:
+    """A ``with`` block in which BLAS runs on one thread (no-op without threadpoolctl)."""
+    controller = blas_controller()
+    if controller is None:  # pragma: no cover - it comes with scikit-learn
+        return contextlib.nullcontext()
+    return controller.limit(limits=1, user_api="blas")
 
 
 def run_parts(run: Callable[[Iterable[T]], None], items: Sequence[T], *, parallel: bool) -> None:
@@ -82,6 +92,6 @@ def run_parts(run: Callable[[Iterable[T]], None], items: Sequence[T], *, paralle
         finally:
             _inside.active = False
 
-    with controller.limit(limits=1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
+    with one_blas_thread(), ThreadPoolExecutor(workers) as pool:
         for result in [pool.submit(work) for _ in range(workers)]:
             result.result()

@@ -6,7 +6,8 @@ Set ``DOTKIT_PROGRESS=0`` to silence them (logs, scripts).
 from __future__ import annotations
 
 import os
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 
 def progress(iterable: Iterable[Any], *, total: int | None = None, desc: str | None = None,

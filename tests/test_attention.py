@@ -16,8 +16,10 @@ from dotkit.nn.attention import (
     linear_attention,
     merge_heads,
     multi_head_attention,
-    scaled_dot_product_attention as sdpa,
     split_heads,
+)
+from dotkit.nn.attention import (
+    scaled_dot_product_attention as sdpa,
 )
 
 F32 = {"rtol": 1e-4, "atol": 1e-5}  # float32 results against the float64 oracle

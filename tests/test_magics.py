@@ -11,8 +11,8 @@ from dotkit.backends import ENV_VAR
 from dotkit.errors import BackendError
 
 IPython = pytest.importorskip("IPython")
-from IPython.core.interactiveshell import InteractiveShell
-from traitlets.config import Config
+from IPython.core.interactiveshell import InteractiveShell  # noqa: E402
+from traitlets.config import Config  # noqa: E402
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ from dotkit.nn.layers import (
     xavier_uniform,
 )
 
+
 def np_of(x):
     return np.asarray(dk.to_numpy(x), dtype=np.float64)
 

@@ -20,16 +20,17 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pytest
 
 import dotkit as dk
-from dotkit import errors
 import dotkit.datasets.digits
 import dotkit.rl.control
+from dotkit import errors
 from dotkit.datasets import movielens as ml
 from dotkit.datasets.glove import UnknownWordError, WordVectors
 from dotkit.exercises import check
@@ -325,7 +326,8 @@ SPECIFIC: list[tuple[str, Callable[[], Any], type, tuple[str, ...]]] = [
      ("PolynomialBasis.transform", "states", "NaN")),
     ("poly-states-width", lambda: features.PolynomialBasis(2, low=[0, 0], high=[1, 1]).transform([[0.1, 0.2, 0.3]]),
      S, ("PolynomialBasis.transform", "(n, 2)", "(1, 3)")),
-    ("tile-bounds", lambda: features.TileCoder([0.0, 0.0], [1.0]), S, ("TileCoder", "low.shape=(2,)", "high.shape=(1,)")),
+    ("tile-bounds", lambda: features.TileCoder([0.0, 0.0], [1.0]), S,
+     ("TileCoder", "low.shape=(2,)", "high.shape=(1,)")),
     ("tile-tilings", lambda: features.TileCoder([0.0], [1.0], n_tilings=0), V, ("TileCoder", "n_tilings", "0")),
     ("tile-tiles", lambda: features.TileCoder([0.0], [1.0], tiles=0), V, ("TileCoder", "tiles", "0")),
     ("tile-hash", lambda: features.TileCoder([0.0], [1.0], hash_size=-4), V, ("TileCoder", "hash_size", "-4")),
@@ -343,7 +345,8 @@ SPECIFIC: list[tuple[str, Callable[[], Any], type, tuple[str, ...]]] = [
      ("LinearValue", "3 entries", "2")),
     ("walk-jump", lambda: random_walk.transition_model(10, 0), V, ("transition_model", "jump", "0")),
     ("walk-states", lambda: random_walk.true_values(0), V, ("n_states", "n_states=0")),
-    ("bellman-length", lambda: random_walk.bellman_backup(np.zeros(3), 10, 2), V, ("bellman_backup", "v has 3 entries", "10 states")),
+    ("bellman-length", lambda: random_walk.bellman_backup(np.zeros(3), 10, 2), V,
+     ("bellman_backup", "v has 3 entries", "10 states")),
     ("episodes-n", lambda: random_walk.episodes(0, 0), V, ("episodes", "n", "0")),
     ("episodes-start", lambda: random_walk.episodes(1, 0, n_states=10, jump=2, start=11), V,
      ("episodes", "start", "11")),
@@ -595,7 +598,7 @@ def test_unknown_attribute_names_the_module(module: str) -> None:
 
     mod = importlib.import_module(module)
     with pytest.raises(AttributeError, match=rf"module '{re.escape(module)}' has no attribute 'nope'"):
-        getattr(mod, "nope")
+        mod.nope  # noqa: B018 - the attribute access is the test
     assert "nope" not in dir(mod)
 
 

@@ -29,9 +29,10 @@ import contextlib
 import functools
 import os
 import warnings
+from collections.abc import Iterator
 from contextvars import ContextVar
 from importlib import metadata
-from typing import Any, Iterator
+from typing import Any
 
 from dotkit.backends.base import Backend
 from dotkit.errors import BackendError, BackendNotInstalledError

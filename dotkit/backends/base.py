@@ -12,7 +12,8 @@ framework nobody selected is never imported.
 
 from __future__ import annotations
 
-from typing import Any, Callable, ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 
 class Backend:

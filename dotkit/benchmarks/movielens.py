@@ -25,7 +25,8 @@ import json
 import math
 import os
 import time
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 DEFAULTS = {"n_factors": 32, "reg": 0.1, "epochs": 15}
 

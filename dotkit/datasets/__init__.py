@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from dotkit.datasets.glove import load_glove
+from dotkit.datasets.glove import load_glove  # noqa: F401 - the chapter 1 loader, eagerly
 
 # Public name -> the module that defines it (imported when the name is first used).
 _LOADERS = {

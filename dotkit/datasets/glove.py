@@ -22,8 +22,9 @@ from __future__ import annotations
 import difflib
 import functools
 import importlib.util
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -245,7 +246,7 @@ class WordVectors:
         query = (unit[1] - unit[0] + unit[2]).astype(np.float32)
         return self.nearest(query, k, metric="cosine", exclude=(a, b, c), backend=backend)
 
-    def subset(self, n_words: int) -> "WordVectors":
+    def subset(self, n_words: int) -> WordVectors:
         """The ``n_words`` first (for GloVe: most frequent) words, sharing memory."""
         n_words = check_positive_int("WordVectors.subset", "n_words", n_words)
         if n_words > len(self):
@@ -303,7 +304,7 @@ def _read_vectors(path: Path) -> np.ndarray:
     return vectors
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _load_all() -> WordVectors:
     folder = glove_dir()
     words = _read_words(folder / WORDS_FILE)

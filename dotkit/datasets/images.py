@@ -41,7 +41,9 @@ class ImageSource(NamedTuple):
 
 
 _IMAGES: dict[str, ImageSource] = {
-    "astronaut": ImageSource("skimage.data", "astronaut.png", "scikit-image", "astronaut Eileen Collins, colour, 512×512"),
+    "astronaut": ImageSource(
+        "skimage.data", "astronaut.png", "scikit-image", "astronaut Eileen Collins, colour, 512×512"
+    ),
     "brick": ImageSource("skimage.data", "brick.png", "scikit-image", "a brick wall, gray, 512×512"),
     "camera": ImageSource("skimage.data", "camera.png", "scikit-image", "the cameraman, gray, 512×512"),
     "chelsea": ImageSource("skimage.data", "chelsea.png", "scikit-image", "Chelsea the cat, colour, 300×451"),

@@ -11,7 +11,8 @@ float64 NumPy oracle; their results may be NumPy or MLX arrays.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 

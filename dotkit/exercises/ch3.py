@@ -11,7 +11,8 @@ Functions are called on fresh inputs drawn here and compared with NumPy's
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -40,7 +41,8 @@ def check_conv1d(answer: Any) -> str:
                 f"for a signal of length {len(signal)} and a kernel of length {len(kernel)} the output "
                 f"has {len(want)} values (one per position where the kernel fits); yours has shape {got.shape}"
             )
-        if len(kernel) > 1 and np.allclose(got, np.convolve(signal, kernel, mode="valid")) and not np.allclose(got, want):
+        flipped = np.convolve(signal, kernel, mode="valid")
+        if len(kernel) > 1 and np.allclose(got, flipped) and not np.allclose(got, want):
             raise NotYet("your kernel is flipped: deep-learning convolution slides the kernel as it is, "
                          "out[i] = Σⱼ signal[i + j] · kernel[j]")
         expect_close(got, want, f"conv1d on a signal of length {len(signal)}", rtol=1e-9, atol=1e-12)
@@ -50,7 +52,8 @@ def check_conv1d(answer: Any) -> str:
 @exercise("3.2")
 def check_output_size(answer: Any) -> str:
     output_size = _needs_function(answer, "output_size(n, k, stride, padding)")
-    for n, k, s, p in [(5, 3, 1, 0), (56, 3, 1, 1), (224, 7, 2, 3), (7, 3, 2, 0), (8, 3, 3, 2), (10, 4, 3, 1), (4, 4, 1, 0)]:
+    cases = [(5, 3, 1, 0), (56, 3, 1, 1), (224, 7, 2, 3), (7, 3, 2, 0), (8, 3, 3, 2), (10, 4, 3, 1), (4, 4, 1, 0)]
+    for n, k, s, p in cases:
         want = (n + 2 * p - k) // s + 1
         got = output_size(n, k, s, p)
         if not isinstance(got, (int, np.integer)) or isinstance(got, bool):

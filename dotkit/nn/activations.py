@@ -9,9 +9,8 @@ activation ``f`` sits its derivative ``f'`` (``relu_grad``, ``sigmoid_grad``,
 
 from __future__ import annotations
 
-from typing import Any
-
 import math
+from typing import Any
 
 from dotkit._inputs import as_array, resolve
 from dotkit.backends import Backend

@@ -76,7 +76,7 @@ def _check_mask(op: str, mask: Any, bk: Backend, batch: tuple[int, ...], L: int,
         from dotkit.linalg import to_numpy
 
         raw = to_numpy(mask) if not isinstance(mask, (list, tuple)) else np.asarray(mask)
-        is_bool = getattr(raw, "dtype", None) == bool
+        is_bool = getattr(raw, "dtype", None) == np.dtype(bool)
         m = bk.asarray(raw) if is_bool else as_array(op, "mask", mask, bk, allow_int=False)
     try:
         full = tuple(np.broadcast_shapes(tuple(m.shape), batch + (L, S)))

@@ -38,7 +38,8 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -464,7 +465,9 @@ def conv2d_output_shape(
     return n, o, (h + 2 * ph - kh) // sh + 1, (wd + 2 * pw - kw) // sw + 1
 
 
-def conv2d_multiply_adds(x_shape: tuple[int, ...], w_shape: tuple[int, ...], *, stride: Any = 1, padding: Any = 0) -> int:
+def conv2d_multiply_adds(
+    x_shape: tuple[int, ...], w_shape: tuple[int, ...], *, stride: Any = 1, padding: Any = 0
+) -> int:
     """Multiply-adds of one conv2d call: ``N·O·Ho·Wo · C·kH·kW`` (FLOPs are twice this).
 
     Example:

@@ -20,7 +20,8 @@ rescale it to ``[0, 1]``.
 from __future__ import annotations
 
 import itertools
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import html
 import io
-from typing import Any, Mapping, NamedTuple
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 import numpy as np
 
