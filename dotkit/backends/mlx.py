@@ -107,10 +107,9 @@ class MlxBackend(Backend):
         n, block = prod.shape[-1], 1024
         if n <= 4 * block:
             return prod.sum(axis=-1)
-        pad = (-n) % block
-        if pad:
-            prod = mx.pad(prod, [(0, 0)] * (prod.ndim - 1) + [(0, pad)])
-        return prod.reshape(*prod.shape[:-1], -1, block).sum(axis=-1).sum(axis=-1)
+        whole = n - n % block  # full blocks, then the tail: padding would copy everything
+        blocks = prod[..., :whole].reshape(*prod.shape[:-1], -1, block).sum(axis=-1).sum(axis=-1)
+        return blocks + prod[..., whole:].sum(axis=-1) if whole < n else blocks
 
     def argpartition_top(self, scores: Any, k: int) -> Any:
         mx = self.xp
