@@ -428,7 +428,7 @@ def bench_attention(bk: Backend, prof: Profile) -> list[dict]:
     torch_fn, extra = _torch_attention(bk, q, k, v)
     if torch_fn is not None:  # timed in alternation with dotkit, under the same load
         calls.append(torch_fn)
-    times = time_calls(calls, sync=_sync_some(bk), repeats=3, budget_s=prof.budget_s)
+    times = time_calls(calls, sync=bk.sync, repeats=3, budget_s=prof.budget_s)
     raw, mine = times[:2]
     if torch_fn is not None:
         extra.update(torch_s=times[2].median, vs_torch=times[2].median / mine.median)
@@ -460,11 +460,6 @@ def _raw_attention(
     if fast is not None:
         return (lambda: fast(q, k, v, scale=scale)), f"{_lib(bk)}.fast.scaled_dot_product_attention"
     return (lambda: _softmax_attention(bk.xp, q, k, v, scale)), f"{_lib(bk)} softmax formula"
-
-
-def _sync_some(bk: Backend) -> Callable[..., None]:
-    """``bk.sync`` that skips the ``None`` returned by calls into other libraries."""
-    return lambda *arrays: bk.sync(*(a for a in arrays if a is not None))
 
 
 def _torch_attention(
@@ -501,7 +496,10 @@ def bench_conv2d(bk: Backend, prof: Profile) -> list[dict]:
     size = "N={n} C={c_in}->{c_out} {size}x{size} 3x3".format(**layer)
     if flops / _gflops_hint(bk) > prof.max_call_s * 1e9:
         return [_skipped("conv2d", bk, size, f"predicted over {prof.max_call_s} s per call")]
-    mine = conv.run(bk.name, **layer, padding=1, repeats=3, budget_s=prof.budget_s)
+    mine = conv.run(
+        bk.name, **layer, padding=1, repeats=3, budget_s=prof.budget_s,
+        alongside={"raw": _raw_conv(bk), "torch": _torch_conv()},
+    )
     n, c, o, hw = layer["n"], layer["c_in"], layer["c_out"], layer["size"]
     row: dict[str, Any] = {
         "op": "conv2d",
@@ -514,46 +512,52 @@ def bench_conv2d(bk: Backend, prof: Profile) -> list[dict]:
         "dotkit_rate": mine["gflops"],
         "path": mine.get("path", ""),
     }
-    raw = _raw_conv(bk, layer, prof)
-    if raw is not None:
+    others = mine["alongside_seconds"]
+    if "raw" in others:
         row.update(
-            raw_s=raw[0].median,
-            raw_name=raw[1],
-            raw_rate=mine["flops"] / raw[0].median / GB,
-            vs_raw=raw[0].median / mine["seconds"],
+            raw_s=others["raw"],
+            raw_name=f"{_lib(bk)}.conv2d",
+            raw_rate=mine["flops"] / others["raw"] / GB,
+            vs_raw=others["raw"] / mine["seconds"],
         )
-    torch_s = _torch_conv(layer, prof)
-    if torch_s is not None:
-        row.update(torch_s=torch_s, vs_torch=torch_s / mine["seconds"])
+    if "torch" in others:
+        row.update(torch_s=others["torch"], vs_torch=others["torch"] / mine["seconds"])
     return [row]
 
 
-def _raw_conv(bk: Backend, layer: dict[str, int], prof: Profile) -> tuple[Any, str] | None:
+def _raw_conv(bk: Backend) -> Callable[[np.ndarray, np.ndarray, int], Any] | None:
     """The library's own conv2d, where it has one (MLX: channels-last ``mx.conv2d``)."""
     fn = getattr(bk.xp, "conv2d", None)
     if fn is None:
         return None
-    n, c, o, hw = layer["n"], layer["c_in"], layer["c_out"], layer["size"]
-    x, w = _inputs(bk, (n, hw, hw, c), (o, 3, 3, c))
-    t = time_call(lambda: fn(x, w, padding=1), sync=bk.sync, repeats=3, budget_s=prof.budget_s)
-    return t, f"{_lib(bk)}.conv2d"
+
+    def make(x: np.ndarray, w: np.ndarray, padding: int) -> Callable[[], Any]:
+        xl = bk.asarray(np.ascontiguousarray(x.transpose(0, 2, 3, 1)))  # NHWC
+        wl = bk.asarray(np.ascontiguousarray(w.transpose(0, 2, 3, 1)))  # OHWI
+        bk.sync(xl, wl)
+        return lambda: fn(xl, wl, padding=padding)
+
+    return make
 
 
-def _torch_conv(layer: dict[str, int], prof: Profile) -> float | None:
+def _torch_conv() -> Callable[[np.ndarray, np.ndarray, int], Any] | None:
     """PyTorch CPU's conv2d on the same layer, when PyTorch is importable (never required)."""
     try:
         import torch
         import torch.nn.functional as F
     except ImportError:
         return None
-    rng = _rng()
-    n, c, o, hw = layer["n"], layer["c_in"], layer["c_out"], layer["size"]
-    x = torch.from_numpy(rng.random((n, c, hw, hw), dtype=np.float32))
-    w = torch.from_numpy(rng.random((o, c, 3, 3), dtype=np.float32))
-    with torch.inference_mode():
-        return time_call(
-            lambda: F.conv2d(x, w, padding=1), repeats=3, budget_s=prof.budget_s
-        ).median
+
+    def make(x: np.ndarray, w: np.ndarray, padding: int) -> Callable[[], None]:
+        tx, tw = torch.from_numpy(x), torch.from_numpy(w)
+
+        def call() -> None:
+            with torch.inference_mode():
+                F.conv2d(tx, tw, padding=padding)
+
+        return call
+
+    return make
 
 
 _WORDS = (

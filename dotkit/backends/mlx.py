@@ -102,7 +102,6 @@ class MlxBackend(Backend):
         # MLX's CPU reduction accumulates float32 sequentially (a relative error
         # of ~4e-4 over 1e6 terms); summing blocks of 1024 first, then the block
         # sums, keeps the error near float32's epsilon.
-        mx = self.xp
         prod = a * b
         n, block = prod.shape[-1], 1024
         if n <= 4 * block:

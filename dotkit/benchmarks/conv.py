@@ -19,11 +19,12 @@ Example:
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from dotkit.benchmarks.timing import time_call
+from dotkit.benchmarks.timing import time_call, time_calls
 
 
 def run(
@@ -38,6 +39,7 @@ def run(
     repeats: int = 5,
     fast: bool = True,
     budget_s: float = 5.0,
+    alongside: dict[str, Callable[[np.ndarray, np.ndarray, int], Callable[[], Any]] | None] | None = None,
 ) -> dict[str, Any]:
     """Time ``dotkit.conv2d`` on float32 random data on one backend.
 
@@ -47,6 +49,10 @@ def run(
         repeats: timed repeats after a warm-up (the median is reported).
         fast: time the backend's fast path (True) or the generic im2col (False).
         budget_s: rough bound on the seconds spent measuring.
+        alongside: other implementations to time in alternation with dotkit's, so
+            that all see the same load: ``name -> make(x, w, padding)``, where ``x``
+            and ``w`` are the same data as NumPy arrays and ``make`` returns the
+            call to time (None entries are skipped).
 
     Returns:
         A JSON-ready dict: backend, device, path, shapes, ``flops``,
@@ -58,18 +64,21 @@ def run(
     bk = get_backend(backend_name)
     rng = np.random.default_rng(0)
     x_shape, w_shape = (n, c_in, size, size), (c_out, c_in, kernel, kernel)
-    x = bk.asarray(rng.standard_normal(x_shape, dtype=np.float32))
+    x_np = rng.standard_normal(x_shape, dtype=np.float32)
     scale = np.float32(1 / np.sqrt(c_in * kernel * kernel))  # a float32 scale keeps w float32
-    w = bk.asarray(rng.standard_normal(w_shape, dtype=np.float32) * scale)
+    w_np = rng.standard_normal(w_shape, dtype=np.float32) * scale
+    x, w = bk.asarray(x_np), bk.asarray(w_np)
     bk.sync(x, w)
     assert x.dtype == w.dtype == bk.float32  # a benchmark's own set-up, not user input
     flops = 2 * conv2d_multiply_adds(x_shape, w_shape, stride=stride, padding=padding)
-    timing = time_call(
-        lambda: conv2d(x, w, stride=stride, padding=padding, fast=fast),
+    others = {name: make(x_np, w_np, padding) for name, make in (alongside or {}).items() if make}
+    timings = time_calls(
+        [lambda: conv2d(x, w, stride=stride, padding=padding, fast=fast), *others.values()],
         sync=bk.sync,
         repeats=repeats,
         budget_s=budget_s,
     )
+    timing = timings[0]
     return {
         "op": "conv2d",
         "backend": bk.name,
@@ -80,6 +89,7 @@ def run(
         "seconds": timing.median,
         "best_seconds": timing.best,
         "gflops": flops / timing.median / 1e9,
+        "alongside_seconds": {name: t.median for name, t in zip(others, timings[1:])},
     }
 
 

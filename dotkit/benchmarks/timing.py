@@ -57,6 +57,14 @@ def _no_sync(*arrays: Any) -> None:
     """The sync of an eager library: nothing to wait for."""
 
 
+def _sync_results(sync: Callable[..., None] | None) -> Callable[[Any], None]:
+    """``sync`` applied to a call's result; a call returning None (say, into another
+    library timed for comparison) has nothing of the backend's to wait for."""
+    if sync is None:
+        return _no_sync
+    return lambda result: None if result is None else sync(result)
+
+
 def time_call(
     fn: Callable[[], Any],
     *,
@@ -84,7 +92,7 @@ def time_call(
     Returns:
         A :class:`Timing` with the median and best seconds per call.
     """
-    sync = sync or _no_sync
+    sync = _sync_results(sync)
     for _ in range(max(0, warmup - 1)):
         sync(fn())
     start = time.perf_counter()
@@ -117,7 +125,7 @@ def time_calls(
     Returns:
         One :class:`Timing` per function, in order.
     """
-    sync = sync or _no_sync
+    sync = _sync_results(sync)
     firsts = []
     for fn in fns:
         start = time.perf_counter()
