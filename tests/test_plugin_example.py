@@ -3,7 +3,8 @@
 The package is installed with pip (offline, without dependencies) into a
 folder of its own, which a subprocess puts on its path: exactly how an
 installed plugin is found, through its ``dotkit.backends`` entry point. The
-backend-parametrized tests of tests/test_linalg.py then run against it.
+backend-parametrized modules of the core suite (``CORE``: ops, properties,
+numerics, validation, layers, conv2d, attention, the MLP) then run against it.
 """
 
 from __future__ import annotations
@@ -100,12 +101,26 @@ def test_plugin_is_absent_without_the_install() -> None:
     assert NAME not in dotkit.available_backends()
 
 
+#: The core suite's backend-parametrized modules: every op, its properties, its numerics,
+#: its validation, and the chapters' layers and models.
+CORE = [
+    "tests/test_linalg.py",
+    "tests/test_properties.py",
+    "tests/test_numerics.py",
+    "tests/test_validation.py",
+    "tests/test_nn_layers.py",
+    "tests/test_conv.py",
+    "tests/test_attention.py",
+    "tests/test_mlp.py",
+]
+
+
 def test_core_tests_pass_on_the_plugin(plugin_env: dict[str, str]) -> None:
     cmd = [
         sys.executable,
         "-m",
         "pytest",
-        "tests/test_linalg.py",
+        *CORE,
         "-k",
         NAME,
         "-q",
@@ -118,5 +133,26 @@ def test_core_tests_pass_on_the_plugin(plugin_env: dict[str, str]) -> None:
     out = done.stdout + done.stderr
     assert done.returncode == 0, out
     passed = re.search(r"(\d+) passed", out)
-    assert passed and int(passed.group(1)) >= 15, out  # every backend-parametrized test ran
+    assert passed and int(passed.group(1)) >= 150, out  # every backend-parametrized test ran (186)
     assert not re.search(r"\d+ (failed|errors?)\b", out), out
+
+
+def test_a_plugin_installed_into_a_running_session_appears_after_refresh(
+    plugin_env: dict[str, str],
+) -> None:
+    """What the backends appendix does in its kernel: install, put on sys.path, refresh."""
+    site = plugin_env["PYTHONPATH"].split(os.pathsep)[0]
+    code = (
+        "import sys, dotkit;"
+        "before = dotkit.available_backends();"
+        f"sys.path.insert(0, {site!r});"
+        "cached = dotkit.available_backends();"
+        "after = dotkit.backends.refresh_backends();"
+        "print(before == cached, before, after);"
+        "print(dotkit.dot([1.0, 2.0], [3.0, 4.0], backend='numpy-f32').dtype)"
+    )
+    env = {k: v for k, v in plugin_env.items() if k != "PYTHONPATH"}
+    lines = _python(code, env).splitlines()
+    assert lines[0].startswith("True") and NAME not in lines[0].split("]")[0]
+    assert NAME in lines[0].split("]")[1]
+    assert lines[1] == "float32"

@@ -201,6 +201,25 @@ def backend_of(x: Any) -> str | None:
     return owner
 
 
+def refresh_backends() -> list[str]:
+    """Read the ``dotkit.backends`` entry points again; the backends now available.
+
+    Discovery is cached for the life of the process, so a plugin installed
+    while a session runs (a ``pip install`` from a notebook) appears only after
+    this call. Backends already in use keep their instances.
+
+    Example:
+        >>> "numpy" in dotkit.backends.refresh_backends()
+        True
+    """
+    import importlib
+
+    importlib.invalidate_caches()
+    _registry.cache_clear()
+    _owner_by_type.clear()
+    return available_backends()
+
+
 __all__ = [
     "Backend",
     "ENTRY_POINT_GROUP",
@@ -208,5 +227,6 @@ __all__ = [
     "backend_of",
     "get_backend",
     "known_backends",
+    "refresh_backends",
     "use_backend",
 ]

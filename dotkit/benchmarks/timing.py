@@ -27,6 +27,7 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 #: A clock read is worth only this much resolution: calibrate to many multiples.
@@ -227,10 +228,24 @@ def describe_machine() -> dict[str, Any]:
             k: os.environ[k] for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS") if k in os.environ
         },
         "memory_available_gb": _gb(available_memory_bytes()),
+        "last_level_cache_mb": _last_level_cache_mb(),
         "load_average_1min": _load_average(),
     }
     info.update(_optional_versions())
     return info
+
+
+def _last_level_cache_mb() -> float | None:
+    """The largest CPU cache in MiB, from Linux's sysfs (None elsewhere)."""
+    sizes = []
+    for f in Path("/sys/devices/system/cpu/cpu0/cache").glob("index*/size"):
+        text = f.read_text().strip().upper()
+        scale = {"K": 1 / 1024, "M": 1.0, "G": 1024.0}.get(text[-1:], None)
+        try:
+            sizes.append(float(text[:-1]) * scale if scale else float(text) / 2**20)
+        except ValueError:
+            continue
+    return max(sizes) if sizes else None
 
 
 def _load_average() -> float | None:

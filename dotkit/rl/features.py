@@ -27,7 +27,8 @@ import numpy as np
 
 from dotkit._inputs import as_array, check_positive_int, resolve
 from dotkit.backends import Backend
-from dotkit.errors import InputValueError, ShapeError
+from dotkit.errors import DtypeError, InputValueError, ShapeError
+from dotkit.linalg import to_numpy
 
 
 def _bounds(op: str, low: Any, high: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -67,6 +68,20 @@ def _unit_box(op: str, x: Any, lo: np.ndarray, hi: np.ndarray, bk: Backend) -> A
     lo_b, span_b = bk.asarray(lo, dtype=x.dtype), bk.asarray(hi - lo, dtype=x.dtype)
     return xp.clip((x - lo_b) / span_b, 0.0, 1.0)
 
+
+
+def _states_array(op: str, states: Any) -> np.ndarray:
+    """``states`` as a float64 NumPy array, or an error that names ``op``."""
+    if states is None or isinstance(states, (str, bytes)):
+        raise DtypeError(f"{op}: states must be numbers; received {type(states).__name__} {states!r:.60}")
+    try:
+        x = np.asarray(to_numpy(states), dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise DtypeError(
+            f"{op}: states must be a rectangular array of numbers; received {type(states).__name__} "
+            f"({str(exc).splitlines()[0][:80]})"
+        ) from None
+    return x
 
 class StateAggregation:
     """Group ``n_states`` consecutive integer states into ``n_groups`` equal groups.
@@ -255,7 +270,7 @@ class TileCoder:
         Indices are integers that address weights, not values, so they are
         NumPy whatever the backend.
         """
-        x = np.asarray(states, dtype=np.float64)
+        x = _states_array("TileCoder.indices", states)
         if x.ndim == 1 and self.k > 1 and x.shape[0] == self.k:
             x = x[None, :]
         x = x.reshape(-1, 1) if (x.ndim <= 1 and self.k == 1) else x
@@ -278,15 +293,18 @@ class TileCoder:
         return mix % self.hash_size
 
     def active(self, state: Any) -> np.ndarray:
-        """The ``n_tilings`` active features of one state ``(k,)``, unchecked: the per-step path.
+        """The ``n_tilings`` active features of one state ``(k,)``: the per-step path.
 
         Same result as ``indices([state])[0]``; an RL loop calls it every
-        step, where :meth:`indices`' validation would cost more than the arithmetic.
+        step, where :meth:`indices`' full validation would cost more than the
+        arithmetic, so only NaN (the one silent failure) is checked.
         """
         if self.hash_size is not None:
             return self.indices(np.asarray(state, dtype=np.float64)[None, :])[0]
         u = (np.clip(state, self.low, self.high) - self.low) * self._scale
-        coords = (u + self.offsets).astype(np.int64)  # floor: everything is >= 0 here
+        coords = (u + self.offsets).astype(np.int64)  # floor: everything is >= 0 here ...
+        if coords.min() < 0:  # ... unless the state held NaN, which clip lets through
+            raise InputValueError(f"TileCoder.active: state contains NaN; received state={state!r}")
         np.minimum(coords, self.tiles, out=coords)
         return self._base + coords @ self._strides
 

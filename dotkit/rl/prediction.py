@@ -188,7 +188,12 @@ def n_step_td(
     _check_rows(op, ep, phi.shape[-2], first, "phi")
     if w.ndim == 2:
         a = as_array(op, "alpha", alpha, bk, ndim=(0, 1), allow_int=False).astype(w.dtype)
+        if not bool(bk.xp.all((a > 0) & (a <= 1)).item()):
+            raise InputValueError(
+                f"{op}: every alpha must lie in (0, 1]; received alpha={np.round(bk.to_numpy(a), 6).tolist()}"
+            )
         return _lockstep(bk, phi, ep, w, a, n, gamma, first)
+    alpha = _check_alpha(op, alpha)
     W = w[None, :]
     for b in range(ep.states.shape[0]):
         L = int(ep.lengths[b])

@@ -76,6 +76,7 @@ def true_values(
         (-0.922, 0.922)
     """
     bk = resolve("true_values", backend=backend)
+    _check_walk("true_values", n_states, jump)
     P, r = transition_model(n_states, jump)
     A = bk.asarray(np.eye(n_states) - P, dtype=bk.default_float)
     b = bk.asarray(r[:, None], dtype=bk.default_float)
