@@ -35,7 +35,7 @@ lab: venv
 test: venv test-unit test-notebooks test-notebooks-mlx
 
 test-unit: venv
-	$(BIN)/pytest tests --cov=dotkit --cov-report=term:skip-covered -p no:cacheprovider
+	$(BIN)/pytest tests --cov=dotkit --cov-report=term:skip-covered --cov-fail-under=90 -p no:cacheprovider
 
 test-notebooks: venv
 	IPYTHONDIR=tests/ipython DOTKIT_BACKEND=numpy $(BIN)/pytest --nbval --nbval-current-env chapters/*.ipynb \

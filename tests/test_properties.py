@@ -110,3 +110,45 @@ def test_numpy_and_mlx_agree(shape, seed) -> None:
     m = a.reshape(-1, shape[-1])
     np.testing.assert_allclose(dk.to_numpy(dk.matmul(m, m.T, backend="mlx")),
                                dk.to_numpy(dk.matmul(m, m.T, backend="numpy")), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+@FEW
+@given(
+    st.tuples(st.integers(1, 2), st.integers(1, 3), st.integers(1, 3), st.integers(3, 9), st.integers(3, 9)),
+    st.integers(1, 3), st.integers(0, 2), st.integers(1, 2),
+    st.floats(-3, 3, allow_nan=False, width=32), st.integers(0, 2**31),
+)
+def test_conv2d_is_linear_in_input_and_kernel(name, dims, k, padding, stride, s, seed) -> None:
+    """conv(s·x1 + x2, w) = s·conv(x1, w) + conv(x2, w), and likewise in w."""
+    n, c, o, h, w = dims
+    rng = np.random.default_rng(seed)
+    x1, x2 = (rng.uniform(-1, 1, (n, c, h, w)).astype(np.float32) for _ in range(2))
+    f1, f2 = (rng.uniform(-1, 1, (o, c, k, k)).astype(np.float32) for _ in range(2))
+
+    def conv(x, f):
+        return dk.to_numpy(dk.conv2d(x, f, stride=stride, padding=padding, backend=name)).astype(np.float64)
+
+    tol = {"rtol": 1e-4, "atol": 1e-4 * (c * k * k) * (1 + abs(s))}  # float32 sums of c·k² products
+    s = np.float32(s)
+    np.testing.assert_allclose(conv(s * x1 + x2, f1), s * conv(x1, f1) + conv(x2, f1), **tol)
+    np.testing.assert_allclose(conv(x1, s * f1 + f2), s * conv(x1, f1) + conv(x1, f2), **tol)
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+@FEW
+@given(st.integers(1, 6), st.integers(1, 7), st.integers(1, 5), st.integers(0, 2**31), st.booleans())
+def test_attention_rows_are_convex_combinations_of_values(name, L, S, d, seed, causal) -> None:
+    """Every output row lies in the box spanned by the value rows (weights >= 0, summing to 1)."""
+    rng = np.random.default_rng(seed)
+    q = rng.standard_normal((2, L, d)).astype(np.float32) * 3
+    k = rng.standard_normal((2, S, d)).astype(np.float32) * 3
+    v = rng.standard_normal((2, S, 4)).astype(np.float32)
+    for fast in (True, False):
+        out = dk.to_numpy(dk.scaled_dot_product_attention(q, k, v, is_causal=causal and L <= S,
+                                                          fast=fast, backend=name))
+        assert np.all(out <= v.max(axis=1, keepdims=True) + 1e-5)
+        assert np.all(out >= v.min(axis=1, keepdims=True) - 1e-5)
+        w = dk.to_numpy(dk.nn.attention.attention_weights(q, k, backend=name))
+        np.testing.assert_allclose(w.sum(axis=-1), 1.0, atol=1e-5)
+        assert w.min() >= 0
