@@ -392,7 +392,7 @@ SPECIFIC: list[tuple[str, Callable[[], Any], type, tuple[str, ...]]] = [
      ("n_step_td", "alpha", "-0.1")),
     ("n_step_td-alphas", lambda: prediction.n_step_td(PHI, EP, np.zeros((2, 10)), np.array([0.1, 1.5])), V,
      ("n_step_td", "alpha", "1.5")),
-    ("gradient_mc-alpha", lambda: prediction.gradient_mc(PHI, EP, np.zeros(10), 0), V, ("alpha", "0")),
+    ("gradient_mc-alpha", lambda: prediction.gradient_mc(PHI, EP, np.zeros(10), -1), V, ("alpha", "-1")),
     ("semi_gradient_td-alpha", lambda: prediction.semi_gradient_td(PHI, EP, np.zeros(10), "big"), V,
      ("alpha", "'big'")),
     ("true_values-jump", lambda: random_walk.true_values(jump=0), V, ("true_values", "jump", "0")),

@@ -67,10 +67,13 @@ def _check_rows(op: str, ep: Episodes, n_rows: int, first: int, what: str) -> No
         )
 
 
-def _check_alpha(op: str, alpha: Any) -> float:
+def _check_alpha(op: str, alpha: Any, *, allow_zero: bool = False) -> float:
+    """A step size in (0, 1] (or [0, 1]: a sweep over α may start at zero, no learning)."""
     number = isinstance(alpha, (int, float, np.integer, np.floating)) and not isinstance(alpha, bool)
-    if not number or not 0.0 < float(alpha) <= 1.0:
-        raise InputValueError(f"{op}: alpha must be a number in (0, 1]; received alpha={alpha!r}")
+    low_ok = number and (float(alpha) >= 0.0 if allow_zero else float(alpha) > 0.0)
+    if not (low_ok and float(alpha) <= 1.0):
+        span = "[0, 1]" if allow_zero else "(0, 1]"
+        raise InputValueError(f"{op}: alpha must be a number in {span}; received alpha={alpha!r}")
     return float(alpha)
 
 
@@ -188,12 +191,12 @@ def n_step_td(
     _check_rows(op, ep, phi.shape[-2], first, "phi")
     if w.ndim == 2:
         a = as_array(op, "alpha", alpha, bk, ndim=(0, 1), allow_int=False).astype(w.dtype)
-        if not bool(bk.xp.all((a > 0) & (a <= 1)).item()):
-            raise InputValueError(
-                f"{op}: every alpha must lie in (0, 1]; received alpha={np.round(bk.to_numpy(a), 6).tolist()}"
-            )
+        if not bool(bk.xp.all((a >= 0) & (a <= 1)).item()):  # a sweep may include α = 0
+            bad = np.round(bk.to_numpy(a), 6)
+            bad = bad[(bad < 0) | (bad > 1)]
+            raise InputValueError(f"{op}: every alpha must lie in [0, 1]; received alpha values {bad[:5].tolist()}")
         return _lockstep(bk, phi, ep, w, a, n, gamma, first)
-    alpha = _check_alpha(op, alpha)
+    alpha = _check_alpha(op, alpha, allow_zero=True)
     W = w[None, :]
     for b in range(ep.states.shape[0]):
         L = int(ep.lengths[b])
