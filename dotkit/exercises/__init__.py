@@ -102,6 +102,15 @@ def check(key: str, answer: Any, **extra: Any) -> Feedback:
     return Feedback(key, True, message)
 
 
+def needs_function(answer: Any, name: str) -> Callable[..., Any]:
+    """``answer`` if it is a function, or a hint: not answered yet, or called instead of passed."""
+    if answer is None or answer is Ellipsis:
+        raise NotYet(f"no answer yet: define {name} and pass the function itself (no parentheses)")
+    if not callable(answer):
+        raise NotYet(f"pass the function {name} itself, not {type(answer).__name__} {answer!r:.40}")
+    return answer
+
+
 def expect_close(answer: Any, expected: Any, what: str, *, rtol: float = 1e-5, atol: float = 1e-8) -> None:
     """Raise :class:`NotYet` unless ``answer`` matches ``expected`` (arrays or numbers)."""
     from dotkit.linalg import to_numpy
@@ -117,4 +126,4 @@ def expect_close(answer: Any, expected: Any, what: str, *, rtol: float = 1e-5, a
         raise NotYet(f"{what} is off (largest difference {err:.3g}); check your formula")
 
 
-__all__ = ["Feedback", "NotYet", "UnknownExerciseError", "check", "exercise", "expect_close"]
+__all__ = ["Feedback", "NotYet", "UnknownExerciseError", "check", "exercise", "expect_close", "needs_function"]

@@ -12,20 +12,11 @@ NumPy oracle.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from dotkit.exercises import NotYet, exercise, expect_close
-
-
-def _needs_function(answer: Any, name: str) -> Callable[..., Any]:
-    if answer is None or answer is Ellipsis:
-        raise NotYet(f"no answer yet: define {name} and pass the function itself (no parentheses)")
-    if not callable(answer):
-        raise NotYet(f"pass the function {name} itself, not {type(answer).__name__} {answer!r:.40}")
-    return answer
+from dotkit.exercises import NotYet, exercise, expect_close, needs_function
 
 
 def _pairs(seed: int, sizes: tuple[int, ...]) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -35,7 +26,7 @@ def _pairs(seed: int, sizes: tuple[int, ...]) -> list[tuple[np.ndarray, np.ndarr
 
 @exercise("1.1")
 def check_my_dot(answer: Any) -> str:
-    my_dot = _needs_function(answer, "my_dot(a, b)")
+    my_dot = needs_function(answer, "my_dot(a, b)")
     cases = [(np.array([1.0, 2.0, 3.0]), np.array([4.0, 5.0, 6.0])), *_pairs(11, (1, 2, 7, 50))]
     for a, b in cases:
         got = my_dot(list(a), list(b))
@@ -51,7 +42,7 @@ def check_my_dot(answer: Any) -> str:
 
 @exercise("1.2")
 def check_angle_degrees(answer: Any) -> str:
-    angle_degrees = _needs_function(answer, "angle_degrees(a, b)")
+    angle_degrees = needs_function(answer, "angle_degrees(a, b)")
     fixed = [([1.0, 0.0], [0.0, 3.0], 90.0), ([1.0, 1.0], [2.0, 2.0], 0.0),
              ([1.0, 0.0], [-2.0, 0.0], 180.0), ([1.0, 0.0], [1.0, 1.0], 45.0)]
     for a, b, want in fixed:
@@ -67,7 +58,7 @@ def check_angle_degrees(answer: Any) -> str:
 
 @exercise("1.3")
 def check_projection(answer: Any) -> str:
-    projection = _needs_function(answer, "projection(a, b)")
+    projection = needs_function(answer, "projection(a, b)")
     cases = [(np.array([2.0, 3.0]), np.array([4.0, 0.0])), *_pairs(13, (2, 5, 20))]
     for a, b in cases:
         want = (a @ b) / (b @ b) * b

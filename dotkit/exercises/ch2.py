@@ -11,25 +11,16 @@ float64 NumPy oracle; their results may be NumPy or MLX arrays.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from dotkit.exercises import NotYet, exercise, expect_close
-
-
-def _needs_function(answer: Any, name: str) -> Callable[..., Any]:
-    if answer is None or answer is Ellipsis:
-        raise NotYet(f"no answer yet: define {name} and pass the function itself (no parentheses)")
-    if not callable(answer):
-        raise NotYet(f"pass the function {name} itself, not {type(answer).__name__} {answer!r:.40}")
-    return answer
+from dotkit.exercises import NotYet, exercise, expect_close, needs_function
 
 
 @exercise("2.1")
 def check_layer(answer: Any) -> str:
-    layer = _needs_function(answer, "layer(X, W, b)")
+    layer = needs_function(answer, "layer(X, W, b)")
     rng = np.random.default_rng(21)
     cases = [(np.array([[1.0, 2.0]]), np.array([[5.0, 7.0], [6.0, 8.0]]), np.array([0.5, -1.0]))]
     cases += [(rng.normal(size=(n, d_in)), rng.normal(size=(d_out, d_in)), rng.normal(size=d_out))
@@ -48,7 +39,7 @@ def check_layer(answer: Any) -> str:
 
 @exercise("2.2")
 def check_grad_w(answer: Any) -> str:
-    grad_w = _needs_function(answer, "grad_w(x, w, b, t)")
+    grad_w = needs_function(answer, "grad_w(x, w, b, t)")
     rng = np.random.default_rng(22)
     cases = [(np.array([1.0, 2.0]), np.array([0.5, 0.5]), 0.0, 1.0)]
     cases += [(rng.normal(size=n), rng.normal(size=n), float(rng.normal()), float(rng.normal()))
@@ -82,7 +73,7 @@ def check_variance(answer: Any) -> str:
 
 @exercise("2.3")
 def check_xent_grad(answer: Any) -> str:
-    xent_grad = _needs_function(answer, "xent_grad(Z, y)")
+    xent_grad = needs_function(answer, "xent_grad(Z, y)")
     expect_close(xent_grad(np.zeros((1, 2)), np.array([1])), [[0.5, -0.5]], "xent_grad([[0, 0]], [1])")
     rng = np.random.default_rng(24)
     for n, k in ((1, 3), (4, 5), (8, 10)):

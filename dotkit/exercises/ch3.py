@@ -11,25 +11,16 @@ Functions are called on fresh inputs drawn here and compared with NumPy's
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from dotkit.exercises import NotYet, exercise, expect_close
-
-
-def _needs_function(answer: Any, name: str) -> Callable[..., Any]:
-    if answer is None or answer is Ellipsis:
-        raise NotYet(f"no answer yet: define {name} and pass the function itself (no parentheses)")
-    if not callable(answer):
-        raise NotYet(f"pass the function {name} itself, not {type(answer).__name__} {answer!r:.40}")
-    return answer
+from dotkit.exercises import NotYet, exercise, expect_close, needs_function
 
 
 @exercise("3.1")
 def check_conv1d(answer: Any) -> str:
-    conv1d = _needs_function(answer, "conv1d(signal, kernel)")
+    conv1d = needs_function(answer, "conv1d(signal, kernel)")
     rng = np.random.default_rng(31)
     cases = [(np.array([1.0, 2.0, 3.0, 4.0, 5.0]), np.array([1.0, 0.0, -1.0]))]
     cases += [(rng.normal(size=n), rng.normal(size=k)) for n, k in ((10, 3), (7, 7), (20, 1), (16, 4))]
@@ -51,7 +42,7 @@ def check_conv1d(answer: Any) -> str:
 
 @exercise("3.2")
 def check_output_size(answer: Any) -> str:
-    output_size = _needs_function(answer, "output_size(n, k, stride, padding)")
+    output_size = needs_function(answer, "output_size(n, k, stride, padding)")
     cases = [(5, 3, 1, 0), (56, 3, 1, 1), (224, 7, 2, 3), (7, 3, 2, 0), (8, 3, 3, 2), (10, 4, 3, 1), (4, 4, 1, 0)]
     for n, k, s, p in cases:
         want = (n + 2 * p - k) // s + 1

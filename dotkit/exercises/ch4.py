@@ -12,21 +12,12 @@ NumPy oracle.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from dotkit.exercises import NotYet, exercise, expect_close
+from dotkit.exercises import NotYet, exercise, expect_close, needs_function
 from dotkit.linalg import to_numpy
-
-
-def _needs_function(answer: Any, name: str) -> Callable[..., Any]:
-    if answer is None or answer is Ellipsis:
-        raise NotYet(f"no answer yet: define {name} and pass the function itself (no parentheses)")
-    if not callable(answer):
-        raise NotYet(f"pass the function {name} itself, not {type(answer).__name__} {answer!r:.40}")
-    return answer
 
 
 def _softmax(s: np.ndarray) -> np.ndarray:
@@ -41,7 +32,7 @@ def _oracle(Q: np.ndarray, K: np.ndarray, V: np.ndarray) -> tuple[np.ndarray, np
 
 @exercise("4.1")
 def check_one_query(answer: Any) -> str:
-    fn = _needs_function(answer, "attention_for_one_query(q, K, V)")
+    fn = needs_function(answer, "attention_for_one_query(q, K, V)")
     rng = np.random.default_rng(41)
     for n, d, dv in ((3, 2, 2), (6, 4, 4), (9, 16, 5)):
         q, K, V = rng.normal(size=d), rng.normal(size=(n, d)), rng.normal(size=(n, dv))
@@ -61,7 +52,7 @@ def check_one_query(answer: Any) -> str:
 
 @exercise("4.4")
 def check_causal_mask(answer: Any) -> str:
-    fn = _needs_function(answer, "causal_mask(L)")
+    fn = needs_function(answer, "causal_mask(L)")
     for L in (1, 2, 5, 9):
         got = np.asarray(to_numpy(fn(L)))
         want = np.tril(np.ones((L, L), dtype=bool))
@@ -78,7 +69,7 @@ def check_causal_mask(answer: Any) -> str:
 
 @exercise("4.2")
 def check_attention(answer: Any) -> str:
-    fn = _needs_function(answer, "attention(Q, K, V)")
+    fn = needs_function(answer, "attention(Q, K, V)")
     rng = np.random.default_rng(43)
     for L, S, d, dv in ((2, 3, 4, 2), (5, 7, 8, 3), (16, 16, 32, 32)):
         Q, K, V = rng.normal(size=(L, d)), rng.normal(size=(S, d)), rng.normal(size=(S, dv))

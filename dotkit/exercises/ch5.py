@@ -11,24 +11,16 @@ NumPy oracle.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from dotkit.exercises import NotYet, exercise, expect_close
+from dotkit.exercises import NotYet, exercise, expect_close, needs_function
 
 #: The viewer and the musical of exercise 5.1 (features: action, romance, comedy, music).
 VIEWER = np.array([0.9, -0.4, 0.5, 0.2])
 MUSICAL = np.array([0.1, 0.6, 0.4, 0.9])
 
-
-def _needs_function(answer: Any, name: str) -> Callable[..., Any]:
-    if answer is None or answer is Ellipsis:
-        raise NotYet(f"no answer yet: define {name} and pass the function itself (no parentheses)")
-    if not callable(answer):
-        raise NotYet(f"pass the function {name} itself, not {type(answer).__name__} {answer!r:.40}")
-    return answer
 
 
 @exercise("5.1")
@@ -50,7 +42,7 @@ def check_musical_score(answer: Any) -> str:
 
 @exercise("5.2")
 def check_predict_rating(answer: Any) -> str:
-    predict_rating = _needs_function(answer, "predict_rating(mu, b_u, b_i, p_u, q_i)")
+    predict_rating = needs_function(answer, "predict_rating(mu, b_u, b_i, p_u, q_i)")
     rng = np.random.default_rng(52)
     for f in (1, 3, 8):
         mu, b_u, b_i = 3.5, float(rng.normal(0, 0.3)), float(rng.normal(0, 0.3))
@@ -69,7 +61,7 @@ def check_predict_rating(answer: Any) -> str:
 
 @exercise("5.3")
 def check_als_user_update(answer: Any) -> str:
-    update = _needs_function(answer, "als_user_update(Q_rated, y, reg)")
+    update = needs_function(answer, "als_user_update(Q_rated, y, reg)")
     rng = np.random.default_rng(53)
     for n, f, reg in ((6, 2, 0.1), (25, 4, 0.05), (3, 5, 0.5)):
         Q, y = rng.normal(size=(n, f)), rng.normal(size=n)
@@ -94,7 +86,7 @@ def check_als_user_update(answer: Any) -> str:
 
 @exercise("5.4")
 def check_top_k(answer: Any) -> str:
-    top_k = _needs_function(answer, "top_k(scores, k)")
+    top_k = needs_function(answer, "top_k(scores, k)")
     rng = np.random.default_rng(54)
     for n, k in ((10, 3), (1000, 10), (5000, 200), (50, 50), (7, 1)):
         scores = rng.normal(size=n)

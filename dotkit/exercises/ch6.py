@@ -12,24 +12,16 @@ NumPy oracle.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from dotkit.exercises import NotYet, exercise, expect_close
+from dotkit.exercises import NotYet, exercise, expect_close, needs_function
 
 #: The game state of exercise 6.1 (features) and the weights to value it with.
 GAME_FEATURES = np.array([1.0, 2.0, -1.0, 3.0, 0.5])
 GAME_WEIGHTS_NEW = np.array([0.1, 0.3, 0.2, -0.05, 0.4])
 
-
-def _needs_function(answer: Any, name: str) -> Callable[..., Any]:
-    if answer is None or answer is Ellipsis:
-        raise NotYet(f"no answer yet: define {name} and pass the function itself (no parentheses)")
-    if not callable(answer):
-        raise NotYet(f"pass the function {name} itself, not {type(answer).__name__} {answer!r:.40}")
-    return answer
 
 
 @exercise("6.1")
@@ -46,7 +38,7 @@ def check_game_value(answer: Any) -> str:
 
 @exercise("6.2")
 def check_td0_update(answer: Any) -> str:
-    td0_update = _needs_function(
+    td0_update = needs_function(
         answer, "td0_update(w, phi_s, phi_next, reward, alpha, gamma, terminal)"
     )
     rng = np.random.default_rng(62)
@@ -64,7 +56,7 @@ def check_td0_update(answer: Any) -> str:
 
 @exercise("6.3")
 def check_mc_group_after(answer: Any) -> str:
-    mc_group_after = _needs_function(answer, "mc_group_after(w_g, G, alpha, visits)")
+    mc_group_after = needs_function(answer, "mc_group_after(w_g, G, alpha, visits)")
     rng = np.random.default_rng(63)
     for visits in (0, 1, 7, 40):
         w_g, G, a = (

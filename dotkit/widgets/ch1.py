@@ -15,7 +15,6 @@ Example:
 
 from __future__ import annotations
 
-import io
 import math
 from typing import Any
 
@@ -23,6 +22,7 @@ import numpy as np
 
 import dotkit as dk
 from dotkit.errors import InputValueError
+from dotkit.widgets._render import Explorer, new_figure, png_bytes
 
 _LIMIT = 3.5  # the plot shows [-3.5, 3.5]²; the length sliders stop at 3
 
@@ -112,7 +112,7 @@ def draw_pair(a: Any, b: Any, ax: Any, *, values: dict[str, Any] | None = None) 
     return ax
 
 
-class VectorExplorer:
+class VectorExplorer(Explorer):
     """The widget behind :func:`vector_explorer`; display it in a notebook.
 
     Attributes:
@@ -184,19 +184,11 @@ class VectorExplorer:
 
     @staticmethod
     def _png(a: np.ndarray, b: np.ndarray, v: dict[str, Any]) -> bytes:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-
-        fig = Figure(figsize=(4.2, 4.2), dpi=80)
-        FigureCanvasAgg(fig)
+        fig = new_figure(figsize=(4.2, 4.2))
         draw_pair(a, b, fig.add_subplot(), values=v)
         fig.tight_layout()
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png")
-        return buf.getvalue()
+        return png_bytes(fig)
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
 
     def __repr__(self) -> str:
         a, b = self.vectors()

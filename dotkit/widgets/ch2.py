@@ -17,13 +17,13 @@ Example:
 
 from __future__ import annotations
 
-import io
 import math
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from dotkit.errors import InputValueError
+from dotkit.widgets._render import Explorer, new_figure, png_bytes
 
 _LIMIT = 3.0  # the plot shows [-3, 3]²
 
@@ -119,7 +119,7 @@ def draw_neuron(w: Any, b: float, X: Any, y: Any, ax: Any, *, shade: bool = True
     return ax
 
 
-class NeuronExplorer:
+class NeuronExplorer(Explorer):
     """The widget behind :func:`neuron_explorer`; display it in a notebook.
 
     Attributes:
@@ -172,19 +172,11 @@ class NeuronExplorer:
         self.image.value = self._png(w, b)
 
     def _png(self, w: np.ndarray, b: float) -> bytes:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-
-        fig = Figure(figsize=(4.2, 4.2), dpi=80)
-        FigureCanvasAgg(fig)
+        fig = new_figure(figsize=(4.2, 4.2))
         draw_neuron(w, b, *self.data, fig.add_subplot())
         fig.tight_layout()
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png")
-        return buf.getvalue()
+        return png_bytes(fig)
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
 
     def __repr__(self) -> str:
         w, b = self.neuron()

@@ -16,12 +16,12 @@ Example:
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import numpy as np
 
 from dotkit.errors import InputValueError
+from dotkit.widgets._render import Explorer, new_figure, png_bytes
 
 #: Classic 3×3 filters. Those whose weights sum to 1 keep brightness (smoothing,
 #: sharpening); those whose weights sum to 0 answer "how much does the image
@@ -98,7 +98,7 @@ def for_display(out: np.ndarray, kernel: Any = None) -> tuple[np.ndarray, str]:
     return np.clip(out, 0.0, 1.0), "clipped to [0, 1]"
 
 
-class FilterPlayground:
+class FilterPlayground(Explorer):
     """The widget behind :func:`filter_playground`; display it in a notebook.
 
     Attributes:
@@ -208,23 +208,15 @@ class FilterPlayground:
 
     @staticmethod
     def _png(img: np.ndarray, shown: np.ndarray) -> bytes:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-
-        fig = Figure(figsize=(8, 4), dpi=80)
-        FigureCanvasAgg(fig)
+        fig = new_figure(figsize=(8, 4))
         for pos, (picture, title) in enumerate(((img, "input"), (shown, "output"))):
             ax = fig.add_subplot(1, 2, pos + 1)
             ax.imshow(picture, cmap="gray", vmin=0, vmax=1)
             ax.set_title(title)
             ax.axis("off")
         fig.tight_layout()
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png")
-        return buf.getvalue()
+        return png_bytes(fig)
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
 
     def __repr__(self) -> str:
         rows = "; ".join(" ".join(f"{v:g}" for v in row) for row in self.kernel())

@@ -16,13 +16,13 @@ Example:
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from dotkit.errors import DtypeError, InputValueError
+from dotkit.widgets._render import Explorer, new_figure, png_bytes
 
 
 def draw_attention(weights: Any, tokens: Sequence[str], ax: Any, *, title: str = "",
@@ -52,7 +52,7 @@ def draw_attention(weights: Any, tokens: Sequence[str], ax: Any, *, title: str =
     return ax
 
 
-class AttentionExplorer:
+class AttentionExplorer(Explorer):
     """The widget behind :func:`attention_explorer`; display it in a notebook.
 
     Attributes:
@@ -102,21 +102,13 @@ class AttentionExplorer:
         self.image.value = self._png(tokens, weights)
 
     def _png(self, tokens: list[str], weights: np.ndarray) -> bytes:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-
         size = 2.5 + 0.22 * len(tokens)
-        fig = Figure(figsize=(size, size), dpi=80)
-        FigureCanvasAgg(fig)
+        fig = new_figure(figsize=(size, size))
         title = f"layer {self.layer.value}, head {self.head.value}"
         draw_attention(weights, tokens, fig.add_subplot(), title=title, colorbar=True)
         fig.tight_layout()
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png")
-        return buf.getvalue()
+        return png_bytes(fig)
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
 
     def __repr__(self) -> str:
         return (f"AttentionExplorer(sentence={self.sentence.value!r}, layer={self.layer.value}, "

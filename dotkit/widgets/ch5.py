@@ -22,13 +22,13 @@ Example:
 from __future__ import annotations
 
 import html
-import io
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from dotkit.errors import InputValueError
+from dotkit.widgets._render import Explorer, new_figure, png_bytes
 
 
 class Projection(NamedTuple):
@@ -125,7 +125,7 @@ def draw_latent_space(
     return ax
 
 
-class LatentSpaceExplorer:
+class LatentSpaceExplorer(Explorer):
     """The widget behind :func:`latent_space_explorer`; display it in a notebook.
 
     Attributes:
@@ -155,18 +155,12 @@ class LatentSpaceExplorer:
         self._update()
 
     def _update(self, change: Any = None) -> None:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-
         user, k, metric = self.user.value, self.k.value, self.metric.value
-        fig = Figure(figsize=(5, 5), dpi=80)
-        FigureCanvasAgg(fig)
+        fig = new_figure(figsize=(5, 5))
         ax = fig.add_subplot()
         draw_latent_space(self.model, user, ax, k=k, metric=metric, projection=self.projection)
         fig.tight_layout()
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png")
-        self.image.value = buf.getvalue()
+        self.image.value = png_bytes(fig)
         rec = nearest_items(self.model, user, k, metric)
         names = [html.escape(self.titles.get(int(item), f"item {int(item)}")) for item in rec.items]
         rows = "".join(
@@ -176,8 +170,6 @@ class LatentSpaceExplorer:
         head = "predicted rating" if metric == "dot" else "cosine"
         self.listing.value = f"<table><tr><th>#</th><th>item</th><th>{head}</th></tr>{rows}</table>"
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
 
 
 def latent_space_explorer(model: Any, titles: Mapping[int, str] | None = None, users: Any = None,

@@ -17,13 +17,13 @@ Example:
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import numpy as np
 
 from dotkit._inputs import check_positive_int
 from dotkit.errors import InputValueError
+from dotkit.widgets._render import Explorer, new_figure, png_bytes
 
 
 def weight_history(
@@ -42,7 +42,7 @@ def weight_history(
     return hist, eps
 
 
-class ValueExplorer:
+class ValueExplorer(Explorer):
     """The widget behind :func:`value_explorer`.
 
     Attributes:
@@ -134,11 +134,7 @@ class ValueExplorer:
         self.image.value = self._png(v_hat, e)
 
     def _png(self, v_hat: np.ndarray, e: int) -> bytes:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-
-        fig = Figure(figsize=(7.0, 4.0), dpi=80)
-        FigureCanvasAgg(fig)
+        fig = new_figure(figsize=(7.0, 4.0))
         ax, path_ax = fig.subplots(2, 1, sharex=True, height_ratios=[3, 1])
         s = np.arange(1, 1001)
         ax.plot(s, self.v_true, color="0.4", lw=1.2, label="true value v(s)")
@@ -153,12 +149,8 @@ class ValueExplorer:
             path_ax.set_title(f"episode {e}: {L} steps, return {end}", fontsize=9)
         path_ax.set(xlabel="state", ylabel="step", xlim=(0, 1001))
         fig.tight_layout()
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png")
-        return buf.getvalue()
+        return png_bytes(fig)
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
 
     def __repr__(self) -> str:
         weights = ", ".join(f"{x:.2f}" for x in self.w)
