@@ -175,7 +175,14 @@ def n_step_td(
         >>> w.shape
         (1,)
     """
-    op = "n_step_td"
+    return _n_step_td("n_step_td", phi, episodes, w, alpha, n, gamma, first, backend)
+
+
+def _n_step_td(
+    op: str, phi: Any, episodes: Episodes, w: Any, alpha: Any, n: int | None, gamma: float, first: int,
+    backend: str | Backend | None,
+) -> Any:
+    """:func:`n_step_td`, with errors that name ``op`` (the public function called)."""
     bk = resolve(op, phi, w, backend=backend)
     phi = as_array(op, "phi", phi, bk, ndim=(2, 3), allow_int=False)
     w = as_array(op, "w", w, bk, ndim=(1, 2), allow_int=False)
@@ -205,14 +212,20 @@ def n_step_td(
     return W[0]
 
 
-def semi_gradient_td(phi: Any, episodes: Episodes, w: Any, alpha: Any, **kw: Any) -> Any:
+def semi_gradient_td(
+    phi: Any, episodes: Episodes, w: Any, alpha: Any, *, gamma: float = 1.0, first: int = 1,
+    backend: str | Backend | None = None,
+) -> Any:
     """Semi-gradient TD(0): :func:`n_step_td` with ``n=1`` (target ``R + γ w·φ(S')``)."""
-    return n_step_td(phi, episodes, w, alpha, n=1, **kw)
+    return _n_step_td("semi_gradient_td", phi, episodes, w, alpha, 1, gamma, first, backend)
 
 
-def gradient_mc(phi: Any, episodes: Episodes, w: Any, alpha: Any, **kw: Any) -> Any:
+def gradient_mc(
+    phi: Any, episodes: Episodes, w: Any, alpha: Any, *, gamma: float = 1.0, first: int = 1,
+    backend: str | Backend | None = None,
+) -> Any:
     """Gradient Monte Carlo: :func:`n_step_td` with ``n=None`` (target: the full return G_t)."""
-    return n_step_td(phi, episodes, w, alpha, n=None, **kw)
+    return _n_step_td("gradient_mc", phi, episodes, w, alpha, None, gamma, first, backend)
 
 
 def n_step_td_sparse(
