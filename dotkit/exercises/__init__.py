@@ -111,6 +111,16 @@ def needs_function(answer: Any, name: str) -> Callable[..., Any]:
     return answer
 
 
+def needs_number(answer: Any, what: str = "a number") -> float:
+    """``answer`` as one float, or a hint: not answered yet, or not a single number."""
+    if answer is None or answer is Ellipsis:
+        raise NotYet(f"no answer yet: replace the ... with {what}")
+    try:
+        return float(np.asarray(answer))
+    except (TypeError, ValueError):
+        raise NotYet(f"the answer should be one number; received {type(answer).__name__}") from None
+
+
 def expect_close(answer: Any, expected: Any, what: str, *, rtol: float = 1e-5, atol: float = 1e-8) -> None:
     """Raise :class:`NotYet` unless ``answer`` matches ``expected`` (arrays or numbers)."""
     from dotkit.linalg import to_numpy
@@ -126,4 +136,13 @@ def expect_close(answer: Any, expected: Any, what: str, *, rtol: float = 1e-5, a
         raise NotYet(f"{what} is off (largest difference {err:.3g}); check your formula")
 
 
-__all__ = ["Feedback", "NotYet", "UnknownExerciseError", "check", "exercise", "expect_close", "needs_function"]
+__all__ = [
+    "Feedback",
+    "NotYet",
+    "UnknownExerciseError",
+    "check",
+    "exercise",
+    "expect_close",
+    "needs_function",
+    "needs_number",
+]

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from dotkit.exercises import NotYet, exercise, expect_close, needs_function
+from dotkit.exercises import NotYet, exercise, expect_close, needs_function, needs_number
 
 
 def _pairs(seed: int, sizes: tuple[int, ...]) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -75,12 +75,7 @@ def check_projection(answer: Any) -> str:
 
 @exercise("1.4")
 def check_spread_in_50d(answer: Any) -> str:
-    if answer is None or answer is Ellipsis:
-        raise NotYet("no answer yet: replace the ... with a number")
-    try:
-        value = float(answer)
-    except (TypeError, ValueError):
-        raise NotYet(f"give one number; received {type(answer).__name__}") from None
+    value = needs_number(answer)
     want = 1 / math.sqrt(50)
     if abs(value - 50 ** -1) < 1e-3:
         raise NotYet("that is 1/n; the spread of cos θ shrinks more slowly, like 1/√n")

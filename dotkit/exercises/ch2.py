@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from dotkit.exercises import NotYet, exercise, expect_close, needs_function
+from dotkit.exercises import NotYet, exercise, expect_close, needs_function, needs_number
 
 
 @exercise("2.1")
@@ -55,12 +55,7 @@ def check_grad_w(answer: Any) -> str:
 
 @exercise("2.4")
 def check_variance(answer: Any) -> str:
-    if answer is None or answer is Ellipsis:
-        raise NotYet("no answer yet: replace the ... with a number")
-    try:
-        value = float(np.asarray(answer))
-    except (TypeError, ValueError):
-        raise NotYet(f"the answer should be one number; received {type(answer).__name__}") from None
+    value = needs_number(answer)
     want = 512 * 0.05**2 * 4.0
     if abs(value - 512 * 0.05 * 4.0) < 1e-6:
         raise NotYet("that used the standard deviation 0.05 where the formula wants the variance 0.05²")

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from dotkit.exercises import NotYet, exercise, expect_close, needs_function
+from dotkit.exercises import NotYet, exercise, expect_close, needs_function, needs_number
 
 
 @exercise("3.1")
@@ -82,14 +82,9 @@ def check_shift_kernel(answer: Any) -> str:
 
 @exercise("3.4")
 def check_resnet_stem(answer: Any) -> str:
-    if answer is None or answer is Ellipsis:
-        raise NotYet("no answer yet: replace the ... with a number of multiply-adds")
+    got = needs_number(answer, "a number of multiply-adds")
     ho = (224 + 2 * 3 - 7) // 2 + 1  # 112
     want = 64 * ho * ho * 3 * 7 * 7
-    try:
-        got = float(answer)
-    except (TypeError, ValueError):
-        raise NotYet(f"the answer should be one number; received {type(answer).__name__}") from None
     if np.isclose(got, 2 * want, rtol=1e-3):
         raise NotYet("that is the FLOP count (a multiply and an add each); the question asks for multiply-adds")
     if np.isclose(got, 64 * 224 * 224 * 3 * 7 * 7, rtol=1e-3):

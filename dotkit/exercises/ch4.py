@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from dotkit.exercises import NotYet, exercise, expect_close, needs_function
+from dotkit.exercises import NotYet, exercise, expect_close, needs_function, needs_number
 from dotkit.linalg import to_numpy
 
 
@@ -87,12 +87,7 @@ def check_attention(answer: Any) -> str:
 
 @exercise("4.3")
 def check_scale(answer: Any) -> str:
-    if answer is None or answer is Ellipsis:
-        raise NotYet("no answer yet: replace the ... with a number")
-    try:
-        value = float(answer)
-    except (TypeError, ValueError):
-        raise NotYet(f"answer with one number; received {type(answer).__name__}") from None
+    value = needs_number(answer)
     if math.isclose(value, 8.0, rel_tol=1e-3):
         raise NotYet("8 = √64 is the standard deviation of q·k; the scale *multiplies* q·k, so take its inverse")
     if math.isclose(value, 1 / 64, rel_tol=1e-3):
