@@ -18,7 +18,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml Makefile binder/postBuild
+$(STAMP): pyproject.toml Makefile binder/postBuild binder/overrides.json
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[mlx,data,lab,test,book]"
@@ -37,12 +37,17 @@ test: venv test-unit test-notebooks test-notebooks-mlx
 test-unit: venv
 	$(BIN)/pytest tests --cov=dotkit --cov-report=term:skip-covered --cov-fail-under=90 -p no:cacheprovider
 
+# Chapters and their solutions pages. Progress bars are off (DOTKIT_PROGRESS=0), as when
+# the notebooks were executed for storage: the training cells print a summary line instead.
+NOTEBOOKS := chapters/*.ipynb chapters/solutions/*.ipynb
+
 test-notebooks: venv
-	IPYTHONDIR=tests/ipython DOTKIT_BACKEND=numpy $(BIN)/pytest --nbval --nbval-current-env chapters/*.ipynb \
+	IPYTHONDIR=tests/ipython DOTKIT_BACKEND=numpy DOTKIT_PROGRESS=0 $(BIN)/pytest --nbval --nbval-current-env $(NOTEBOOKS) \
 	    --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
 test-notebooks-mlx: venv
-	IPYTHONDIR=tests/ipython DOTKIT_BACKEND=mlx $(BIN)/pytest --nbval-lax --nbval-current-env chapters/*.ipynb -p no:cacheprovider
+	IPYTHONDIR=tests/ipython DOTKIT_BACKEND=mlx DOTKIT_PROGRESS=0 $(BIN)/pytest --nbval-lax --nbval-current-env $(NOTEBOOKS) \
+	    -p no:cacheprovider
 
 bench: venv
 	$(PY) -m dotkit.bench --out bench-results
@@ -59,12 +64,13 @@ bench-compare: venv
 
 # Regenerate the executed twins from the .md sources (run before committing a chapter).
 sync: venv
-	$(BIN)/jupytext --sync chapters/*.md
+	$(BIN)/jupytext --sync chapters/*.md chapters/solutions/*.md
 
-# Execute one chapter: make execute CHAPTER=chapters/01_dot_product.md
-CHAPTER ?= chapters/*.md
+# Execute one chapter: make execute CHAPTER=chapters/01_dot_product.md (default: all, solutions too).
+# Stored outputs carry no progress bar: a stored bar would show its frozen first frame.
+CHAPTER ?= chapters/*.md chapters/solutions/*.md
 execute: venv
-	DOTKIT_BACKEND=numpy DOTKIT_PROGRESS=1 $(BIN)/jupytext --sync --execute $(CHAPTER)
+	DOTKIT_BACKEND=numpy DOTKIT_PROGRESS=0 $(BIN)/jupytext --sync --execute $(CHAPTER)
 
 clean:
 	rm -rf $(VENV) $(COMPARE) .pytest_cache .hypothesis .coverage bench-results build *.egg-info

@@ -1,14 +1,16 @@
 """Build the static HTML book: ``python book/build.py [OUTDIR]`` (``make book``).
 
-Stages ``book/_config.yml``, ``book/intro.md`` and every executed chapter
-(``chapters/*.ipynb``, outputs as stored) in ``OUTDIR/src``, writes the table of
-contents from the chapters that exist, and runs Jupyter Book 1.x (Sphinx) on
-it. Offline: nothing is executed or downloaded. The site lands in
+Stages ``book/_config.yml``, ``book/intro.md``, every executed chapter
+(``chapters/*.ipynb``, outputs as stored) and its solutions page
+(``chapters/solutions/*.ipynb``, a part of its own) in ``OUTDIR/src``, writes the
+table of contents from the pages that exist, and runs Jupyter Book 1.x (Sphinx)
+on it. A widget shows the picture stored with it. Offline: nothing is executed or downloaded. The site lands in
 ``OUTDIR/html`` (default ``build/book``); ``index.html`` opens it.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -19,11 +21,44 @@ ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
 
 
-def chapters() -> list[Path]:
+def chapters(folder: Path = ROOT / "chapters") -> list[Path]:
     """The executed chapters, in course order (numbered chapters, then appendices)."""
-    return sorted(
-        (ROOT / "chapters").glob("*.ipynb"), key=lambda p: (not p.name[0].isdigit(), p.name)
-    )
+    return sorted(folder.glob("*.ipynb"), key=lambda p: (not p.name[0].isdigit(), p.name))
+
+
+def solutions() -> list[Path]:
+    """The executed solutions pages, one per chapter, in the same order."""
+    return chapters(ROOT / "chapters" / "solutions")
+
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def without_live_widgets(nb: dict) -> dict:
+    """The notebook as a page with no kernel shows it: each widget's stored picture, never an empty view.
+
+    An explorer stores its first frame as ``image/png`` beside the widget view;
+    the view is dropped (a page without a kernel cannot draw it), and an output
+    that was only a widget (a progress bar) goes with it.
+    """
+    for cell in nb.get("cells", []):
+        kept = []
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if WIDGET_VIEW in data:
+                if "image/png" not in data:
+                    continue
+                out["data"] = {k: v for k, v in data.items() if k not in (WIDGET_VIEW, "text/plain")}
+            kept.append(out)
+        if "outputs" in cell:
+            cell["outputs"] = kept
+    nb.get("metadata", {}).pop("widgets", None)
+    return nb
+
+
+def copy_page(nb: Path, dest: Path) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_text(json.dumps(without_live_widgets(json.loads(nb.read_text())), indent=1))
 
 
 # MathJax 3, from the `django-static-mathjax` wheel (plain static files, no Django
@@ -83,11 +118,18 @@ def stage(out: Path) -> Path:
         "# Written by book/build.py from chapters/*.ipynb",
         "format: jb-book",
         "root: intro",
-        "chapters:",
+        "parts:",
+        "  - caption: Chapters",
+        "    chapters:",
     ]
     for nb in chapters():
-        shutil.copy(nb, src / "chapters" / nb.name)
-        toc.append(f"  - file: chapters/{nb.stem}")
+        copy_page(nb, src / "chapters" / nb.name)
+        toc.append(f"      - file: chapters/{nb.stem}")
+    if solutions():
+        toc += ["  - caption: Solutions to the exercises", "    chapters:"]
+    for nb in solutions():
+        copy_page(nb, src / "chapters" / "solutions" / nb.name)
+        toc.append(f"      - file: chapters/solutions/{nb.stem}")
     (src / "_toc.yml").write_text("\n".join(toc) + "\n")
     return src
 
@@ -126,6 +168,7 @@ def main() -> None:
     t0 = time.perf_counter()
     html = build(out)
     pages = [html / "chapters" / f"{nb.stem}.html" for nb in chapters()]
+    pages += [html / "chapters" / "solutions" / f"{nb.stem}.html" for nb in solutions()]
     missing = [str(p) for p in pages if not p.is_file()]
     if missing:
         sys.exit(f"book: pages missing: {missing}")

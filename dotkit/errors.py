@@ -42,6 +42,13 @@ class DataFormatError(DotkitError, ValueError):
     """A data file that does not parse; the message names the file and line."""
 
 
+class UnknownExerciseError(DotkitError, KeyError):
+    """An exercise id that no chapter registers (also a ``KeyError``); the message lists the chapter's ids."""
+
+    def __str__(self) -> str:  # KeyError would show the message in quotes
+        return str(self.args[0]) if self.args else ""
+
+
 __all__ = [
     "BackendError",
     "BackendNotInstalledError",
@@ -51,4 +58,5 @@ __all__ = [
     "DtypeError",
     "InputValueError",
     "ShapeError",
+    "UnknownExerciseError",
 ]

@@ -1,6 +1,8 @@
 """Progress bars for training loops: tqdm in the terminal and in notebooks.
 
-Set ``DOTKIT_PROGRESS=0`` to silence them (logs, scripts).
+Set ``DOTKIT_PROGRESS=0`` to silence them all, even where a call asks for one
+(logs, scripts, and notebooks executed for storage: a stored bar would show a
+frozen first frame, so the cells print a one-line summary instead).
 """
 
 from __future__ import annotations
@@ -18,9 +20,8 @@ def progress(iterable: Iterable[Any], *, total: int | None = None, desc: str | N
         >>> for epoch in progress(range(3), desc="epochs", enabled=False):
         ...     pass
     """
-    if enabled is None:
-        enabled = os.environ.get("DOTKIT_PROGRESS", "1") not in ("0", "false", "no")
-    if not enabled:
+    silenced = os.environ.get("DOTKIT_PROGRESS", "1").strip().lower() in ("0", "false", "no", "off")
+    if silenced or enabled is False:
         return iterable
     from tqdm.auto import tqdm
 

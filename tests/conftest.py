@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 import dotkit
 
 BACKENDS = dotkit.available_backends()
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -26,6 +31,22 @@ def tol(bk: dotkit.backends.Backend) -> dict[str, float]:
     if bk.supports_float64:
         return {"rtol": 1e-10, "atol": 1e-12}
     return {"rtol": 2e-5, "atol": 2e-5}
+
+
+@pytest.fixture(scope="session")
+def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The static book built once per run (``book/build.py``): its HTML folder."""
+    pytest.importorskip("jupyter_book", reason="Jupyter Book is not installed (pip install -e '.[book]')")
+    out = tmp_path_factory.mktemp("book")
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "book" / "build.py"), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    return out / "html"
 
 
 def pytest_configure(config: pytest.Config) -> None:

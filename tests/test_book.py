@@ -5,32 +5,17 @@ from __future__ import annotations
 import html as html_lib
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
+SOLUTIONS = sorted((ROOT / "chapters" / "solutions").glob("*.ipynb"))
 
 pytest.importorskip(
     "jupyter_book", reason="Jupyter Book is not installed (pip install -e '.[book]')"
 )
-
-
-@pytest.fixture(scope="module")
-def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("book")
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "book" / "build.py"), str(out)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
-    return out / "html"
 
 
 def _title(nb_path: Path) -> str:
@@ -60,11 +45,11 @@ def test_book_has_every_chapter_page(book: Path):
     index = book / "index.html"
     assert index.is_file()
     nav = (book / "intro.html").read_text()
-    for nb in CHAPTERS:
-        page = book / "chapters" / f"{nb.stem}.html"
+    for nb in CHAPTERS + SOLUTIONS:
+        page = book / nb.relative_to(ROOT).with_suffix(".html")
         assert page.is_file(), f"missing page for {nb.name}"
         text = page.read_text()
-        assert f"chapters/{nb.stem}.html" in nav, f"{nb.stem} not in the book's navigation"
+        assert nb.relative_to(ROOT).with_suffix(".html").as_posix() in nav, f"{nb.stem} not in the navigation"
         title = _title(nb)
         plain = html_lib.unescape(re.sub(r"<[^>]+>", "", text))
         assert title in plain, f"{nb.stem}: title {title!r} not on the page"
@@ -73,6 +58,33 @@ def test_book_has_every_chapter_page(book: Path):
         assert images >= _stored_images(nb), (nb.stem, images, _stored_images(nb))
         assert (book / "_images").is_dir()
     assert (book / "search.html").is_file() and (book / "searchindex.js").is_file()
+
+
+def _widget_outputs(nb_path: Path) -> int:
+    nb = json.loads(nb_path.read_text())
+    return sum(
+        1
+        for cell in nb["cells"]
+        if cell["cell_type"] == "code"
+        for out in cell.get("outputs", [])
+        if "application/vnd.jupyter.widget-view+json" in out.get("data", {})
+    )
+
+
+@pytest.mark.slow
+def test_book_shows_each_widget_as_its_picture(book: Path):
+    assert sum(_widget_outputs(nb) for nb in CHAPTERS) >= 5, "the chapters' explorers are missing"
+    for nb in CHAPTERS + SOLUTIONS:
+        text = (book / nb.relative_to(ROOT).with_suffix(".html")).read_text()
+        assert "widget-view+json" not in text, f"{nb.stem}: an empty widget view is on the page"
+        assert "HBox(children" not in text and "VBox(children" not in text, f"{nb.stem}: a widget's repr shows"
+
+
+@pytest.mark.slow
+def test_chapters_link_to_their_solutions_page(book: Path):
+    for sol in SOLUTIONS:
+        chapter = book / "chapters" / sol.name.replace("_solutions", "").replace(".ipynb", ".html")
+        assert f'href="solutions/{sol.stem}.html' in chapter.read_text(), f"{chapter.name} has no link to {sol.stem}"
 
 
 @pytest.mark.slow

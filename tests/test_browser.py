@@ -83,10 +83,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory):
     tracker = settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
     tracker.parent.mkdir(parents=True)
     tracker.write_text(json.dumps({"windowingMode": "none"}))
-    # No "get notified about Jupyter news?" toast over the screenshots (and no news fetch).
-    notes = settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
-    notes.parent.mkdir(parents=True)
-    notes.write_text(json.dumps({"fetchNews": "false"}))
+    # The "get notified about Jupyter news?" toast is off through the shipped
+    # overrides.json (binder/overrides.json, installed by make venv), not here.
     port, token = _free_port(), secrets.token_hex(16)
     env = dict(
         os.environ,
@@ -217,6 +215,9 @@ def test_chapter_in_jupyterlab(chapter, lab, browser, tmp_path):
         dom_cells = page.locator(".jp-NotebookPanel:visible .jp-Notebook .jp-Cell").count()
         assert dom_cells == state["cells"]
 
+        page.wait_for_timeout(1000)  # the news prompt, where it is not switched off, shows by now
+        assert page.get_by_text("official Jupyter news").count() == 0, "the Jupyter news prompt shows"
+
         result = page.evaluate(JS_RUN_ALL)
         assert result["ok"] is not False
         assert result["errors"] == [], result["errors"]
@@ -264,5 +265,42 @@ def test_chapter_in_jupyterlab(chapter, lab, browser, tmp_path):
             f"slider moved {before_value} -> {after_value} and the widget's output changed; "
             f"screenshots: {tmp_path / (chapter + '.png')} (+ -before, -widget)"
         )
+    finally:
+        page.close()
+
+
+JS_BOOK_PICTURES = """() => {
+  const imgs = [...document.querySelectorAll('.cell_output img')];
+  return {images: imgs.length, drawn: imgs.filter(i => i.complete && i.naturalWidth > 0).length,
+          widgetScripts: document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]').length};
+}"""
+
+
+@pytest.mark.slow
+def test_book_page_shows_the_widget_picture(book, browser, tmp_path):
+    """A book page with an explorer shows its stored picture where the widget stands."""
+    page_path = book / "chapters" / f"{FIRST}.html"
+    if not page_path.is_file():
+        pytest.skip(f"no {FIRST} page")
+    nb = json.loads((CHAPTERS / f"{FIRST}.ipynb").read_text())
+    widget_cells = [c for c in nb["cells"] for o in c.get("outputs", [])
+                    if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert widget_cells, f"{FIRST} has no explorer"
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(page_path.as_uri())
+        page.wait_for_load_state("load")
+        found = page.evaluate(JS_BOOK_PICTURES)
+        assert found["widgetScripts"] == 0, "an empty widget view is on the book page"
+        assert found["images"] > 0 and found["drawn"] == found["images"], found
+        # the explorer's cell: its source ends with the explorer, its output is the picture
+        cell = page.locator(".cell:has(.cell_output img)").filter(has_text="explorer").first
+        cell.scroll_into_view_if_needed()
+        shot = tmp_path / f"book-{FIRST}-widget.png"
+        cell.screenshot(path=str(shot))
+        box = cell.locator(".cell_output img").first.bounding_box()
+        assert box and box["width"] > 200 and box["height"] > 150, box
+        print(f"\nbook page {page_path.name}: {found['images']} pictures drawn, no widget script; "
+              f"explorer picture {box['width']:.0f}x{box['height']:.0f} px; screenshot {shot}")
     finally:
         page.close()

@@ -9,7 +9,7 @@ import nbformat
 import pytest
 
 CHAPTERS = Path(__file__).resolve().parent.parent / "chapters"
-SOURCES = sorted(CHAPTERS.glob("*.md"))
+SOURCES = sorted(CHAPTERS.glob("*.md")) + sorted((CHAPTERS / "solutions").glob("*.md"))
 
 
 def _cells(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:

@@ -2,147 +2,303 @@
 
 Each chapter's checkers live in ``dotkit/exercises/chN.py`` and register
 themselves with :func:`exercise`. A reader calls :func:`check` with the
-exercise's id and their answer::
+exercise's id and their answer, and gets one of three states:
 
+- ``✏️ your turn``: the answer is still the stub (``...``, or a function whose
+  body is only ``...``); the message says what to write;
+- ``❌ not yet``: what differs, and a hint aimed at the usual mistake;
+- ``✅ correct``: why the answer is right.
+
+Example:
     >>> from dotkit.exercises import check
-    >>> check("1.1", 32)          # doctest: +SKIP
-    ✅ Exercise 1.1: correct — 1·4 + 2·5 + 3·6 = 32.
+    >>> def my_dot(a, b):
+    ...     ...
+    >>> check("1.1", my_dot).state
+    'your turn'
 
-A wrong answer never raises: it returns feedback that says what differs and
-gives a hint. Functions a reader writes are called on fresh test inputs, and
-an exception inside them becomes a hint too.
+A wrong answer never raises. Functions a reader writes are called on fresh
+test inputs; an exception inside them, a ``None`` they forgot to return, or a
+loop that never ends (stopped after a few seconds) becomes a hint too.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
-from collections.abc import Callable
+import signal
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from dotkit.errors import DotkitError
+from dotkit.errors import UnknownExerciseError
 
-_CHECKERS: dict[str, Callable[..., str]] = {}
+_CHECKERS: dict[str, tuple[Callable[..., str], str, float]] = {}
+_MARKS = {"correct": ("✅", "correct"), "not yet": ("❌", "not yet"), "your turn": ("✏️", "your turn")}
+DEFAULT_SECONDS = 5.0
 
 
 class NotYet(Exception):
     """Raised by a checker with a hint when the answer is not right yet."""
 
 
+class YourTurn(NotYet):
+    """Raised when the answer is still the stub: the exercise has not been tried."""
+
+
+class _TooSlow(BaseException):
+    """The reader's code ran past the time limit (a BaseException, so ``except Exception`` cannot eat it)."""
+
+
 @dataclass(frozen=True)
 class Feedback:
-    """The outcome of :func:`check`; truthy when the answer is right."""
+    """The outcome of :func:`check`; truthy only when the answer is right.
+
+    ``state`` is ``"correct"``, ``"not yet"`` or ``"your turn"``.
+    """
 
     exercise: str
-    passed: bool
+    state: str
     message: str
+
+    @property
+    def passed(self) -> bool:
+        return self.state == "correct"
 
     def __bool__(self) -> bool:
         return self.passed
 
     def __repr__(self) -> str:
-        mark = "✅" if self.passed else "❌"
-        verdict = "correct" if self.passed else "not yet"
+        mark, verdict = _MARKS[self.state]
         return f"{mark} Exercise {self.exercise}: {verdict} — {self.message}"
 
     def _repr_markdown_(self) -> str:
         return repr(self)
 
 
-class UnknownExerciseError(DotkitError, KeyError):
-    """An exercise key that no chapter registers (also a ``KeyError``)."""
-
-    def __str__(self) -> str:  # KeyError would show the message in quotes
-        return str(self.args[0]) if self.args else ""
-
-
-def exercise(key: str) -> Callable[[Callable[..., str]], Callable[..., str]]:
+def exercise(key: str, *, todo: str, seconds: float = DEFAULT_SECONDS) -> Callable[[Callable[..., str]], Callable[..., str]]:
     """Register a checker for exercise ``key`` (like ``"2.3"``).
 
-    The checker takes the reader's answer and returns a short success message,
-    or raises :class:`NotYet` with a hint.
+    The checker takes the reader's answer and returns a short message saying why
+    it is right, or raises :class:`NotYet` with a hint. ``todo`` is what the
+    reader sees while the answer is still the stub: what to write and one hint.
+    The reader's code gets ``seconds`` in all before it is stopped.
     """
 
     def register(fn: Callable[..., str]) -> Callable[..., str]:
-        _CHECKERS[key] = fn
+        _CHECKERS[key] = (fn, todo, seconds)
         return fn
 
     return register
 
 
-def _load(key: str) -> Callable[..., str]:
-    if key not in _CHECKERS:
-        chapter = key.split(".")[0].lower()
-        try:
-            importlib.import_module(f"dotkit.exercises.ch{chapter}")
-        except ModuleNotFoundError:
-            pass
-    if key not in _CHECKERS:
-        known = ", ".join(sorted(_CHECKERS)) or "none loaded"
-        raise UnknownExerciseError(f"check: no exercise {key!r}; known exercises: {known}")
-    return _CHECKERS[key]
+def _chapter_ids(chapter: str) -> list[str]:
+    with contextlib.suppress(ModuleNotFoundError):
+        importlib.import_module(f"dotkit.exercises.ch{chapter.lower()}")
+    return sorted((k for k in _CHECKERS if k.split(".")[0] == chapter), key=_natural)
+
+
+def _natural(key: str) -> tuple[Any, ...]:
+    return tuple(int(p) if p.isdigit() else p for p in key.split("."))
+
+
+def _load(key: Any) -> tuple[Callable[..., str], str, float]:
+    chapter = str(key).split(".")[0]
+    ids = _chapter_ids(chapter) if chapter else []
+    if isinstance(key, str) and key in _CHECKERS:
+        return _CHECKERS[key]
+    listing = (f"chapter {chapter}'s exercises are " + ", ".join(repr(k) for k in ids)) if ids else (
+        "exercise ids look like '1.2' (chapter, then number)")
+    if not isinstance(key, str):
+        raise UnknownExerciseError(
+            f"check: the exercise id is a string such as '1.2'; received {type(key).__name__} {key!r}; {listing}")
+    raise UnknownExerciseError(f"check: no exercise {key!r}; {listing}")
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Stop the reader's code after ``seconds`` (main thread on POSIX; elsewhere no limit)."""
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        raise _TooSlow
+
+    old = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
 
 
 def check(key: str, answer: Any, **extra: Any) -> Feedback:
     """Check ``answer`` to exercise ``key`` and say how it went.
 
     Example:
-        >>> check("1.1", 32)  # doctest: +SKIP
-        ✅ Exercise 1.1: correct — ...
+        >>> check("1.4", ...).state
+        'your turn'
     """
-    checker = _load(key)
+    checker, todo, seconds = _load(key)
     try:
-        message = checker(answer, **extra)
+        with _time_limit(seconds):
+            message = checker(answer, **extra)
+    except YourTurn as hint:
+        return Feedback(key, "your turn", str(hint) or todo)
     except NotYet as hint:
-        return Feedback(key, False, str(hint))
-    except Exception as exc:  # the reader's own function raised: say so kindly
-        return Feedback(key, False, f"your answer raised {type(exc).__name__}: {exc}")
-    return Feedback(key, True, message)
+        return Feedback(key, "not yet", str(hint))
+    except _TooSlow:
+        return Feedback(key, "not yet", f"your code was still running after {seconds:g} s and was stopped: "
+                                        "look for a loop whose condition never changes")
+    except RecursionError:
+        return Feedback(key, "not yet", "your function calls itself without end (RecursionError)")
+    except Exception as exc:  # a case the checker did not foresee: say what happened, never raise
+        return Feedback(key, "not yet", f"checking your answer raised {type(exc).__name__}: {exc}")
+    return Feedback(key, "correct", message)
 
 
-def needs_function(answer: Any, name: str) -> Callable[..., Any]:
-    """``answer`` if it is a function, or a hint: not answered yet, or called instead of passed."""
-    if answer is None or answer is Ellipsis:
-        raise NotYet(f"no answer yet: define {name} and pass the function itself (no parentheses)")
+# --- what checkers use -----------------------------------------------------------------
+
+_NO_OPS = {"RESUME", "NOP", "CACHE"}
+
+
+def is_stub(answer: Any) -> bool:
+    """True for ``...`` and for a function whose body is only ``...``, ``pass`` or a docstring."""
+    if answer is Ellipsis:
+        return True
+    code = getattr(answer, "__code__", None)
+    if code is None:
+        return False
+    import dis
+
+    ops = [(i.opname, i.argval) for i in dis.get_instructions(code) if i.opname not in _NO_OPS]
+    return ops in ([("LOAD_CONST", None), ("RETURN_VALUE", None)], [("RETURN_CONST", None)])
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    return f"{type(value).__name__} {text[:40] + '…' if len(text) > 40 else text}"
+
+
+def needs_function(answer: Any, name: str, *, may_return_none: bool = False) -> Callable[..., Any]:
+    """``answer`` as a guarded function, or a hint: still the stub, not a function, or called instead of passed.
+
+    Calls to the returned function turn the reader's exceptions into hints, and so
+    does a ``None`` result (a forgotten ``return``) unless ``may_return_none``.
+    """
+    if is_stub(answer):
+        raise YourTurn
+    if answer is None:
+        raise NotYet(f"received None: define {name} and pass the function itself, without parentheses")
     if not callable(answer):
-        raise NotYet(f"pass the function {name} itself, not {type(answer).__name__} {answer!r:.40}")
-    return answer
+        raise NotYet(f"pass the function {name} itself (no parentheses); received {_describe(answer)}")
+    fn_name = name.split("(")[0]
+
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        try:
+            out = answer(*args, **kwargs)
+        except NotImplementedError:
+            raise YourTurn from None
+        except (NotYet, RecursionError):
+            raise
+        except Exception as exc:
+            raise NotYet(f"your {fn_name} raised {type(exc).__name__}: {exc}") from None
+        if out is None and not may_return_none:
+            raise NotYet(f"your {fn_name} returned None: did it forget to `return` its result?")
+        return out
+
+    return guarded
 
 
 def needs_number(answer: Any, what: str = "a number") -> float:
-    """``answer`` as one float, or a hint: not answered yet, or not a single number."""
-    if answer is None or answer is Ellipsis:
-        raise NotYet(f"no answer yet: replace the ... with {what}")
+    """``answer`` as one finite float, or a hint: still the stub, or not one number, or not finite."""
+    if is_stub(answer):
+        raise YourTurn
+    if answer is None or isinstance(answer, (str, bytes, dict, set)) or callable(answer):
+        raise NotYet(f"the answer should be {what}; received {_describe(answer)}")
+    from dotkit.linalg import to_numpy
+
     try:
-        return float(np.asarray(answer))
-    except (TypeError, ValueError):
-        raise NotYet(f"the answer should be one number; received {type(answer).__name__}") from None
+        arr = np.asarray(to_numpy(answer))
+    except Exception:
+        raise NotYet(f"the answer should be {what}; received {_describe(answer)}") from None
+    if arr.size != 1 or arr.dtype.kind not in "biuf":
+        raise NotYet(f"the answer should be {what}, one value; received {_describe(answer)}")
+    value = float(arr.reshape(()))
+    if not np.isfinite(value):
+        raise NotYet(f"your answer is {value}: a 0/0 or an overflow somewhere on the way")
+    return value
+
+
+def _floors(answer: Any) -> tuple[float, float]:
+    """(rtol, atol) that an answer's precision can honestly meet: float32 work (MLX) is not float64."""
+    dtype = getattr(answer, "dtype", None)
+    name = str(dtype) if dtype is not None else ""
+    if "float16" in name or "bfloat16" in name:
+        return 5e-3, 1e-3
+    if "float32" in name or (dtype is not None and not isinstance(answer, np.ndarray | np.generic)):
+        return 1e-4, 1e-5
+    from dotkit.backends import get_backend
+
+    with contextlib.suppress(Exception):
+        if not get_backend().supports_float64:
+            return 1e-4, 1e-5
+    return 0.0, 0.0
+
+
+def as_array(answer: Any, what: str) -> np.ndarray:
+    """The reader's result as a float64 NumPy array, or a hint naming the type received."""
+    from dotkit.linalg import to_numpy
+
+    if is_stub(answer):
+        raise YourTurn
+    if answer is None:
+        raise NotYet(f"{what} is None: did a function forget to `return` its result?")
+    if isinstance(answer, (str, bytes, dict, set)) or callable(answer):
+        raise NotYet(f"{what} should be numbers; received {_describe(answer)}")
+    try:
+        return np.asarray(to_numpy(answer), dtype=float)
+    except Exception:
+        raise NotYet(f"{what} should be a number or an array of numbers; received {_describe(answer)}") from None
 
 
 def expect_close(answer: Any, expected: Any, what: str, *, rtol: float = 1e-5, atol: float = 1e-8) -> None:
-    """Raise :class:`NotYet` unless ``answer`` matches ``expected`` (arrays or numbers)."""
-    from dotkit.linalg import to_numpy
+    """Raise :class:`NotYet` unless ``answer`` matches ``expected`` (arrays or numbers).
 
-    if answer is None or answer is Ellipsis:
-        raise NotYet(f"no answer yet: replace the ... with your {what}")
-    got = np.asarray(to_numpy(answer), dtype=float)
+    The tolerances are raised to what the answer's precision allows (float32 on
+    MLX, say); NaN in the answer is never right unless it is expected there.
+    """
+    floor_r, floor_a = _floors(answer)
+    got = as_array(answer, what)
     want = np.asarray(expected, dtype=float)
     if got.shape != want.shape:
+        if got.ndim == 2 and got.shape == want.shape[::-1]:
+            raise NotYet(f"{what} has shape {got.shape}, the transpose of the expected {want.shape}")
         raise NotYet(f"{what} should have shape {want.shape}; yours has shape {got.shape}")
-    if not np.allclose(got, want, rtol=rtol, atol=atol, equal_nan=True):
+    bad = np.isnan(got) & ~np.isnan(want)
+    if bad.any():
+        raise NotYet(f"{what} contains NaN (not a number): look for a 0/0, or a square root or arccos "
+                     "of a value pushed just outside its range by rounding")
+    if not np.allclose(got, want, rtol=max(rtol, floor_r), atol=max(atol, floor_a), equal_nan=True):
         err = np.max(np.abs(got - want)) if got.size else 0.0
         raise NotYet(f"{what} is off (largest difference {err:.3g}); check your formula")
 
 
 __all__ = [
+    "DEFAULT_SECONDS",
     "Feedback",
     "NotYet",
     "UnknownExerciseError",
+    "YourTurn",
+    "as_array",
     "check",
     "exercise",
     "expect_close",
+    "is_stub",
     "needs_function",
     "needs_number",
 ]

@@ -6,6 +6,7 @@ so an explorer never opens a window or changes the notebook's current figure.
 
 from __future__ import annotations
 
+import base64
 import io
 from typing import Any
 
@@ -28,9 +29,19 @@ def png_bytes(fig: Any) -> bytes:
 
 
 class Explorer:
-    """Base of the explorers: ``self.widget`` is the ipywidgets box a notebook shows."""
+    """Base of the explorers: ``self.widget`` is the ipywidgets box a notebook shows.
+
+    Each explorer draws into ``self.image`` (an ``ipywidgets.Image``). Its output
+    carries that picture as ``image/png`` too, beside the live widget, so a page
+    with no kernel (GitHub, nbviewer, the static book) shows the first frame.
+    """
 
     widget: Any
+    image: Any
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        bundle = dict(self.widget._repr_mimebundle_(**kwargs))
+        picture = getattr(getattr(self, "image", None), "value", b"")
+        if picture:
+            bundle["image/png"] = base64.b64encode(picture).decode("ascii")
+        return bundle
