@@ -5,8 +5,8 @@
 3.3  a 3×3 kernel that moves an image one pixel to the right.
 3.4  a number: the multiply-adds of a ResNet-50's first layer on one 224×224 photo.
 
-Functions are called on fresh inputs drawn here and compared with NumPy's
-``np.correlate`` or the formula, in float64.
+Functions are called on fresh inputs drawn here and compared with a float64
+NumPy oracle (``np.correlate``, the output-size formula, a padded sum of shifts).
 """
 
 from __future__ import annotations
@@ -15,82 +15,145 @@ from typing import Any
 
 import numpy as np
 
-from dotkit.exercises import NotYet, exercise, expect_close, needs_function, needs_number
+from dotkit.exercises import NotYet, as_array, exercise, expect_close, needs_function, needs_number
 
 
-@exercise("3.1")
+@exercise("3.1", todo="loop over the positions where the kernel fits; at each one, np.dot the window "
+                      "signal[i : i + m] with the kernel, and return the results as an array")
 def check_conv1d(answer: Any) -> str:
     conv1d = needs_function(answer, "conv1d(signal, kernel)")
     rng = np.random.default_rng(31)
     cases = [(np.array([1.0, 2.0, 3.0, 4.0, 5.0]), np.array([1.0, 0.0, -1.0]))]
-    cases += [(rng.normal(size=n), rng.normal(size=k)) for n, k in ((10, 3), (7, 7), (20, 1), (16, 4))]
+    cases += [(rng.normal(size=n), rng.normal(size=m)) for n, m in ((10, 3), (7, 7), (20, 1), (16, 4))]
     for signal, kernel in cases:
+        n, m = len(signal), len(kernel)
         want = np.correlate(signal, kernel, mode="valid")
-        got = np.asarray(conv1d(signal, kernel), dtype=float)
+        out = conv1d(signal, kernel)
+        got = as_array(out, f"conv1d on a signal of length {n}")
+        if got.ndim == 0:
+            raise NotYet(f"conv1d returned one number; it should return one dot product per position, "
+                         f"{n - m + 1} of them for a signal of {n} and a kernel of {m}")
+        if got.shape == (n - m,):
+            raise NotYet(f"one position short: for n = {n}, m = {m} you return {n - m} values. The last window "
+                         f"starts at i = n − m, so the loop runs over range(n − m + 1)")
         if got.shape != want.shape:
-            raise NotYet(
-                f"for a signal of length {len(signal)} and a kernel of length {len(kernel)} the output "
-                f"has {len(want)} values (one per position where the kernel fits); yours has shape {got.shape}"
-            )
-        flipped = np.convolve(signal, kernel, mode="valid")
-        if len(kernel) > 1 and np.allclose(got, flipped) and not np.allclose(got, want):
+            raise NotYet(f"for a signal of length {n} and a kernel of length {m} the output has {n - m + 1} "
+                         f"values (one per position where the kernel fits entirely); yours has shape {got.shape}")
+        if m > 1 and np.allclose(got, np.convolve(signal, kernel, mode="valid")) and not np.allclose(got, want):
             raise NotYet("your kernel is flipped: deep-learning convolution slides the kernel as it is, "
                          "out[i] = Σⱼ signal[i + j] · kernel[j]")
-        expect_close(got, want, f"conv1d on a signal of length {len(signal)}", rtol=1e-9, atol=1e-12)
-    return "out[i] = signal[i : i + k] · kernel: one dot product per position, n − k + 1 of them."
+        expect_close(out, want, f"conv1d on a signal of length {n}", rtol=1e-9, atol=1e-12)  # out: its precision
+    return "out[i] = signal[i : i + m] · kernel: one dot product per position, n − m + 1 of them."
 
 
-@exercise("3.2")
+def _size(n: int, k: int, s: int, p: int) -> int:
+    return (n + 2 * p - k) // s + 1
+
+
+_SIZE_MISTAKES = [
+    (lambda n, k, s, p: (n - k) // s + 1, "the padding is missing: p zeros are added before you slide, "
+                                           "so the axis you slide over is longer"),
+    (lambda n, k, s, p: (n + p - k) // s + 1, "padding goes on both ends of the axis: the padded length is "
+                                              "n + 2p, not n + p"),
+    (lambda n, k, s, p: (n + 2 * p - k) // s, "one short: count the first position too (the one at 0), "
+                                              "then one more for every step of s"),
+    (lambda n, k, s, p: -(-(n + 2 * p - k) // s) + 1, "you rounded up: a last step that does not fit "
+                                                      "entirely is not a position, so round down (//)"),
+]
+
+
+@exercise("3.2", todo="count the positions: the padded length, minus the room the kernel needs, in steps of "
+                      "the stride, plus the first position; return an int (// divides and rounds down)")
 def check_output_size(answer: Any) -> str:
     output_size = needs_function(answer, "output_size(n, k, stride, padding)")
+    rng = np.random.default_rng(32)
     cases = [(5, 3, 1, 0), (56, 3, 1, 1), (224, 7, 2, 3), (7, 3, 2, 0), (8, 3, 3, 2), (10, 4, 3, 1), (4, 4, 1, 0)]
+    for _ in range(6):
+        k, s, p = int(rng.integers(1, 8)), int(rng.integers(1, 4)), int(rng.integers(0, 4))
+        cases.append((int(rng.integers(k, 60)), k, s, p))
+    got = {}
     for n, k, s, p in cases:
-        want = (n + 2 * p - k) // s + 1
-        got = output_size(n, k, s, p)
-        if not isinstance(got, (int, np.integer)) or isinstance(got, bool):
-            raise NotYet(f"output_size should return a whole number; output_size({n}, {k}, {s}, {p}) "
-                         f"returned {got!r} ({type(got).__name__}); use // for floor division")
-        if got != want:
-            raise NotYet(f"output_size(n={n}, k={k}, stride={s}, padding={p}) should be {want}; yours gives {got}. "
-                         "Count the positions: the padded length is n + 2p, the first patch starts at 0, "
-                         "the last must still fit, and starts are s apart")
-    return "⌊(n + 2p − k) / s⌋ + 1: the padded length minus the kernel, in steps of s, plus the first position."
+        value = output_size(n, k, s, p)
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+            raise NotYet(f"output_size should return a whole number; output_size({n}, {k}, {s}, {p}) returned "
+                         f"{value!r} ({type(value).__name__}); / gives a float, // divides and rounds down")
+        got[n, k, s, p] = int(value)
+    if all(v == _size(*case) for case, v in got.items()):
+        return "⌊(n + 2p − k) / s⌋ + 1: the padded length minus the kernel, in steps of s, plus the first position."
+    for mistake, hint in _SIZE_MISTAKES:
+        if all(v == mistake(*case) for case, v in got.items()):
+            raise NotYet(hint)
+    (n, k, s, p), v = next((case, v) for case, v in got.items() if v != _size(*case))
+    raise NotYet(f"output_size(n={n}, k={k}, stride={s}, padding={p}) should be {_size(n, k, s, p)}; yours gives "
+                 f"{v}. The padded length is n + 2p, the first window starts at 0, the last must still fit, "
+                 "and starts are s apart")
 
 
-@exercise("3.3")
+def _filter(img: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """3×3 cross-correlation with padding 1: out[i, j] = Σ_uv x_pad[i + u, j + v] · k[u, v]."""
+    h, w = img.shape
+    x_pad = np.pad(img, 1)
+    return sum(kernel[u, v] * x_pad[u : u + h, v : v + w] for u in range(3) for v in range(3))
+
+
+def _at(index: str, offset: int) -> str:
+    return index if offset == 0 else f"{index} {'+' if offset > 0 else '−'} 1"
+
+
+def _moves(dy: int, dx: int) -> str:
+    parts = [f"one pixel {word}" for d, word in ((dy, "down"), (-dy, "up"), (dx, "right"), (-dx, "left")) if d > 0]
+    return " and ".join(parts)
+
+
+@exercise("3.3", todo="replace the ... with a 3×3 nested list: a single 1 and zeros elsewhere; put the 1 "
+                      "where the kernel must read so that out[i, j] = x[i, j − 1]")
 def check_shift_kernel(answer: Any) -> str:
-    if answer is None or answer is Ellipsis:
-        raise NotYet("no answer yet: replace the ... with a 3×3 kernel (a nested list or an array)")
-    kernel = np.asarray(answer, dtype=float)
+    kernel = as_array(answer, "the kernel")
     if kernel.shape != (3, 3):
-        raise NotYet(f"the kernel should be 3×3; yours has shape {kernel.shape}")
-    from dotkit.nn.conv import conv2d
-
+        raise NotYet(f"the kernel should be 3×3 (three rows of three weights); yours has shape {kernel.shape}")
     img = np.random.default_rng(33).random((9, 11))
-    out = np.asarray(conv2d(img[None, None], kernel[None, None], padding=1, backend="numpy"))[0, 0]
-    want = np.zeros_like(img)
-    want[:, 1:] = img[:, :-1]  # the pixel at column j comes from column j − 1
-    left = np.zeros_like(img)
-    left[:, :-1] = img[:, 1:]
-    if np.allclose(out, left):
-        raise NotYet("this moves the image one pixel to the *left*: the output at column j reads the input "
-                     "at column j + 1. Deep-learning convolution does not flip the kernel")
-    expect_close(out, want, "the filtered image (compared with the image moved one pixel right)", rtol=1e-9, atol=1e-12)
+    want = np.pad(img, ((0, 0), (1, 0)))[:, :-1]  # the pixel at column j comes from column j − 1
+    nonzero = np.argwhere(kernel != 0)
+    if len(nonzero) == 1 and tuple(nonzero[0]) != (1, 0):
+        r, c = (int(v) for v in nonzero[0])
+        if (r, c) == (1, 1):
+            raise NotYet("a weight in the centre reads out[i, j] = x[i, j]: the image stays where it is")
+        flip = (" The kernel is not flipped: a weight at column c reads the input at column j + c − 1."
+                if (r, c) == (1, 2) else "")
+        raise NotYet(f"this reads out[i, j] = x[{_at('i', r - 1)}, {_at('j', c - 1)}], which moves the image "
+                     f"{_moves(1 - r, 1 - c)}.{flip}")
+    if len(nonzero) == 1 and kernel[1, 0] != 1:
+        raise NotYet(f"the right place, but a weight of {kernel[1, 0]:g} multiplies every pixel by it; "
+                     "a shift keeps the brightness, so the weight is 1")
+    expect_close(_filter(img, kernel), want, "the filtered image (compared with the image moved one pixel right)",
+                 rtol=1e-9, atol=1e-12)
     return ("a single 1 in the middle row, left column: out[i, j] = x[i, j − 1]. The weight sits where the "
             "kernel *reads*, which is opposite to where the image moves.")
 
 
-@exercise("3.4")
+@exercise("3.4", todo="replace the ... with a number: first the output size (stride 2, padding 3), then one "
+                      "multiply-add per weight of a filter, per filter, per output position")
 def check_resnet_stem(answer: Any) -> str:
     got = needs_number(answer, "a number of multiply-adds")
-    ho = (224 + 2 * 3 - 7) // 2 + 1  # 112
+    ho = _size(224, 7, 2, 3)  # 112
     want = 64 * ho * ho * 3 * 7 * 7
-    if np.isclose(got, 2 * want, rtol=1e-3):
-        raise NotYet("that is the FLOP count (a multiply and an add each); the question asks for multiply-adds")
-    if np.isclose(got, 64 * 224 * 224 * 3 * 7 * 7, rtol=1e-3):
-        raise NotYet("stride 2 halves each side of the output: it is 112×112, not 224×224")
-    expect_close(got, want, "the number of multiply-adds", rtol=1e-3, atol=0)
+    mistakes = [
+        (2 * want, "that is the FLOP count (a multiply and an add each); the question asks for multiply-adds"),
+        (64 * 224 * 224 * 3 * 7 * 7, "stride 2 halves each side of the output: work out Ho = Wo first"),
+        (64 * ho * ho * 7 * 7, "each filter spans all three colour channels: it has 3 · 7 · 7 weights"),
+        (64 * _size(224, 7, 2, 0) ** 2 * 3 * 7 * 7, "the padding is missing from the output size: "
+                                                    "3 zeros on each side make the padded side 230"),
+        (64 * ho * ho * (3 * 7 * 7 + 1), "the bias is one add per output value, not a multiply-add: "
+                                         "count only the products of the dot products"),
+    ]
+    for wrong, hint in mistakes:
+        if np.isclose(got, wrong, rtol=1e-3):
+            raise NotYet(hint)
+    if np.isclose(got, want, rtol=1e-2) and abs(got - want) >= 0.5:
+        raise NotYet(f"close ({got:,.0f}), but a count of operations is a whole number: multiply it out exactly")
+    if abs(got - want) >= 0.5:
+        raise NotYet(f"{got:,.0f} is not it; multiply-adds = N · O · Ho · Wo · C · kH · kW with N = 1")
     return f"O·Ho·Wo·C·kH·kW = 64·112·112·3·7·7 = {want:,} multiply-adds (about {2 * want / 1e9:.2f} GFLOP)."
 
 
-__all__: list[str] = []
+__all__ = ["check_conv1d", "check_output_size", "check_resnet_stem", "check_shift_kernel"]
