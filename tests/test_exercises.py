@@ -49,8 +49,9 @@ def _exercise_cells(nb_path: Path) -> dict[str, str]:
 
 
 def _chapter_number(nb_path: Path) -> str:
+    """'01_dot_product' -> '1'; the appendix 'A1_backends_and_speed' -> 'A' (its exercises are A.1, A.2, ...)."""
     head = nb_path.name.split("_")[0]
-    return head.lstrip("0") or head
+    return head[0] if head[0].isalpha() else head.lstrip("0")
 
 
 # --- the mechanism -----------------------------------------------------------------------
