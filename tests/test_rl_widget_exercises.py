@@ -1,4 +1,4 @@
-"""Chapter 6's explorer (built and driven without a frontend) and its exercise checkers."""
+"""Chapter 6's explorer, built and driven without a frontend (its checkers: test_exercises_ch6.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from dotkit.errors import InputValueError
-from dotkit.exercises import check
 from dotkit.rl import random_walk as rw
 from dotkit.rl.features import StateAggregation
 from dotkit.rl.prediction import gradient_mc_aggregated
@@ -47,25 +46,3 @@ def test_explorer_rejects_bad_step_size() -> None:
     with pytest.raises(InputValueError, match="alpha"):
         value_explorer(n_episodes=5, alpha=2.0)
 
-
-def test_exercise_checkers_accept_solutions_and_reject_mistakes() -> None:
-    from dotkit.exercises.ch6 import GAME_FEATURES, GAME_WEIGHTS_NEW
-
-    assert check("6.1", float(GAME_WEIGHTS_NEW @ GAME_FEATURES))
-    assert not check("6.1", GAME_WEIGHTS_NEW * GAME_FEATURES)  # forgot to add up
-    assert not check("6.1", ...)
-
-    def td0(w, x, x2, r, a, g, terminal):
-        return w + a * (r + (0.0 if terminal else g * (w @ x2)) - w @ x) * x
-
-    def td0_always_bootstraps(w, x, x2, r, a, g, terminal):
-        return w + a * (r + g * (w @ x2) - w @ x) * x
-
-    assert check("6.2", td0)
-    fb = check("6.2", td0_always_bootstraps)
-    assert not fb and "terminal" in fb.message
-    assert check("6.3", lambda w, G, a, c: G + (1 - a) ** c * (w - G))
-    assert not check("6.3", lambda w, G, a, c: w + c * a * (G - w))  # linearised: wrong for c > 1
-    assert check("6.4", 8)
-    assert "features per action" in check("6.4", 648).message
-    assert not check("6.4", 24)

@@ -4,10 +4,10 @@
 6.2  ``td0_update(w, phi_s, phi_next, reward, alpha, gamma, terminal)``: one TD(0) step.
 6.3  ``mc_group_after(w_g, G, alpha, visits)``: a group's weight after ``visits`` MC
      updates with return ``G``.
-6.4  a number: how many weights one SARSA update changes with 8 tilings.
+6.4  a whole number: how many weights one SARSA update changes with 8 tilings.
 
 Functions are called on fresh inputs drawn here and compared with a float64
-NumPy oracle.
+NumPy oracle; a result that matches a typical mistake gets that mistake's hint.
 """
 
 from __future__ import annotations
@@ -16,81 +16,118 @@ from typing import Any
 
 import numpy as np
 
-from dotkit.exercises import NotYet, exercise, expect_close, needs_function
+from dotkit.exercises import NotYet, as_array, exercise, expect_close, is_stub, needs_function, needs_number
 
 #: The game state of exercise 6.1 (features) and the weights to value it with.
 GAME_FEATURES = np.array([1.0, 2.0, -1.0, 3.0, 0.5])
 GAME_WEIGHTS_NEW = np.array([0.1, 0.3, 0.2, -0.05, 0.4])
+#: The weights of the chapter's first section, before "more games".
+_GAME_WEIGHTS_FIRST = np.array([0.05, 0.25, 0.15, 0.02, 0.30])
 
 
+# Loose enough for float32 work passed back as float64, far tighter than any mistake below.
+RTOL, ATOL = 1e-5, 1e-6
 
-@exercise("6.1")
+
+def _matches(got: Any, want: Any) -> bool:
+    try:
+        expect_close(got, want, "", rtol=RTOL, atol=ATOL)
+    except NotYet:
+        return False
+    return True
+
+
+def _diagnose(got: Any, want: Any, mistakes: list[tuple[Any, str]], what: str, otherwise: str = "") -> None:
+    """Pass if ``got`` is ``want``; else the first matching mistake's hint, ``otherwise``, or a general hint."""
+    if _matches(got, want):
+        return
+    for result, hint in mistakes:
+        if _matches(got, result):
+            raise NotYet(hint)
+    if otherwise:
+        raise NotYet(otherwise)
+    expect_close(got, want, what, rtol=RTOL, atol=ATOL)
+
+
+@exercise("6.1", todo="replace the ... with the value: the dot product of the new weights and the state's features")
 def check_game_value(answer: Any) -> str:
     want = float(GAME_WEIGHTS_NEW @ GAME_FEATURES)
-    if answer is not None and answer is not Ellipsis and np.ndim(answer) != 0:
-        raise NotYet(
-            f"a value is one number; your answer has shape {np.shape(answer)}: "
-            "did you multiply without adding up?"
-        )
-    expect_close(answer, want, "value w·φ(s)", rtol=1e-6, atol=1e-9)
+    if not is_stub(answer) and (isinstance(answer, list | tuple) or len(getattr(answer, "shape", ())) > 0):
+        got = as_array(answer, "your value")
+        if got.size > 1:
+            raise NotYet(f"your value has {got.size} numbers (shape {got.shape}): those are the products "
+                         "wᵢ φᵢ(s); a value adds them up into one number")
+    value = needs_number(answer, "one number, the value w·φ(s)")
+    mistakes = [(float(_GAME_WEIGHTS_FIRST @ GAME_FEATURES),
+                 "that is the value under the first section's weights w_game; use GAME_WEIGHTS_NEW"),
+                (want - GAME_WEIGHTS_NEW[0] * GAME_FEATURES[0],
+                 "that leaves out the bias: its feature is always 1, so w₀ = 0.1 counts too")]
+    _diagnose(value, want, mistakes, "your value",
+              f"{value:g} is not it: multiply each new weight by its feature, then add the five products")
     return f"w·φ(s) = Σ wᵢ φᵢ(s) = {want:.2f}: every feature weighed, then summed."
 
 
-@exercise("6.2")
+@exercise("6.2", todo="find the TD error δ (the next state's value is 0 when terminal), then move w by α δ along phi_s")
 def check_td0_update(answer: Any) -> str:
-    td0_update = needs_function(
-        answer, "td0_update(w, phi_s, phi_next, reward, alpha, gamma, terminal)"
-    )
+    td0_update = needs_function(answer, "td0_update(w, phi_s, phi_next, reward, alpha, gamma, terminal)")
     rng = np.random.default_rng(62)
     for terminal in (False, True, False):
-        d = int(rng.integers(2, 9))
+        d = int(rng.integers(3, 9))
         w, x, x2 = rng.normal(size=d), rng.normal(size=d), rng.normal(size=d)
-        r, a, g = float(rng.normal()), float(rng.uniform(0.01, 0.5)), float(rng.uniform(0.5, 1.0))
-        target = r + (0.0 if terminal else g * float(w @ x2))
-        want = w + a * (target - float(w @ x)) * x
+        r, a, g = float(rng.normal()), float(rng.uniform(0.05, 0.5)), float(rng.uniform(0.5, 0.95))
+        v, v2 = float(w @ x), 0.0 if terminal else float(w @ x2)
+        delta = r + g * v2 - v
         got = td0_update(w.copy(), x.copy(), x2.copy(), r, a, g, terminal)
-        what = "the new weights" + (" at a terminal step (no bootstrap)" if terminal else "")
-        expect_close(got, want, what, rtol=1e-9, atol=1e-12)
+        mistakes = [
+            (w + a * (r + g * float(w @ x2) - v) * x,
+             "at a terminal step there is no next state: its value is 0, so leave out γ w·φ(S') when terminal"),
+            (w + a * delta, "every weight moved by the same α δ: the step goes along φ(S), so multiply by phi_s"),
+            (w - a * delta * x, "the weights moved away from the target: δ is R + γ v(S') − v(S), not the reverse"),
+            (w + a * delta * x2, "the step goes along φ(S), the features of the state being updated, not φ(S')"),
+            (w + a * (r + v2 - v) * x, "the next state's value is discounted: multiply it by gamma"),
+        ]
+        what = "the new weights" + (" at a terminal step" if terminal else "")
+        _diagnose(got, w + a * delta * x, mistakes, what)
     return "w ← w + α [R + γ w·φ(S') − w·φ(S)] φ(S), with w·φ(S') = 0 when S' is terminal."
 
 
-@exercise("6.3")
+@exercise("6.3", todo="each visit keeps a share (1 − α) of the gap between w_g and G: how much is left after `visits`?")
 def check_mc_group_after(answer: Any) -> str:
     mc_group_after = needs_function(answer, "mc_group_after(w_g, G, alpha, visits)")
     rng = np.random.default_rng(63)
     for visits in (0, 1, 7, 40):
-        w_g, G, a = (
-            float(rng.uniform(-1, 1)),
-            float(rng.choice([-1.0, 1.0])),
-            float(rng.uniform(1e-3, 0.2)),
-        )
-        want = w_g
-        for _ in range(visits):  # the updates one at a time
+        w, G, a = float(rng.uniform(-1, 1)), float(rng.choice([-1.0, 1.0])), float(rng.uniform(0.02, 0.2))
+        want = w
+        for _ in range(visits):  # the updates one at a time: the oracle
             want += a * (G - want)
-        expect_close(
-            mc_group_after(w_g, G, a, visits),
-            want,
-            f"the weight after {visits} visit(s)",
-            rtol=1e-9,
-            atol=1e-12,
-        )
-    return "each visit keeps a share (1 − α) of the gap to G: w_g ← G + (1 − α)^c (w_g − G)."
+        mistakes = [
+            (w + visits * a * (G - w), "that adds the first step's size once per visit, but each step is smaller: "
+                                       "it shrinks the gap to G by the factor (1 − α)"),
+            (G + a**visits * (w - G), "each visit keeps the share 1 − α of the gap, not α: raise (1 − α) to the power"),
+            ((1 - a) ** visits * (w - G), "that is the gap still left between the weight and G; add G back"),
+        ]
+        what = f"the weight after {visits} visit(s)" + (" (no update yet, so still w_g)" if visits == 0 else "")
+        _diagnose(mc_group_after(w, G, a, visits), want, mistakes, what)
+    return "each visit keeps a share (1 − α) of the gap to G: w_g ← G + (1 − α)^visits (w_g − G)."
 
 
-@exercise("6.4")
+@exercise("6.4", todo="replace the ... with a whole number: which entries of φ(s) are not 0, and whose weights move?")
 def check_weights_changed(answer: Any) -> str:
-    if answer is None or answer is Ellipsis:
-        raise NotYet("no answer yet: replace the ... with a whole number")
-    if float(answer) == 648:
-        raise NotYet(
-            "648 is the number of features per action; one update changes only the active ones"
-        )
-    if float(answer) == 8 * 3:
-        raise NotYet("the update changes the weights of the action taken, not of all three actions")
-    expect_close(answer, 8, "number of weights changed", rtol=0, atol=0)
-    return (
-        "one per tiling: φ(s) has 8 ones, and w += α δ φ(s) leaves every weight with φᵢ = 0 alone."
-    )
+    value = needs_number(answer, "a whole number of weights")
+    if value != round(value):
+        raise NotYet(f"a number of weights is a whole number; received {value:g}")
+    hints = {
+        1944: "1944 is every weight of all three actions; the update skips the weights whose feature is 0",
+        648: "648 is every feature of one action; φ(s) is 1 in only a few of them, and the others' weights stay put",
+        81: "81 = 9 × 9 is the tiles of one tiling; the state lies in just one of them, in each tiling",
+        24: "24 counts the active tiles in all three actions' rows; SARSA updates only the action A it took",
+        1: "a state lies in one tile of every tiling, not in one tile in all: count the tilings",
+    }
+    if value in hints:
+        raise NotYet(hints[int(value)])
+    if value != 8:
+        raise NotYet(f"{value:g} is not it: count the ones in φ(s), in the row of the action taken")
+    return "one per tiling: φ(s) has 8 ones, and W_A += α δ φ(s) leaves every weight with φᵢ = 0 alone."
 
 
 __all__ = ["GAME_FEATURES", "GAME_WEIGHTS_NEW"]

@@ -1,0 +1,83 @@
+"""Chapter 6's checkers: the stub, typical mistakes and the solution (see exercise_harness)."""
+
+from __future__ import annotations
+
+import numpy as np
+from exercise_harness import Case, make_tests
+
+from dotkit.exercises.ch6 import GAME_FEATURES, GAME_WEIGHTS_NEW
+
+
+def td0_update_stub(w, phi_s, phi_next, reward, alpha, gamma, terminal):
+    ...
+
+
+def td0_update(w, phi_s, phi_next, reward, alpha, gamma, terminal):
+    v_next = 0.0 if terminal else np.dot(w, phi_next)
+    delta = reward + gamma * v_next - np.dot(w, phi_s)
+    return w + alpha * delta * phi_s
+
+
+def mc_group_after_stub(w_g, G, alpha, visits):
+    ...
+
+
+def mc_group_after(w_g, G, alpha, visits):
+    return G + (1 - alpha) ** visits * (w_g - G)
+
+
+CASES = {
+    "6.1": Case(
+        stub=...,
+        wrong=[
+            (GAME_WEIGHTS_NEW * GAME_FEATURES, "adds them up"),
+            (0.61, "first section's weights"),
+            (0.45, "bias"),
+            (0.5, "five products"),
+            (float("nan"), "nan"),
+        ],
+        solution=float(GAME_WEIGHTS_NEW @ GAME_FEATURES),
+    ),
+    "6.2": Case(
+        stub=td0_update_stub,
+        wrong=[
+            (lambda w, x, x2, r, a, g, terminal: w + a * (r + g * (w @ x2) - w @ x) * x, "terminal"),
+            (lambda w, x, x2, r, a, g, terminal: w + a * (r + (0.0 if terminal else g * (w @ x2)) - w @ x),
+             "multiply by phi_s"),
+            (lambda w, x, x2, r, a, g, terminal: w - a * (r + (0.0 if terminal else g * (w @ x2)) - w @ x) * x,
+             "away from the target"),
+            (lambda w, x, x2, r, a, g, terminal: w + a * (r + (0.0 if terminal else g * (w @ x2)) - w @ x) * x2,
+             "not φ(S')"),
+            (lambda w, x, x2, r, a, g, terminal: w + a * (r + (0.0 if terminal else w @ x2) - w @ x) * x,
+             "gamma"),
+            (lambda w, x, x2, r, a, g, terminal: r + (0.0 if terminal else g * (w @ x2)) - w @ x, "shape"),
+        ],
+        solution=td0_update,
+    ),
+    "6.3": Case(
+        stub=mc_group_after_stub,
+        wrong=[
+            (lambda w, G, a, c: w + c * a * (G - w), "each step is smaller"),
+            (lambda w, G, a, c: G + a**c * (w - G), "not α"),
+            (lambda w, G, a, c: (1 - a) ** c * (w - G), "add G back"),
+            (lambda w, G, a, c: G + (1 - a) ** (c + 1) * (w - G), "still w_g"),
+        ],
+        solution=mc_group_after,
+    ),
+    "6.4": Case(
+        stub=...,
+        wrong=[
+            (648, "every feature of one action"),
+            (3 * 648, "all three actions"),
+            (24, "only the action A"),
+            (81, "one tiling"),
+            (1, "count the tilings"),
+            (8.5, "whole number"),
+            (16, "not it"),
+        ],
+        solution=8,
+        float32=False,  # a count typed in: nothing is computed in float32
+    ),
+}
+
+globals().update(make_tests(CASES))
