@@ -183,13 +183,33 @@ def norm(x: Any, *, axis: int = -1, keepdims: bool = False, backend: str | Backe
     xp, axis = bk.xp, axis % x.ndim
     # Scale by the largest entry so that squares neither overflow nor underflow.
     scale = xp.max(xp.abs(xw), axis=axis, keepdims=True)
-    safe = xp.where(scale > 0, scale, xp.ones_like(scale))
+    infinite = scale == float("inf")
+    if bool(xp.any(infinite)):  # an infinite entry makes the length infinite; inf/inf would say NaN
+        xw = xp.where(infinite, xp.zeros_like(xw), xw)
+    safe = xp.where((scale > 0) & ~infinite, scale, xp.ones_like(scale))
     unit = xp.moveaxis(xw / safe, axis, -1)
     # The sum of squares is a dot product: bk.vecdot sums long axes accurately on every backend.
     # bk.asarray keeps a 0-d array a 0-d array (NumPy would hand back a scalar).
     out = bk.asarray(xp.sqrt(bk.vecdot(unit, unit)) * xp.squeeze(safe, axis=axis))
+    out = bk.asarray(xp.where(xp.squeeze(infinite, axis=axis), xp.full_like(out, float("inf")), out))
     out = xp.expand_dims(out, axis) if keepdims else out
-    return out.astype(x.dtype) if bk.is_half(x) else out
+    return bk.cast(out, x.dtype) if bk.is_half(x) else out
+
+
+def _direction(bk: Backend, x: Any) -> Any:
+    """``x`` scaled along the last axis so that its largest entry has size 1: same direction, no overflow.
+
+    A vector with infinite entries points along them: ``[inf, 1]`` becomes ``[1, 0]``.
+    Zero vectors stay zero and NaN stays NaN.
+    """
+    xp = bk.xp
+    scale = xp.max(xp.abs(x), axis=-1, keepdims=True)
+    inf = scale == float("inf")
+    if bool(xp.any(inf)):
+        signs = xp.where(xp.abs(x) == float("inf"), xp.sign(x), xp.zeros_like(x))
+        x = xp.where(inf, signs, x)
+        scale = xp.where(inf, xp.ones_like(scale), scale)
+    return x / xp.where(scale > 0, scale, xp.ones_like(scale))
 
 
 def cosine_similarity(a: Any, b: Any, *, backend: str | Backend | None = None) -> Any:
@@ -204,8 +224,17 @@ def cosine_similarity(a: Any, b: Any, *, backend: str | Backend | None = None) -
     bk = resolve("cosine_similarity", a, b, backend=backend)
     a = as_array("cosine_similarity", "a", a, bk, min_ndim=1, allow_int=False)
     b = as_array("cosine_similarity", "b", b, bk, min_ndim=1, allow_int=False)
-    num = dot(a, b, backend=bk)
-    den = norm(a, backend=bk) * norm(b, backend=bk)
+    if a.shape[-1] != b.shape[-1]:
+        raise ShapeError(
+            f"cosine_similarity: expected vectors of equal length; received a.shape={tuple(a.shape)}, "
+            f"b.shape={tuple(b.shape)}"
+        )
+    half = bk.is_half(a) and bk.is_half(b)
+    work = float_dtype_for(bk, a, b)  # float16 works in float32, cast once at the end
+    # The cosine depends only on the directions: scaling first keeps a·b and the norms finite.
+    ua, ub = _direction(bk, bk.cast(a, work)), _direction(bk, bk.cast(b, work))
+    num = bk.vecdot(ua, ub)
+    den = bk.xp.sqrt(bk.vecdot(ua, ua)) * bk.xp.sqrt(bk.vecdot(ub, ub))
     zero = den == 0
     if bool(bk.xp.any(zero).item()):
         warnings.warn(
@@ -213,9 +242,10 @@ def cosine_similarity(a: Any, b: Any, *, backend: str | Backend | None = None) -
             RuntimeWarning,
             stacklevel=2,
         )
-    nan = bk.xp.array(float("nan"), dtype=den.dtype)
+    nan = bk.xp.full_like(den, float("nan"))
     cos = bk.xp.where(zero, nan, num / bk.xp.where(zero, bk.xp.ones_like(den), den))
-    return bk.xp.clip(cos, -1.0, 1.0)
+    cos = bk.asarray(bk.xp.clip(cos, -1.0, 1.0))
+    return bk.cast(cos, a.dtype) if half else cos
 
 
 def angle(a: Any, b: Any, *, degrees: bool = False, backend: str | Backend | None = None) -> Any:
@@ -240,13 +270,16 @@ def project(a: Any, onto: Any, *, backend: str | Backend | None = None) -> Any:
     bk = resolve("project", a, onto, backend=backend)
     a = as_array("project", "a", a, bk, min_ndim=1, allow_int=False)
     b = as_array("project", "onto", onto, bk, min_ndim=1, allow_int=False)
-    bb = dot(b, b, backend=bk)
-    if bool(bk.xp.any(bb == 0).item()):
+    # Onto the direction of b (scaled so its largest entry is 1): the same line, and b·b can
+    # neither overflow nor underflow (onto = [inf, 0] is the x-axis).
+    u = _direction(bk, b)
+    uu = dot(u, u, backend=bk)
+    if bool(bk.xp.any(uu == 0).item()):
         raise InputValueError(
             f"project: cannot project onto a zero vector (received onto.shape={tuple(b.shape)} "
             "with onto·onto = 0)"
         )
-    return (dot(a, b, backend=bk) / bb)[..., None] * b
+    return (dot(a, u, backend=bk) / uu)[..., None] * u
 
 
 def matmul(a: Any, b: Any, *, backend: str | Backend | None = None) -> Any:

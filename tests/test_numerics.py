@@ -361,3 +361,41 @@ def test_dense_backward_is_linear_in_delta(name, n, d_in, d_out, seed) -> None:
     for part in ("dx", "dW", "db"):
         want = 2.0 * _np(getattr(g1, part)) - _np(getattr(g2, part))
         np.testing.assert_allclose(_np(getattr(g, part)), want, atol=tol * 10)
+
+
+# -- non-finite inputs: the limit where one exists, NaN only where the answer is undefined -------------
+INF = float("inf")
+NON_FINITE = [
+    ("softmax-inf", lambda bk: dk.softmax([INF, 1.0], backend=bk), [1.0, 0.0]),
+    ("softmax-two-inf", lambda bk: dk.softmax([[INF, INF, 0.0], [1.0, 1.0, 1.0]], backend=bk),
+     [[0.5, 0.5, 0.0], [1 / 3, 1 / 3, 1 / 3]]),
+    ("log_softmax-inf", lambda bk: act.log_softmax([INF, 1.0], backend=bk), [0.0, -INF]),
+    ("gelu-inf", lambda bk: act.gelu([-INF, INF, 0.0], backend=bk), [0.0, INF, 0.0]),
+    ("gelu_grad-inf", lambda bk: act.gelu_grad([-INF, INF], backend=bk), [0.0, 1.0]),
+    ("cosine-inf", lambda bk: dk.cosine_similarity([INF, 1.0], [1.0, 0.0], backend=bk), 1.0),
+    ("cosine-neg-inf", lambda bk: dk.cosine_similarity([-INF, 1.0], [1.0, 1.0], backend=bk), -math.sqrt(0.5)),
+    ("cosine-huge", lambda bk: dk.cosine_similarity([3e38, 3e38], [3e38, 0.0], backend=bk), math.sqrt(0.5)),
+    ("project-inf", lambda bk: dk.project([1.0, 1.0], [INF, 0.0], backend=bk), [1.0, 0.0]),
+    ("norm-inf", lambda bk: dk.norm([INF, 1.0], backend=bk), INF),
+    ("cosine-float16", lambda bk: dk.cosine_similarity(np.full(4096, 8, np.float16), np.full(4096, 8, np.float16),
+                                                       backend=bk), 1.0),
+    ("softmax-nan", lambda bk: dk.softmax([float("nan"), 1.0], backend=bk), [float("nan")] * 2),
+]
+
+
+@pytest.mark.parametrize(("fn", "want"), [pytest.param(f, w, id=i) for i, f, w in NON_FINITE])
+def test_non_finite_inputs_give_the_limit(backend, fn, want) -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no "invalid value" on the way
+        got = _np(fn(backend)).astype(float)
+    np.testing.assert_allclose(got, np.asarray(want, dtype=float), rtol=1e-3, atol=1e-6)
+
+
+def test_cross_entropy_of_an_infinite_logit(backend) -> None:
+    right = _np(layers.softmax_cross_entropy([[INF, 0.0]], [0], backend=backend))
+    wrong = _np(layers.softmax_cross_entropy([[INF, 0.0]], [1], backend=backend))
+    grad = _np(layers.softmax_cross_entropy_grad([[INF, 0.0]], [0], backend=backend))
+    assert float(right) == 0.0 and float(wrong) == INF
+    np.testing.assert_allclose(grad, [[0.0, 0.0]])

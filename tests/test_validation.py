@@ -162,7 +162,7 @@ SPECIFIC: list[tuple[str, Callable[[], Any], type, tuple[str, ...]]] = [
     ("asarray-dtype", lambda: dk.asarray(V2, dtype="bogus"), D, ("asarray", "dtype='bogus'", "shape=(2,)")),
     ("softmax-axis-type", lambda: act.softmax(V3, axis=0.5), V, ("softmax", "axis", "0.5")),
     ("norm-scalar", lambda: dk.norm(3.0), S, ("norm", "x", "shape=()")),
-    ("cos-lengths", lambda: dk.cosine_similarity(V2, V3), S, ("dot", "(2,)", "(3,)")),
+    ("cos-lengths", lambda: dk.cosine_similarity(V2, V3), S, ("cosine_similarity", "(2,)", "(3,)")),
     ("project-zero", lambda: dk.project(V2, [0.0, 0.0]), V, ("project", "onto", "zero", "(2,)")),
     ("matmul-inner", lambda: dk.matmul(M23, M23), S, ("matmul", "(2, 3)", "3 != 2")),
     ("matmul-batch", lambda: dk.matmul(np.ones((2, 2, 3)), np.ones((4, 3, 2))), S,

@@ -42,7 +42,9 @@ def softmax(x: Any, *, axis: int = -1, backend: str | Backend | None = None) -> 
 
     Subtracting the maximum changes nothing mathematically (softmax is
     shift-invariant) but keeps ``exp`` from overflowing: logits of ±1e4 are
-    fine. Half precision is computed in float32 and returned as float16.
+    fine. A row with ``+inf`` entries gets its limit (all weight, shared, on
+    those entries), not NaN. Half precision is computed in float32 and returned
+    as float16.
 
     Example:
         >>> dotkit.softmax([1.0, 2.0, 3.0]).round(3)
@@ -51,11 +53,26 @@ def softmax(x: Any, *, axis: int = -1, backend: str | Backend | None = None) -> 
     bk, x = _prepare("softmax", x, backend)
     _check_axis("softmax", x, axis)
     xp = bk.xp
-    work = x.astype(bk.float32) if bk.is_half(x) else x
-    shifted = work - xp.max(work, axis=axis, keepdims=True)
+    work = bk.cast(x, bk.float32) if bk.is_half(x) else x
+    shifted = _shifted(xp, work, axis)
     e = xp.exp(shifted)
     out = e / xp.sum(e, axis=axis, keepdims=True)
-    return out.astype(x.dtype) if bk.is_half(x) else out
+    return bk.cast(out, x.dtype) if bk.is_half(x) else out
+
+
+def _shifted(xp: Any, x: Any, axis: int) -> Any:
+    """``x - max x`` along ``axis``; a row whose maximum is ``+inf`` becomes 0 there and ``-inf`` elsewhere.
+
+    That is the limit of softmax as those entries grow: all the weight, shared
+    equally, on the infinite entries (``softmax([inf, 1]) = [1, 0]``), where
+    ``inf - inf`` would give NaN. NaN stays NaN: there the answer is undefined.
+    """
+    m = xp.max(x, axis=axis, keepdims=True)
+    top = m == float("inf")
+    if bool(xp.any(top)):
+        x = xp.where(top, xp.where(x == m, xp.zeros_like(x), xp.full_like(x, -float("inf"))), x)
+        m = xp.where(top, xp.zeros_like(m), m)
+    return x - m
 
 
 def log_softmax(x: Any, *, axis: int = -1, backend: str | Backend | None = None) -> Any:
@@ -70,10 +87,10 @@ def log_softmax(x: Any, *, axis: int = -1, backend: str | Backend | None = None)
     bk, x = _prepare("log_softmax", x, backend)
     _check_axis("log_softmax", x, axis)
     xp = bk.xp
-    work = x.astype(bk.float32) if bk.is_half(x) else x  # float16 sums in float32
-    shifted = work - xp.max(work, axis=axis, keepdims=True)
+    work = bk.cast(x, bk.float32) if bk.is_half(x) else x  # float16 sums in float32
+    shifted = _shifted(xp, work, axis)
     out = shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
-    return out.astype(x.dtype) if bk.is_half(x) else out
+    return bk.cast(out, x.dtype) if bk.is_half(x) else out
 
 
 def relu(x: Any, *, backend: str | Backend | None = None) -> Any:
@@ -95,7 +112,7 @@ def relu_grad(x: Any, *, backend: str | Backend | None = None) -> Any:
         array([0., 1.])
     """
     bk, x = _prepare("relu_grad", x, backend)
-    return (x > 0).astype(x.dtype)
+    return bk.cast(x > 0, x.dtype)
 
 
 def sigmoid(x: Any, *, backend: str | Backend | None = None) -> Any:
@@ -158,6 +175,8 @@ def gelu(x: Any, *, backend: str | Backend | None = None) -> Any:
         array([0.    , 0.8413])
     """
     bk, x = _prepare("gelu", x, backend)
+    # At -inf, x·Φ(x) is -inf·0: its limit is gelu(0) = 0 (Φ falls faster than x grows).
+    x = bk.xp.where(x == -float("inf"), bk.xp.zeros_like(x), x)
     return 0.5 * x * (1.0 + bk.erf(x / _SQRT_2))
 
 
@@ -173,8 +192,9 @@ def gelu_grad(x: Any, *, backend: str | Backend | None = None) -> Any:
     cdf = 0.5 * (1.0 + bk.erf(x / _SQRT_2))
     # φ(x) underflows to 0 beyond |x| = 40 in every precision; clipping there keeps x² from
     # overflowing (float16 tops out at 65504) without changing any result.
+    # The same clipped x multiplies φ, so ±inf gives Φ(±inf) (1 or 0) rather than inf·0.
     c = xp.clip(x, -40.0, 40.0)
-    return cdf + x * xp.exp(-0.5 * c * c) * _INV_SQRT_2PI
+    return cdf + c * xp.exp(-0.5 * c * c) * _INV_SQRT_2PI
 
 
 #: name -> (activation, its derivative), for layers and models that take a name.

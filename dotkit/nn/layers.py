@@ -34,6 +34,7 @@ import numpy as np
 from dotkit._inputs import as_array, check_positive_int, float_dtype_for, resolve
 from dotkit.backends import Backend
 from dotkit.errors import DtypeError, InputValueError, ShapeError
+from dotkit.nn.activations import log_softmax, softmax
 
 _SCHEMES = ("xavier", "he", "lecun")
 _DISTRIBUTIONS = ("normal", "uniform")
@@ -120,12 +121,15 @@ def dense_backward(delta: Any, x: Any, W: Any, *, backend: str | Backend | None 
     return dense_grads(bk.xp, bk.cast(delta, x.dtype), x, W)
 
 
-def dense_grads(xp: Any, delta: Any, x: Any, W: Any) -> DenseGrads:
+def dense_grads(xp: Any, delta: Any, x: Any, W: Any, *, need_dx: bool = True) -> DenseGrads:
     """The formulas of :func:`dense_backward` on arrays already checked (``xp``: the namespace).
 
-    Models call this in their inner loop, where the inputs are known to fit.
+    Models call this in their inner loop, where the inputs are known to fit. The
+    first layer's ``dx = δ W`` (the gradient with respect to the data) is of no
+    use to training: pass ``need_dx=False`` to skip that product (``dx`` is then None).
     """
-    return DenseGrads(dx=xp.matmul(delta, W), dW=xp.matmul(delta.T, x), db=xp.sum(delta, axis=0))
+    dx = xp.matmul(delta, W) if need_dx else None
+    return DenseGrads(dx=dx, dW=xp.matmul(delta.T, x), db=xp.sum(delta, axis=0))
 
 
 # -- initialisers ---------------------------------------------------------------------------------
@@ -287,9 +291,10 @@ def softmax_cross_entropy(logits: Any, y: Any, *, backend: str | Backend | None 
     op = "softmax_cross_entropy"
     bk, z, onehot = _logits_and_onehot(op, logits, y, backend)
     xp = bk.xp
-    shifted = z - xp.max(z, axis=1, keepdims=True)
-    log_p = shifted - xp.log(xp.sum(xp.exp(shifted), axis=1, keepdims=True))
-    return -xp.sum(log_p * onehot) / z.shape[0]
+    log_p = log_softmax(z, axis=1, backend=bk)  # a +inf logit gets its limit, not NaN
+    # onehot is 0 off the label: 0·(-inf) would be NaN, so take the label's entry instead.
+    picked = xp.where(onehot > 0, log_p, xp.zeros_like(log_p))
+    return (0.0 - xp.sum(picked)) / z.shape[0]  # 0.0 - 0.0 is +0.0, unlike -0.0
 
 
 def softmax_cross_entropy_grad(logits: Any, y: Any, *, backend: str | Backend | None = None) -> Any:
@@ -304,9 +309,7 @@ def softmax_cross_entropy_grad(logits: Any, y: Any, *, backend: str | Backend | 
     """
     op = "softmax_cross_entropy_grad"
     bk, z, onehot = _logits_and_onehot(op, logits, y, backend)
-    xp = bk.xp
-    e = xp.exp(z - xp.max(z, axis=1, keepdims=True))
-    return (e / xp.sum(e, axis=1, keepdims=True) - onehot) / z.shape[0]
+    return (softmax(z, axis=1, backend=bk) - onehot) / z.shape[0]
 
 
 def cross_entropy_and_grad(xp: Any, z: Any, onehot: Any) -> tuple[Any, Any]:
