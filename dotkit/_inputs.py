@@ -65,6 +65,11 @@ def as_array(
         raise DtypeError(f"{op}: {name} is None; expected an array of numbers")
     if isinstance(x, (str, bytes)):
         raise DtypeError(f"{op}: {name} must be numeric; received the string {x!r:.60}")
+    if isinstance(x, np.ma.MaskedArray):  # its mask would be silently ignored
+        raise DtypeError(
+            f"{op}: {name} is a NumPy masked array, and dotkit does not read masks; fill the masked "
+            f"entries ({name}.filled(0)) or drop them ({name}.compressed()) first"
+        )
     if not bk.owns(x):
         x = _from_python(op, name, x, bk)
     kind = bk.dtype_kind(x)
@@ -94,6 +99,10 @@ def _from_python(op: str, name: str, x: Any, bk: Backend) -> Any:
             f"{op}: {name} must contain only numbers; received {type(x).__name__} "
             f"giving dtype {arr.dtype} (strings, None or ragged rows?)"
         )
+    if arr.dtype.kind in "Mm":
+        raise DtypeError(f"{op}: {name} must be numeric; received dates or times (dtype {arr.dtype})")
+    if arr.dtype.kind == "f" and arr.dtype.itemsize > 8:  # long double: no other library takes it
+        arr = arr.astype(np.float64)
     return bk.asarray(arr)
 
 

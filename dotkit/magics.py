@@ -132,6 +132,17 @@ def _collect_arrays(value: Any, out: list[Any]) -> None:
         out.append(value)
 
 
+def _has_numbers(value: Any) -> bool:
+    """Whether a cell's last value holds arrays or numbers to compare (``print(...)`` gives None)."""
+    if isinstance(value, (tuple, list)):
+        return any(_has_numbers(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_numbers(v) for v in value.values())
+    if isinstance(value, (bool, str, bytes)) or value is None:
+        return False
+    return isinstance(value, (int, float, complex)) or (hasattr(value, "shape") and hasattr(value, "dtype"))
+
+
 def _sync(bk: Any, value: Any) -> None:
     arrays: list[Any] = []
     _collect_arrays(value, arrays)
@@ -226,7 +237,8 @@ def compare(
 
     ordered = [runs[n] for n in names]
     reference = next(
-        (r for r in ordered if r.backend == "numpy" and r.error is None and last is not None),
+        (r for r in ordered
+         if r.backend == "numpy" and r.error is None and last is not None and _has_numbers(r.value)),
         None,
     )
     if reference is not None:
@@ -261,7 +273,7 @@ def format_table(result: Comparison) -> str:
         if run.max_abs_diff is not None:
             diff = f"{run.max_abs_diff:.3g}"
         elif result.reference is None:
-            diff = "n/a (no NumPy result to compare with)"
+            diff = "n/a (no NumPy array or number to compare: end the cell with an expression)"
         else:
             diff = "n/a"
         rows.append((run.backend, _format_seconds(run.seconds or 0.0), diff))

@@ -67,6 +67,15 @@ def test_selection_order(monkeypatch: pytest.MonkeyPatch) -> None:
             assert isinstance(dotkit.dot(mx.ones(3), mx.ones(3), backend="numpy"), np.generic)
 
 
+def test_unknown_name_in_the_environment_says_where_it_came_from(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOTKIT_BACKEND", "torchy")
+    with pytest.raises(dotkit.errors.BackendError, match="DOTKIT_BACKEND='torchy'"):
+        dotkit.dot([1.0], [2.0])
+    with pytest.raises(dotkit.errors.BackendError) as info:  # an explicit name is not blamed on the variable
+        dotkit.get_backend("torchy")
+    assert "DOTKIT_BACKEND" not in str(info.value)
+
+
 def test_auto_picks_numpy_without_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DOTKIT_BACKEND", raising=False)
     bk = dotkit.get_backend("auto")

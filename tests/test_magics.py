@@ -153,6 +153,15 @@ def test_compare_without_last_expression_times_only(shell, capsys):
     assert "n/a" in out
 
 
+@pytest.mark.parametrize("last", ["print(_y)", "'done'", "None", "True"])
+def test_compare_cell_ending_in_print_or_a_string_times_only(shell, capsys, last):
+    result = shell.run_cell(f"%%dotkit compare\n_y = dk.dot([1.0, 2.0], [3.0, 4.0])\n{last}\n")
+    assert result.error_in_exec is None, result.error_in_exec
+    out = capsys.readouterr().out
+    assert all(r.error is None and r.max_abs_diff is None for r in magics.last_comparison.runs)
+    assert "end the cell with an expression" in out
+
+
 def test_compare_error_shows_table_then_raises(shell, capsys):
     result = shell.run_cell("%%dotkit compare\ndk.dot([1.0, 2.0], [1.0, 2.0, 3.0])\n")
     out = capsys.readouterr().out

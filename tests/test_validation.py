@@ -639,3 +639,14 @@ def test_progress_switch(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DOTKIT_PROGRESS", "1")
     bar = progress(items, desc="x", total=3)
     assert bar is not items and list(bar) == [0, 1, 2]
+
+
+@pytest.mark.parametrize("name", dk.available_backends())
+def test_masked_dates_and_long_double_inputs(name: str) -> None:
+    masked = np.ma.array([1.0, 2.0], mask=[False, True])
+    with pytest.raises(TypeError, match=r"dot: a is a NumPy masked array.*filled"):
+        dk.dot(masked, np.ones(2), backend=name)
+    dates = np.array(["2020-01-01", "2020-01-02"], dtype="datetime64[D]")
+    with pytest.raises(TypeError, match=r"dot: a must be numeric; received (dates|dtype datetime)"):
+        dk.dot(dates, np.ones(2), backend=name)
+    assert float(dk.to_numpy(dk.dot(np.array([1, 2], dtype=np.longdouble), np.ones(2), backend=name))) == 3.0

@@ -137,8 +137,11 @@ def get_backend(name: str | Backend | None = None) -> Backend:
     """
     if isinstance(name, Backend):
         return name
+    source = ""
     if name is None:
         name = _requested_name()
+        if _current.get() is None and os.environ.get(ENV_VAR, "").strip():
+            source = f" (from the environment variable {ENV_VAR}={name!r}; unset it or pick an installed name)"
     if not isinstance(name, str):
         raise BackendError(f"get_backend: expected a backend name; received {type(name).__name__}")
     key = name.strip().lower()
@@ -152,7 +155,7 @@ def get_backend(name: str | Backend | None = None) -> Backend:
         raise BackendError(
             f"get_backend: unknown backend {name!r}; installed: {', '.join(available_backends())}"
             f" (registered: {', '.join(known_backends())}). Third-party backends register "
-            f"through the {ENTRY_POINT_GROUP!r} entry-point group."
+            f"through the {ENTRY_POINT_GROUP!r} entry-point group.{source}"
         )
     cls = registry[key]
     try:

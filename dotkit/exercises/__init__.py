@@ -78,7 +78,10 @@ class Feedback:
         return repr(self)
 
 
-def exercise(key: str, *, todo: str, seconds: float = DEFAULT_SECONDS) -> Callable[[Callable[..., str]], Callable[..., str]]:
+Checker = Callable[..., str]
+
+
+def exercise(key: str, *, todo: str, seconds: float = DEFAULT_SECONDS) -> Callable[[Checker], Checker]:
     """Register a checker for exercise ``key`` (like ``"2.3"``).
 
     The checker takes the reader's answer and returns a short message saying why
@@ -87,7 +90,7 @@ def exercise(key: str, *, todo: str, seconds: float = DEFAULT_SECONDS) -> Callab
     The reader's code gets ``seconds`` in all before it is stopped.
     """
 
-    def register(fn: Callable[..., str]) -> Callable[..., str]:
+    def register(fn: Checker) -> Checker:
         _CHECKERS[key] = (fn, todo, seconds)
         return fn
 
