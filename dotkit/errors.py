@@ -42,6 +42,10 @@ class DataFormatError(DotkitError, ValueError):
     """A data file that does not parse; the message names the file and line."""
 
 
+class MemoryLimitError(DotkitError, MemoryError):
+    """An op that would allocate more than the machine has free, refused before it starts."""
+
+
 class UnknownExerciseError(DotkitError, KeyError):
     """An exercise id that no chapter registers (also a ``KeyError``); the message lists the chapter's ids."""
 
@@ -57,6 +61,7 @@ __all__ = [
     "DotkitError",
     "DtypeError",
     "InputValueError",
+    "MemoryLimitError",
     "ShapeError",
     "UnknownExerciseError",
 ]

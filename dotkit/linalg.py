@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from dotkit._inputs import _describe, _from_python, as_array, check_positive_int, float_dtype_for, resolve
+from dotkit._memory import check_allocation
 from dotkit.backends import Backend, get_backend
 from dotkit.errors import DtypeError, InputValueError, ShapeError
 
@@ -64,14 +65,18 @@ def to_numpy(x: Any) -> Any:
     return _from_python("to_numpy", "x", x, get_backend("numpy"))  # refuses ragged, strings, None
 
 
-def _broadcast_batch(op: str, a: Any, b: Any, a_batch: tuple, b_batch: tuple) -> None:
+def _broadcast_batch(op: str, a: Any, b: Any, a_batch: tuple, b_batch: tuple, per_item: int = 1) -> None:
+    """Check that the batch axes broadcast, and that ``per_item`` numbers per batch entry fit in memory."""
     try:
-        np.broadcast_shapes(a_batch, b_batch)
+        batch = np.broadcast_shapes(a_batch, b_batch)
     except ValueError:
         raise ShapeError(
             f"{op}: leading (batch) dimensions do not broadcast; received "
             f"a.shape={tuple(a.shape)}, b.shape={tuple(b.shape)}"
         ) from None
+    nbytes = math.prod(batch) * per_item * 8
+    check_allocation(op, nbytes, f"broadcasting a.shape={tuple(a.shape)} against b.shape={tuple(b.shape)}",
+                     "loop over smaller batches, or check that the shapes broadcast as you meant")
 
 
 def _max_abs_int(x: Any) -> int:
@@ -155,7 +160,8 @@ def dot(a: Any, b: Any, *, backend: str | Backend | None = None) -> Any:
             f"b.shape={tuple(b.shape)}"
         )
     if a.ndim > 1 or b.ndim > 1:
-        _broadcast_batch("dot", a, b, tuple(a.shape[:-1]), tuple(b.shape[:-1]))
+        # a backend may form the products before summing them: up to n numbers per result
+        _broadcast_batch("dot", a, b, tuple(a.shape[:-1]), tuple(b.shape[:-1]), per_item=a.shape[-1])
     work = _common_dtype("dot", bk, a, b, a.shape[-1])
     out = bk.vecdot(bk.cast(a, work), bk.cast(b, work))
     if bk.is_half(a) and bk.is_half(b):
@@ -295,7 +301,10 @@ def matmul(a: Any, b: Any, *, backend: str | Backend | None = None) -> Any:
                [43, 50]])
     """
     if backend is None and _plain_float_matrices(a, b):
-        return np.matmul(a, b)  # the checks below, already known to pass: skip their cost
+        if a.shape[0] * b.shape[1] > 2**24:  # only a result this large could outgrow the machine
+            check_allocation("matmul", a.shape[0] * b.shape[1] * a.itemsize,
+                             f"the ({a.shape[0]}, {b.shape[1]}) result", "multiply in blocks of rows")
+        return np.matmul(a, b)  # the other checks below, already known to pass: skip their cost
     bk = resolve("matmul", a, b, backend=backend)
     a = as_array("matmul", "a", a, bk, min_ndim=1)
     b = as_array("matmul", "b", b, bk, min_ndim=1)
@@ -305,7 +314,9 @@ def matmul(a: Any, b: Any, *, backend: str | Backend | None = None) -> Any:
             f"matmul: inner dimensions differ; received a.shape={tuple(a.shape)}, "
             f"b.shape={tuple(b.shape)} ({a.shape[-1]} != {inner_b})"
         )
-    _broadcast_batch("matmul", a, b, tuple(a.shape[:-2]), tuple(b.shape[:-2]))
+    rows = a.shape[-2] if a.ndim >= 2 else 1
+    cols = b.shape[-1] if b.ndim >= 2 else 1
+    _broadcast_batch("matmul", a, b, tuple(a.shape[:-2]), tuple(b.shape[:-2]), per_item=rows * cols)
     work = _common_dtype("matmul", bk, a, b, a.shape[-1])
     out = bk.xp.matmul(bk.cast(a, work), bk.cast(b, work))
     if bk.is_half(a) and bk.is_half(b):

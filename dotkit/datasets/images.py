@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from dotkit._memory import check_allocation
 from dotkit.errors import DataNotFoundError, InputValueError
 
 #: Weights of R, G and B in perceived brightness (ITU-R BT.709): gray = pixel · LUMA.
@@ -160,6 +161,8 @@ def load_image(name: str, size: int | tuple[int, int] | None = None, gray: bool 
         from PIL import Image
 
         h, w = _target_size(size, *pixels.shape[:2])
+        # the resized bytes, then float32 pixels and an RGB copy: about 28 bytes a pixel at the peak
+        check_allocation("load_image", 28.0 * h * w, f"a {h}×{w} image", "ask for a smaller size")
         pixels = np.asarray(Image.fromarray(pixels).resize((w, h), Image.Resampling.LANCZOS))
     img = pixels.astype(np.float32) / np.float32(255)
     if img.ndim == 2:
