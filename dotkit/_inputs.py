@@ -78,7 +78,7 @@ def as_array(
     if kind not in "biuf":
         raise DtypeError(f"{op}: {name} must be numeric; received dtype {x.dtype}")
     if kind == "b" or (kind in "iu" and not allow_int):
-        x = x.astype(bk.default_float)
+        x = bk.cast(x, bk.default_float)
     _check_rank(op, name, x, ndim, min_ndim)
     if finite and kind == "f" and not _all_finite(bk, x):
         raise InputValueError(f"{op}: {name} contains NaN or infinity ({_describe(x)})")

@@ -41,7 +41,7 @@ def asarray(x: Any, *, dtype: Any = None, backend: str | Backend | None = None) 
     if dtype is None:
         return arr
     try:
-        return arr.astype(dtype)
+        return bk.cast(arr, bk.dtype(dtype))
     except (TypeError, ValueError) as exc:
         raise DtypeError(
             f"asarray: dtype={dtype!r} is not a dtype of the {bk.name} backend "
@@ -165,9 +165,9 @@ def dot(a: Any, b: Any, *, backend: str | Backend | None = None) -> Any:
     work = _common_dtype("dot", bk, a, b, a.shape[-1])
     out = bk.vecdot(bk.cast(a, work), bk.cast(b, work))
     if bk.is_half(a) and bk.is_half(b):
-        out = out.astype(a.dtype)
+        out = bk.cast(out, a.dtype)
     elif work == bk.float32 and bk.dtype_kind(a) in "iu" and bk.dtype_kind(b) in "iu":
-        out = out.astype(bk.xp.int32)
+        out = bk.cast(out, bk.xp.int32)
     return out
 
 
@@ -320,9 +320,9 @@ def matmul(a: Any, b: Any, *, backend: str | Backend | None = None) -> Any:
     work = _common_dtype("matmul", bk, a, b, a.shape[-1])
     out = bk.xp.matmul(bk.cast(a, work), bk.cast(b, work))
     if bk.is_half(a) and bk.is_half(b):
-        out = out.astype(a.dtype)
+        out = bk.cast(out, a.dtype)
     elif work == bk.float32 and bk.dtype_kind(a) in "iu" and bk.dtype_kind(b) in "iu":
-        out = out.astype(bk.xp.int32)
+        out = bk.cast(out, bk.xp.int32)
     return out
 
 

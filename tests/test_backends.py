@@ -145,3 +145,15 @@ def test_builtins_are_registered_through_entry_points() -> None:
 def test_backend_of() -> None:
     assert backends.backend_of(np.ones(2)) == "numpy"
     assert backends.backend_of([1, 2]) is None
+
+
+@pytest.mark.parametrize("spec", [np.float32, "float32", np.dtype("float32")])
+def test_asarray_takes_numpy_dtypes_and_names_on_every_backend(backend, spec) -> None:
+    x = dotkit.asarray([1.0, 2.0], dtype=spec, backend=backend)
+    assert backend.owns(x) and x.dtype == backend.float32
+    assert backend.dtype(spec) == backend.float32
+
+
+def test_an_unknown_dtype_is_a_clear_error(backend) -> None:
+    with pytest.raises(TypeError, match=r"asarray: dtype='float99' is not a dtype of the"):
+        dotkit.asarray([1.0], dtype="float99", backend=backend)

@@ -86,8 +86,30 @@ class Backend:
         """Wait until ``arrays`` are computed. A no-op for eager libraries."""
 
     def cast(self, x: Any, dtype: Any) -> Any:
-        """``x`` in ``dtype``, without a copy when it already is."""
-        return x if x.dtype == dtype else x.astype(dtype)
+        """``x`` in ``dtype`` (a dtype of this backend), without a copy when it already is.
+
+        ``xp.astype`` is the Array API standard's spelling; kernels call this,
+        never the array method ``x.astype`` (PyTorch tensors have none).
+        """
+        return x if x.dtype == dtype else self.xp.astype(x, dtype)
+
+    def dtype(self, spec: Any) -> Any:
+        """This backend's dtype for ``spec``: one of its own, a NumPy dtype or a name like ``"float32"``.
+
+        Example:
+            >>> dotkit.get_backend("numpy").dtype("float32")
+            <class 'numpy.float32'>
+        """
+        import numpy as np
+
+        if isinstance(spec, str) or isinstance(spec, np.dtype) or (isinstance(spec, type) and issubclass(
+                spec, np.generic)):
+            name = np.dtype(spec).name
+            found = getattr(self.xp, name, None)
+            if found is None:
+                raise TypeError(f"the {self.name} backend has no {name} dtype")
+            return found
+        return spec
 
     # -- dtype questions ----------------------------------------------------
     def dtype_kind(self, x: Any) -> str:
