@@ -104,6 +104,38 @@ def test_playground_builds_and_reacts_without_a_frontend() -> None:
         filter_playground("nope")
 
 
+def test_playground_colour_modes() -> None:
+    pytest.importorskip("ipywidgets")
+    from scipy.signal import correlate2d
+
+    from dotkit.datasets.images import load_image
+    from dotkit.widgets.ch3 import MODES, filter_image, filter_playground
+
+    pg = filter_playground("coffee", preset="sobel x", size=48, mode=MODES[1])
+    colour = load_image("coffee", size=48)
+    assert pg.photo_array().shape == colour.shape and pg.output.shape == colour.shape
+    np.testing.assert_allclose(pg.output, filter_image(colour, "sobel x"), atol=1e-6)  # each channel alone
+    assert "(red channel)" in pg.readout.value
+    pg.mode.value = MODES[2]  # starts as the luminance-weighted kernel: the gray photo's response
+    gray = load_image("coffee", size=48, gray=True)
+    np.testing.assert_allclose(pg.output, filter_image(gray, "sobel x"), atol=1e-4)
+    k3 = np.random.default_rng(0).normal(size=(3, 3, 3)).astype(np.float32)
+    pg.set_channel_kernels(k3)
+    want = sum(correlate2d(colour[..., c].astype(np.float64), k3[c].astype(np.float64), mode="same") for c in range(3))
+    np.testing.assert_allclose(pg.output, want, atol=1e-4)  # one output channel, summed over the three
+    np.testing.assert_array_equal(pg.channel_kernels(), k3)
+    assert "red" in pg.readout.value and "27 weights" in pg.readout.value
+    assert pg.image.value[:4] == b"\x89PNG"
+    pg.set_kernel("laplacian")  # a preset in this mode fills the slices, luminance-weighted
+    np.testing.assert_allclose(pg.output, filter_image(gray, "laplacian"), atol=1e-3)
+    pg.mode.value = MODES[0]
+    assert pg.output.shape == gray.shape
+    with pytest.raises(InputValueError, match=r"\(3, 3, 3\)"):
+        pg.set_channel_kernels(np.ones((3, 3)))
+    with pytest.raises(InputValueError, match="unknown mode"):
+        filter_playground("coffee", mode="nope")
+
+
 def test_draw_im2col() -> None:
     import matplotlib
 
@@ -113,8 +145,13 @@ def test_draw_im2col() -> None:
     from dotkit.widgets.ch3 import draw_im2col
 
     fig, ax = plt.subplots()
-    draw_im2col(ax, n=1, c=3, h=8, w=8, o=4, k=3)
-    assert any("(36 × 27)" in t.get_text() for t in ax.texts)
+    draw_im2col(ax, size=4, k=3, patch=(0, 1))
+    texts = [t.get_text() for t in ax.texts]
+    assert "column matrix: 4 patches × 9" in texts
+    # the patch under output (0, 1) holds pixels 2 3 4 / 6 7 8 / 10 11 12: its row in the matrix
+    numbers = [t for t in ax.texts if t.get_text().isdigit()]
+    row = [t.get_text() for t in numbers[16:] if abs(t.get_position()[1] - 1.5) < 1e-9]
+    assert row == ["2", "3", "4", "6", "7", "8", "10", "11", "12"]
     plt.close(fig)
 
 

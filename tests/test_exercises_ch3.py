@@ -28,6 +28,42 @@ def output_size(n, k, stride, padding):
     return (n + 2 * padding - k) // stride + 1
 
 
+def im2col_stub(image, k):
+    ...
+
+
+def im2col_1ch(image, k):
+    ho, wo = image.shape[0] - k + 1, image.shape[1] - k + 1
+    return np.array([image[i : i + k, j : j + k].ravel() for i in range(ho) for j in range(wo)])
+
+
+def im2col_columns(image, k):  # one column per patch, as the original im2col
+    return im2col_1ch(image, k).T
+
+
+def im2col_short(image, k):
+    ho, wo = image.shape[0] - k, image.shape[1] - k
+    return np.array([image[i : i + k, j : j + k].ravel() for i in range(ho) for j in range(wo)])
+
+
+def im2col_column_major(image, k):
+    ho, wo = image.shape[0] - k + 1, image.shape[1] - k + 1
+    return np.array([image[i : i + k, j : j + k].T.ravel() for i in range(ho) for j in range(wo)])
+
+
+def im2col_transposed_order(image, k):
+    ho, wo = image.shape[0] - k + 1, image.shape[1] - k + 1
+    return np.array([image[i : i + k, j : j + k].ravel() for j in range(wo) for i in range(ho)])
+
+
+def receptive_field_stub(layers, k):
+    ...
+
+
+def receptive_field(layers, k):
+    return 1 + layers * (k - 1)
+
+
 CASES = {
     "3.1": Case(
         stub=conv1d_stub,
@@ -55,6 +91,31 @@ CASES = {
         float32=False,  # a count of positions: 56.0 is not an int
     ),
     "3.3": Case(
+        stub=im2col_stub,
+        wrong=[
+            (im2col_columns, "one column per patch"),
+            (im2col_short, "one position short"),
+            (im2col_column_major, "column by column"),
+            (im2col_transposed_order, "wrong order"),
+            (lambda image, k: image[:k, :k].ravel(), "column matrix has shape"),
+            (lambda image, k: im2col_1ch(image, k) * 2, "off"),
+        ],
+        solution=im2col_1ch,
+    ),
+    "3.4": Case(
+        stub=receptive_field_stub,
+        wrong=[
+            (lambda layers, k: layers * k, "overlap"),
+            (lambda layers, k: k**layers, "counts paths"),
+            (lambda layers, k: layers * (k - 1), "one pixel short"),
+            (lambda layers, k: 2 * layers + 1, "now for any k"),
+            (lambda layers, k: 1.0 + layers * (k - 1), "whole number"),
+            (lambda layers, k: 7, "should be"),
+        ],
+        solution=receptive_field,
+        float32=False,  # a count of pixels
+    ),
+    "3.5": Case(
         stub=...,
         wrong=[
             ([[0, 0, 0], [0, 0, 1], [0, 0, 0]], "not flipped"),
@@ -66,7 +127,18 @@ CASES = {
         ],
         solution=[[0, 0, 0], [1, 0, 0], [0, 0, 0]],
     ),
-    "3.4": Case(
+    "3.6": Case(
+        stub=...,
+        wrong=[
+            ([[0, 1, 2], [-1, 0, 1], [-2, -1, 0]], "vertical edge"),
+            ([[-1, -2, -1], [0, 0, 0], [1, 2, 1]], "horizontal edge"),
+            (np.ones((3, 3)) / 9, "sum to 0"),
+            ([[0, 0, 0], [0, 0, 0], [0, 0, 0]], "zeros"),
+            ([[1, -1, 0]], "3×3"),
+        ],
+        solution=[[1, 0, -1], [0, 0, 0], [-1, 0, 1]],
+    ),
+    "3.7": Case(
         stub=...,
         wrong=[
             (2 * 64 * 112 * 112 * 3 * 7 * 7, "FLOP"),

@@ -2,11 +2,15 @@
 
 3.1  ``conv1d(signal, kernel)``: the 1-D sliding dot product ('valid' mode).
 3.2  ``output_size(n, k, stride, padding)``: how many positions a kernel visits.
-3.3  a 3×3 kernel that moves an image one pixel to the right.
-3.4  a number: the multiply-adds of a ResNet-50's first layer on one 224×224 photo.
+3.3  ``im2col_1ch(image, k)``: the column matrix of a one-channel image.
+3.4  ``receptive_field(layers, k)``: the input pixels one output of stacked k×k layers sees.
+3.5  a 3×3 kernel that moves an image one pixel to the right.
+3.6  a 3×3 kernel that sees diagonal edges and ignores flat, vertical and horizontal ones.
+3.7  a number: the multiply-adds of a ResNet-50's first layer on one 224×224 photo.
 
 Functions are called on fresh inputs drawn here and compared with a float64
-NumPy oracle (``np.correlate``, the output-size formula, a padded sum of shifts).
+NumPy oracle (``np.correlate``, the output-size formula, patches cut by hand,
+the gradient of a stack of convolutions, a padded sum of shifts).
 """
 
 from __future__ import annotations
@@ -105,7 +109,7 @@ def _moves(dy: int, dx: int) -> str:
     return " and ".join(parts)
 
 
-@exercise("3.3", todo="replace the ... with a 3×3 nested list: a single 1 and zeros elsewhere; put the 1 "
+@exercise("3.5", todo="replace the ... with a 3×3 nested list: a single 1 and zeros elsewhere; put the 1 "
                       "where the kernel must read so that out[i, j] = x[i, j − 1]")
 def check_shift_kernel(answer: Any) -> str:
     kernel = as_array(answer, "the kernel")
@@ -131,7 +135,7 @@ def check_shift_kernel(answer: Any) -> str:
             "kernel *reads*, which is opposite to where the image moves.")
 
 
-@exercise("3.4", todo="replace the ... with a number: first the output size (stride 2, padding 3), then one "
+@exercise("3.7", todo="replace the ... with a number: first the output size (stride 2, padding 3), then one "
                       "multiply-add per weight of a filter, per filter, per output position")
 def check_resnet_stem(answer: Any) -> str:
     got = needs_number(answer, "a number of multiply-adds")
@@ -156,4 +160,111 @@ def check_resnet_stem(answer: Any) -> str:
     return f"O·Ho·Wo·C·kH·kW = 64·112·112·3·7·7 = {want:,} multiply-adds (about {2 * want / 1e9:.2f} GFLOP)."
 
 
-__all__ = ["check_conv1d", "check_output_size", "check_resnet_stem", "check_shift_kernel"]
+@exercise("3.3", todo="loop over the output positions row by row; for each, cut the k×k patch "
+                      "image[i : i + k, j : j + k], flatten it with .ravel(), and stack the rows in an array")
+def check_im2col(answer: Any) -> str:
+    im2col_1ch = needs_function(answer, "im2col_1ch(image, k)")
+    rng = np.random.default_rng(34)
+    cases = [(np.arange(1.0, 17.0).reshape(4, 4), 3)]
+    cases += [(rng.normal(size=shape), k) for shape, k in (((5, 7), 2), ((6, 6), 1), ((3, 5), 3), ((6, 4), 4))]
+    for image, k in cases:
+        (h, w), ho, wo = image.shape, image.shape[0] - k + 1, image.shape[1] - k + 1
+        want = np.array([image[i : i + k, j : j + k].ravel() for i in range(ho) for j in range(wo)])
+        out = im2col_1ch(image, k)
+        got = as_array(out, f"im2col_1ch on a {h}×{w} image")
+        what = f"for a {h}×{w} image and k = {k}"
+        if got.shape == want.T.shape != want.shape:
+            raise NotYet(f"{what} you return shape {got.shape}: one column per patch, as the original im2col "
+                         f"does. Here the patches are the rows, {ho * wo} of them, each of length k·k = {k * k}")
+        if got.shape == ((h - k) * (w - k), k * k) and got.shape != want.shape:
+            raise NotYet(f"one position short on each axis: {what} there are (H − k + 1)·(W − k + 1) = "
+                         f"{ho * wo} patches; the loops run over range(H − k + 1) and range(W − k + 1)")
+        if got.shape != want.shape:
+            raise NotYet(f"{what} the column matrix has shape ({ho * wo}, {k * k}): one row per output "
+                         f"position, one column per kernel weight; yours has shape {got.shape}")
+        if k > 1 and np.allclose(got, np.array([image[i : i + k, j : j + k].T.ravel()
+                                                for i in range(ho) for j in range(wo)])):
+            raise NotYet("each patch is flattened column by column; flatten it row by row (.ravel()), so that "
+                         "entry u·k + v of a row is pixel (i + u, j + v), the order of a flattened kernel")
+        if ho > 1 and wo > 1 and np.allclose(got, np.array([image[i : i + k, j : j + k].ravel()
+                                                            for j in range(wo) for i in range(ho)])):
+            raise NotYet("the rows are in the wrong order: output positions go row by row, (0, 0), (0, 1), ..., "
+                         "so that reshaping the product to (Ho, Wo) gives the feature map")
+        expect_close(out, want, f"the column matrix {what}", rtol=1e-9, atol=1e-12)
+    return ("row i·Wo + j is the patch under output (i, j), read row by row: multiply by the flattened kernel "
+            "and reshape to (Ho, Wo) to get the whole feature map.")
+
+
+@exercise("3.4", todo="one k×k layer sees k pixels; each further layer widens the view by k − 1 (its "
+                      "outermost taps reach one neighbour's worth of the view below); return an int")
+def check_receptive_field(answer: Any) -> str:
+    receptive_field = needs_function(answer, "receptive_field(layers, k)")
+    cases = [(1, 3), (2, 3), (3, 3), (2, 5), (4, 7), (3, 1), (5, 3), (10, 3)]
+    got = {}
+    for layers, k in cases:
+        value = receptive_field(layers, k)
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+            raise NotYet(f"receptive_field should return a whole number of pixels; receptive_field({layers}, {k}) "
+                         f"returned {value!r} ({type(value).__name__})")
+        got[layers, k] = int(value)
+    want = {case: 1 + case[0] * (case[1] - 1) for case in cases}
+    if got == want:
+        return "1 + L·(k − 1): 3, 5, 7, ... for 3×3 layers. Depth widens the view linearly, at k² weights a layer."
+    mistakes = [
+        (lambda L, k: L * k, "the views of neighbouring taps overlap: a second 3×3 layer sees 5 pixels, not 6. "
+                             "Each layer adds k − 1 to the width, not k"),
+        (lambda L, k: k**L, "that counts paths, not pixels: the views overlap, so the width grows by k − 1 per "
+                            "layer, not by a factor of k"),
+        (lambda L, k: L * (k - 1), "one pixel short: a single layer (L = 1) sees k pixels, so start from 1"),
+    ]
+    for mistake, hint in mistakes:
+        if all(v == mistake(*case) for case, v in got.items()):
+            raise NotYet(hint)
+    if all(got[case] == want[case] for case in cases if case[1] == 3):
+        raise NotYet("right for 3×3 layers; now for any k: each layer adds k − 1 pixels to the width")
+    (layers, k), v = next((case, v) for case, v in got.items() if v != want[case])
+    raise NotYet(f"receptive_field({layers}, {k}) should be {want[layers, k]}; yours gives {v}")
+
+
+def _edges(n: int = 15) -> dict[str, np.ndarray]:
+    """Step edges on an n×n grid: dark on one side, bright on the other."""
+    r, c = np.mgrid[:n, :n]
+    return {"vertical": (c >= n // 2) * 1.0, "horizontal": (r >= n // 2) * 1.0,
+            "diagonal": (c > r) * 1.0, "flat": np.ones((n, n))}
+
+
+@exercise("3.6", todo="a 3×3 nested list: weights summing to 0 (flat gives 0), every row and every column "
+                      "summing to 0 too; try the corners")
+def check_diagonal_detector(answer: Any) -> str:
+    kernel = as_array(answer, "the kernel")
+    if kernel.shape != (3, 3):
+        raise NotYet(f"the kernel should be 3×3 (three rows of three weights); yours has shape {kernel.shape}")
+    scale = float(np.abs(kernel).sum())
+    if scale == 0:
+        raise NotYet("a kernel of zeros ignores everything, diagonal edges included")
+    peak = {name: float(np.abs(_filter(img, kernel)[1:-1, 1:-1]).max()) / scale for name, img in _edges().items()}
+    quiet = 1e-6
+    if peak["flat"] > quiet:
+        raise NotYet(f"a flat region gives {kernel.sum():g} per unit of brightness: make the weights sum to 0")
+    if peak["vertical"] > quiet:
+        raise NotYet(f"it responds to a vertical edge. Along a vertical edge every column of a patch is constant, "
+                     f"so only the kernel's column sums count; yours are {kernel.sum(axis=0).tolist()}: make each 0")
+    if peak["horizontal"] > quiet:
+        raise NotYet(f"it responds to a horizontal edge, which sees only the kernel's row sums; yours are "
+                     f"{kernel.sum(axis=1).tolist()}: make each 0")
+    if peak["diagonal"] < 0.05:
+        raise NotYet("it is silent on flat regions and straight edges, but on the diagonal edge too: put "
+                     "weights of opposite sign on the two sides of a diagonal, in the corners")
+    return (f"silent on flat regions, vertical and horizontal edges (zero row and column sums), and "
+            f"{peak['diagonal']:.2f} per unit of weight on a diagonal edge. Try it in the playground.")
+
+
+__all__ = [
+    "check_conv1d",
+    "check_diagonal_detector",
+    "check_im2col",
+    "check_output_size",
+    "check_receptive_field",
+    "check_resnet_stem",
+    "check_shift_kernel",
+]

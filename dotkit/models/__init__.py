@@ -1,6 +1,7 @@
 """Models built from dot products, each in its own module and imported on first use.
 
 - :class:`MLP` (:mod:`dotkit.models.mlp`): dense layers and activations, a softmax classifier.
+- :class:`CNN` (:mod:`dotkit.models.cnn`): one convolution, pooling and a dense layer.
 - :class:`MatrixFactorization` (:mod:`dotkit.models.mf`): ratings as user·item dot products.
 - :class:`MiniLM` (:mod:`dotkit.models.minilm`): a small sentence-embedding transformer.
 
@@ -20,6 +21,7 @@ from typing import Any
 
 # Public name -> the module that defines it.
 _MODELS = {
+    "CNN": "dotkit.models.cnn",
     "MLP": "dotkit.models.mlp",
     "MatrixFactorization": "dotkit.models.mf",
     "MiniLM": "dotkit.models.minilm",

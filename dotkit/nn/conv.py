@@ -478,4 +478,154 @@ def conv2d_multiply_adds(
     return n * o * ho * wo * int(np.prod(w_shape[1:]))
 
 
-__all__ = ["conv2d", "conv2d_multiply_adds", "conv2d_naive", "conv2d_output_shape", "filters_as_matrix", "im2col"]
+# -- the backward pass: the chapter-2 rule on the column matrix ---------------------------------
+class ConvGrads(NamedTuple):
+    """The three gradients of a conv2d layer (see :func:`conv2d_backward`)."""
+
+    dx: Any
+    dW: Any
+    db: Any
+
+
+def _columns(bk: Backend, x: Any, g: ConvGeometry) -> Any:
+    """The whole column matrix ``(N·Ho·Wo, kH·kW·C)`` of checked NCHW input, in one piece."""
+    xpad = _padded_rows(bk, bk.xp.transpose(x, (0, 2, 3, 1)), g, 0, g.out_h)
+    return _im2col_block(bk, xpad, g, g.out_h)
+
+
+def _input_grad(bk: Backend, delta: Any, w: Any, g: ConvGeometry) -> Any:
+    """``∂L/∂x`` as a *transposed convolution*: the error signal, spread back through the flipped filters.
+
+    Input pixel ``x[c, r, s]`` met weight ``w[o, c, u, v]`` at every output
+    ``(i, j)`` with ``i·sh + u = r`` (and likewise for columns), so its gradient
+    sums ``δ[o, i, j] · w[o, c, u, v]`` over those. That is a plain correlation
+    of ``δ`` (dilated by the stride, zero-padded by ``k − 1``) with the filters
+    turned 180° and with input and output channels swapped.
+    """
+    xp = bk.xp
+    n, o, ho, wo = delta.shape
+    if g.sh > 1 or g.sw > 1:  # put sh − 1 zeros between rows (sw − 1 between columns)
+        spread = xp.pad(xp.reshape(delta, (n, o, ho, 1, wo, 1)),
+                        [(0, 0), (0, 0), (0, 0), (0, g.sh - 1), (0, 0), (0, g.sw - 1)])
+        delta = xp.reshape(spread, (n, o, ho * g.sh, wo * g.sw))[:, :, : (ho - 1) * g.sh + 1, : (wo - 1) * g.sw + 1]
+    unread_h = g.h + 2 * g.ph - g.kh - (ho - 1) * g.sh  # padded rows past the last window
+    unread_w = g.w + 2 * g.pw - g.kw - (wo - 1) * g.sw
+    delta = xp.pad(delta, [(0, 0), (0, 0), (g.kh - 1, g.kh - 1 + unread_h), (g.kw - 1, g.kw - 1 + unread_w)])
+    turned = xp.transpose(w[:, :, ::-1, ::-1], (1, 0, 2, 3))  # (C, O, kH, kW), each slice turned 180°
+    full = conv2d(delta, turned, backend=bk)  # the gradient of the padded input
+    return full[:, :, g.ph : g.ph + g.h, g.pw : g.pw + g.w]
+
+
+def conv_grads(bk: Backend, delta: Any, cols: Any, w: Any, g: ConvGeometry, *, input_grad: bool = True) -> ConvGrads:
+    """The formulas of :func:`conv2d_backward` on checked arrays, reusing the forward pass's columns.
+
+    Models call this in their inner loop; ``input_grad=False`` skips ``dx``
+    (a first layer needs no gradient for its input).
+    """
+    xp = bk.xp
+    rows = xp.reshape(xp.transpose(delta, (0, 2, 3, 1)), (-1, g.o))  # δ as (N·Ho·Wo, O), like the columns
+    dw = xp.matmul(cols.T, rows)  # (kH·kW·C, O): colsᵀ δ, the dense rule of chapter 2
+    dw = xp.transpose(xp.reshape(dw, (g.kh, g.kw, g.c, g.o)), (3, 2, 0, 1))
+    db = xp.sum(rows, axis=0)
+    return ConvGrads(dx=_input_grad(bk, delta, w, g) if input_grad else None, dW=dw, db=db)
+
+
+def conv2d_backward(
+    delta: Any,
+    x: Any,
+    w: Any,
+    *,
+    stride: int | tuple[int, int] = 1,
+    padding: int | tuple[int, int] = 0,
+    backend: str | Backend | None = None,
+) -> ConvGrads:
+    """The backward pass of :func:`conv2d`, given ``δ = ∂L/∂out``.
+
+    The layer is ``out = cols · Wmat + b`` with ``cols = im2col(x)``, a dense
+    layer applied to every patch, so chapter 2's rules carry over:
+
+    - ``∂L/∂W = colsᵀ δ`` (reshaped back to ``(O, C, kH, kW)``),
+    - ``∂L/∂b = Σ δ`` over the batch and all positions,
+    - ``∂L/∂x``: the transposed convolution of ``δ`` with the filters (see
+      :func:`_input_grad`), the "``δ W``" of a dense layer.
+
+    Args:
+        delta: ``(N, O, Ho, Wo)``, the shape of the forward output.
+        x, w, stride, padding: as in the forward call.
+
+    Returns:
+        ``ConvGrads(dx, dW, db)`` with the shapes of ``x``, ``w`` and ``(O,)``.
+
+    Example:
+        >>> g = conv2d_backward(np.ones((1, 1, 2, 2)), np.arange(9.0).reshape(1, 1, 3, 3), np.ones((1, 1, 2, 2)))
+        >>> g.dW[0, 0]                      # each weight met four input pixels
+        array([[ 8., 12.],
+               [20., 24.]])
+    """
+    op = "conv2d_backward"
+    bk, x, w, _, g, _ = _prepare(op, x, w, None, stride, padding, backend)
+    delta = bk.cast(as_array(op, "delta", delta, bk, allow_int=False), x.dtype)
+    if tuple(delta.shape) != (g.n, g.o, g.out_h, g.out_w):
+        raise ShapeError(
+            f"{op}: delta must have the forward output's shape (N, O, Ho, Wo) = "
+            f"{(g.n, g.o, g.out_h, g.out_w)}; received delta.shape={tuple(delta.shape)}, {_shapes(x, w)}"
+        )
+    return conv_grads(bk, delta, _columns(bk, x, g), w, g)
+
+
+# -- pooling ------------------------------------------------------------------------------------------
+def _pool_blocks(xp: Any, x: Any, size: int) -> Any:
+    """``x (N, C, H, W)`` cut into ``size × size`` blocks: ``(N, C, H//size, size, W//size, size)``."""
+    n, c, h, w = x.shape
+    ho, wo = h // size, w // size
+    return xp.reshape(x[:, :, : ho * size, : wo * size], (n, c, ho, size, wo, size))
+
+
+def _pool_size(op: str, x: Any, size: Any) -> int:
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
+        raise InputValueError(f"{op}: size must be a positive int; received size={size!r}")
+    if x.ndim != 4 or min(x.shape[2:]) < size:
+        raise ShapeError(f"{op}: expected x of shape (N, C, H, W) with H, W >= size={size}; "
+                         f"received x.shape={tuple(x.shape)}")
+    return int(size)
+
+
+def max_pool2d(x: Any, size: int = 2, *, backend: str | Backend | None = None) -> Any:
+    """The largest value of each ``size × size`` block of every channel: ``(N, C, H//size, W//size)``.
+
+    ``out[n, c, i, j] = max_{u, v < size} x[n, c, i·size + u, j·size + v]``;
+    rows and columns that do not fill a block are dropped.
+
+    Example:
+        >>> max_pool2d(np.arange(16.0).reshape(1, 1, 4, 4))[0, 0]
+        array([[ 5.,  7.],
+               [13., 15.]])
+    """
+    bk = resolve("max_pool2d", x, backend=backend)
+    x = as_array("max_pool2d", "x", x, bk)
+    size = _pool_size("max_pool2d", x, size)
+    return bk.xp.max(_pool_blocks(bk.xp, x, size), axis=(3, 5))
+
+
+def pool_grad(xp: Any, delta: Any, x: Any, size: int) -> Any:
+    """``∂L/∂x`` of :func:`max_pool2d`: each block's ``δ`` goes to its largest entry (shared by ties)."""
+    blocks = _pool_blocks(xp, x, size)
+    winner = (blocks == xp.max(blocks, axis=(3, 5), keepdims=True)).astype(x.dtype)
+    winner = winner / xp.sum(winner, axis=(3, 5), keepdims=True)
+    n, c, ho, _, wo, _ = blocks.shape
+    dx = xp.reshape(winner * xp.reshape(delta, (n, c, ho, 1, wo, 1)), (n, c, ho * size, wo * size))
+    h, w = x.shape[2:]
+    return xp.pad(dx, [(0, 0), (0, 0), (0, h - ho * size), (0, w - wo * size)])
+
+
+__all__ = [
+    "ConvGrads",
+    "conv2d",
+    "conv2d_backward",
+    "conv2d_multiply_adds",
+    "conv2d_naive",
+    "conv2d_output_shape",
+    "filters_as_matrix",
+    "im2col",
+    "max_pool2d",
+]

@@ -2,7 +2,10 @@
 
 Nine number boxes hold the kernel; a drop-down fills them with a classic
 filter (identity, blur, sharpen, Sobel, Laplacian, ...), another picks the
-photo. Every change runs :func:`dotkit.conv2d` on the photo and redraws the
+photo, a third the channels: the gray photo; the colour photo with the same
+kernel on each channel (depthwise, colour out); or the colour photo with a
+full 3 → 1 filter, one 3×3 slice per channel (27 more boxes), summed into
+one output channel as in a convolution layer. Every change runs :func:`dotkit.conv2d` on the photo and redraws the
 input beside the output, with the dot product behind one output pixel spelled
 out under it. The picture is rendered to PNG with matplotlib's Agg canvas and
 shown in an ``ipywidgets.Image``, so the playground can be built and driven
@@ -22,6 +25,9 @@ import numpy as np
 
 from dotkit.errors import InputValueError
 from dotkit.widgets._render import Explorer, new_figure, png_bytes
+
+#: What the playground's channel drop-down offers.
+MODES = ("gray", "colour, same kernel per channel", "colour, 3 → 1 filter")
 
 #: Classic 3×3 filters. Those whose weights sum to 1 keep brightness (smoothing,
 #: sharpening); those whose weights sum to 0 answer "how much does the image
@@ -103,6 +109,9 @@ class FilterPlayground(Explorer):
 
     Attributes:
         cells: the nine ``FloatText`` boxes, row by row.
+        mode: drop-down of :data:`MODES` (gray, per-channel colour, full 3 → 1 filter).
+        channel_cells: three lists of nine boxes, the red, green and blue slices
+            of the 3 → 1 filter (shown in that mode only).
         preset: drop-down of :data:`PRESETS` (``"custom"`` once a box is edited).
         photo: drop-down of bundled photos.
         readout: an HTML widget with the kernel's sum and one output spelled out.
@@ -111,7 +120,8 @@ class FilterPlayground(Explorer):
         widget: the whole layout (a VBox).
     """
 
-    def __init__(self, photo: str = "camera", preset: str = "sobel x", size: int = 256, backend: Any = None) -> None:
+    def __init__(self, photo: str = "camera", preset: str = "sobel x", size: int = 256, backend: Any = None,
+                 mode: str = "gray") -> None:
         import ipywidgets as w
 
         from dotkit.datasets.images import list_images
@@ -119,6 +129,8 @@ class FilterPlayground(Explorer):
         names = list_images()
         if photo not in names:
             raise InputValueError(f"filter_playground: unknown photo {photo!r}; available: {', '.join(names)}")
+        if mode not in MODES:
+            raise InputValueError(f"filter_playground: unknown mode {mode!r}; choose one of {', '.join(MODES)}")
         self.size, self.backend = size, backend
         self._images: dict[str, np.ndarray] = {}
         self._syncing = False
@@ -132,12 +144,28 @@ class FilterPlayground(Explorer):
         self.readout = w.HTML()
         self.image = w.Image(format="png", layout=w.Layout(width="640px"))
         self.output = np.zeros((1, 1), dtype=np.float32)
+        self.mode = w.Dropdown(options=list(MODES), value=mode, description="channels")
+        from dotkit.datasets.images import LUMA
+
+        self.channel_cells = [  # start as the luminance-weighted kernel: the gray result, computed from colour
+            [w.FloatText(value=round(float(weight * v), 4), step=0.25, layout=w.Layout(width="70px"))
+             for v in start.flat]
+            for weight in LUMA
+        ]
         grid = w.GridBox(self.cells, layout=w.Layout(grid_template_columns="repeat(3, 76px)"))
+        three = w.Layout(grid_template_columns="repeat(3, 76px)")
+        slices = [w.VBox([w.HTML(f"<b>{name}</b>"), w.GridBox(cells, layout=three)])
+                  for name, cells in zip(("red", "green", "blue"), self.channel_cells)]
+        self._slices = w.HBox(slices, layout=w.Layout(display="none"))
         for cell in self.cells:
             cell.observe(self._edited, names="value")
+        for cell in (c for cells in self.channel_cells for c in cells):
+            cell.observe(self._update, names="value")
         self.preset.observe(self._chose_preset, names="value")
         self.photo.observe(self._update, names="value")
-        controls = w.HBox([w.VBox([self.preset, self.photo]), grid, self.readout])
+        self.mode.observe(self._update, names="value")
+        self._grid = grid
+        controls = w.HBox([w.VBox([self.preset, self.photo, self.mode]), grid, self._slices, self.readout])
         self.widget = w.VBox([controls, self.image])
         self._update()
 
@@ -156,6 +184,32 @@ class FilterPlayground(Explorer):
             for cell, value in zip(self.cells, k.flat):
                 cell.value = float(value)
             self.preset.value = self._preset_name(k)
+            if self.mode.value == MODES[2]:  # a preset in the 3 → 1 mode: its slices weighted by luminance
+                from dotkit.datasets.images import LUMA
+
+                for cells, weight in zip(self.channel_cells, LUMA):
+                    for cell, value in zip(cells, k.flat):
+                        cell.value = round(float(weight * value), 4)
+        finally:
+            self._syncing = False
+        self._update()
+
+    def channel_kernels(self) -> np.ndarray:
+        """The 3 → 1 filter from its 27 boxes, shape ``(3, 3, 3)``: one 3×3 slice per channel (R, G, B)."""
+        return np.array([[c.value for c in cells] for cells in self.channel_cells], dtype=np.float32).reshape(3, 3, 3)
+
+    def set_channel_kernels(self, kernels: Any) -> None:
+        """Write a ``(3, 3, 3)`` filter into the 27 boxes, switch to the 3 → 1 mode and refilter once."""
+        k = np.asarray(kernels, dtype=np.float32)
+        if k.shape != (3, 3, 3) or not np.all(np.isfinite(k)):
+            raise InputValueError(f"filter_playground: a 3 → 1 filter is (3, 3, 3) finite numbers, one 3×3 slice "
+                                  f"per channel; received shape {k.shape}")
+        self._syncing = True
+        try:
+            for cells, plane in zip(self.channel_cells, k):
+                for cell, value in zip(cells, plane.flat):
+                    cell.value = float(value)
+            self.mode.value = MODES[2]
         finally:
             self._syncing = False
         self._update()
@@ -165,13 +219,13 @@ class FilterPlayground(Explorer):
         return next((name for name, p in PRESETS.items() if np.allclose(p, k)), "custom")
 
     def photo_array(self) -> np.ndarray:
-        """The selected photo, gray, its longer side ``size`` pixels (cached)."""
+        """The selected photo, its longer side ``size`` pixels: ``(H, W)`` in gray mode, else ``(H, W, 3)`` (cached)."""
         from dotkit.datasets.images import load_image
 
-        name = self.photo.value
-        if name not in self._images:
-            self._images[name] = load_image(name, size=self.size, gray=True)
-        return self._images[name]
+        key = (self.photo.value, self.mode.value == "gray")
+        if key not in self._images:
+            self._images[key] = load_image(key[0], size=self.size, gray=key[1])
+        return self._images[key]
 
     def _chose_preset(self, change: Any) -> None:
         if not self._syncing and change["new"] != "custom":
@@ -188,22 +242,48 @@ class FilterPlayground(Explorer):
         self._update()
 
     def _update(self, change: Any = None) -> None:
-        img, k = self.photo_array(), self.kernel()
-        self.output = filter_image(img, k, backend=self.backend)
-        shown, how = for_display(self.output, k)
-        self.readout.value = self._html(img, k, how)
+        if self._syncing:
+            return
+        import dotkit as dk
+
+        img, k, full = self.photo_array(), self.kernel(), self.mode.value == MODES[2]
+        self._grid.layout.display = "none" if full else None
+        self._slices.layout.display = None if full else "none"
+        if full:  # one filter spanning the three channels: one output channel
+            k3 = self.channel_kernels()
+            out = dk.conv2d(np.moveaxis(img, -1, 0)[None], k3[None], padding=1, backend=self.backend)
+            self.output = np.asarray(dk.to_numpy(out), dtype=np.float32)[0, 0]
+            shown, how = for_display(self.output, k3.reshape(9, 3))
+            self.readout.value = self._html_full(img, k3, how)
+        else:
+            self.output = filter_image(img, k, backend=self.backend)
+            shown, how = for_display(self.output, k)
+            self.readout.value = self._html(img if img.ndim == 2 else img[..., 0], k, how,
+                                            channel="" if img.ndim == 2 else " (red channel)")
         self.image.value = self._png(img, shown)
 
     # -- views -------------------------------------------------------------------
-    def _html(self, img: np.ndarray, k: np.ndarray, how: str) -> str:
+    def _html(self, img: np.ndarray, k: np.ndarray, how: str, channel: str = "") -> str:
         i, j = img.shape[0] // 2, img.shape[1] // 2
         patch = img[i - 1 : i + 2, j - 1 : j + 2]
         terms = " + ".join(f"{p:.2f}·{q:.2f}" for p, q in zip(patch.flat, k.flat))
+        got = self.output[i, j] if self.output.ndim == 2 else self.output[i, j, 0]
         return (
             f"<p>weights sum to <b>{k.sum():.3f}</b>; output shown as {how}</p>"
-            f"<p>centre pixel ({i}, {j}): patch · kernel =<br><small>{terms}</small><br>"
+            f"<p>centre pixel ({i}, {j}){channel}: patch · kernel =<br><small>{terms}</small><br>"
             f"= <b>{float(np.dot(patch.ravel(), k.ravel())):.4f}</b> "
-            f"(conv2d gives {self.output[i, j]:.4f})</p>"
+            f"(conv2d gives {got:.4f})</p>"
+        )
+
+    def _html_full(self, img: np.ndarray, k3: np.ndarray, how: str) -> str:
+        i, j = img.shape[0] // 2, img.shape[1] // 2
+        patch = np.moveaxis(img[i - 1 : i + 2, j - 1 : j + 2], -1, 0)  # (3, 3, 3): channel, row, column
+        parts = [float(np.dot(patch[c].ravel(), k3[c].ravel())) for c in range(3)]
+        return (
+            f"<p>27 weights sum to <b>{k3.sum():.3f}</b>; output shown as {how}</p>"
+            f"<p>centre pixel ({i}, {j}): patch · filter over 3 channels =<br>"
+            f"<small>red {parts[0]:.4f} + green {parts[1]:.4f} + blue {parts[2]:.4f}</small><br>"
+            f"= <b>{sum(parts):.4f}</b> (conv2d gives {self.output[i, j]:.4f})</p>"
         )
 
     @staticmethod
@@ -211,7 +291,7 @@ class FilterPlayground(Explorer):
         fig = new_figure(figsize=(8, 4))
         for pos, (picture, title) in enumerate(((img, "input"), (shown, "output"))):
             ax = fig.add_subplot(1, 2, pos + 1)
-            ax.imshow(picture, cmap="gray", vmin=0, vmax=1)
+            ax.imshow(picture, cmap="gray", vmin=0, vmax=1)  # colour (H, W, 3) is shown as RGB
             ax.set_title(title)
             ax.axis("off")
         fig.tight_layout()
@@ -224,7 +304,7 @@ class FilterPlayground(Explorer):
 
 
 def filter_playground(photo: str = "camera", preset: str = "sobel x", *, size: int = 256,
-                      backend: Any = None) -> FilterPlayground:
+                      backend: Any = None, mode: str = "gray") -> FilterPlayground:
     """A 3×3 filter playground on a bundled photo: edit the kernel, see the filtered photo.
 
     Args:
@@ -232,6 +312,8 @@ def filter_playground(photo: str = "camera", preset: str = "sobel x", *, size: i
         preset: the starting kernel, a key of :data:`PRESETS`.
         size: the photo's longer side in pixels.
         backend: the dotkit backend that filters (default: the current one).
+        mode: one of :data:`MODES`: the gray photo, the colour photo filtered per
+            channel, or the colour photo with a full 3 → 1 filter.
 
     Returns:
         A :class:`FilterPlayground`; display it (last line of a cell) to play.
@@ -240,46 +322,73 @@ def filter_playground(photo: str = "camera", preset: str = "sobel x", *, size: i
         >>> pg = filter_playground("coffee", "laplacian")   # doctest: +SKIP
         >>> pg.set_kernel("gaussian blur")                  # doctest: +SKIP
     """
-    return FilterPlayground(photo, preset, size, backend)
+    return FilterPlayground(photo, preset, size, backend, mode)
 
 
-def draw_im2col(ax: Any, *, n: int = 1, c: int = 3, h: int = 6, w: int = 6, o: int = 4, k: int = 3,
-                padding: int = 0) -> Any:
-    """Draw the im2col product with its shapes: columns ``(N·Ho·Wo, C·k·k)`` @ filters ``(C·k·k, O)``.
+def draw_im2col(ax: Any, *, size: int = 4, k: int = 3, patch: tuple[int, int] = (0, 1)) -> Any:
+    """Draw im2col on a numbered ``size × size`` image: one patch, the row it becomes, the matrix product.
 
-    One row of the column matrix (a patch) and one column of the filter matrix
-    (a filter) are highlighted, with the output entry their dot product fills.
+    Left, the image with its pixels numbered 1, 2, ... row by row and the
+    ``k × k`` patch under output position ``patch`` outlined; middle, the column
+    matrix, one row per output position (that patch's row outlined too), times
+    the filter flattened to a column ``k₀₀ … k₍k−1₎₍k−1₎``; right, the output
+    column, one dot product per row, and the same numbers folded back into
+    the ``Ho × Wo`` feature map. One channel, stride 1, no padding.
 
     Returns:
-        ``ax``, with the three matrices drawn to scale and labelled.
+        ``ax``, with the pieces drawn in cell units and labelled.
     """
     from matplotlib.patches import Rectangle
 
-    ho, wo = h + 2 * padding - k + 1, w + 2 * padding - k + 1
-    rows, inner = n * ho * wo, c * k * k
-    scale = 6.0 / max(rows, inner)
-    boxes = [  # (x, width, height, label)
-        (0.0, inner * scale, rows * scale, f"patches\n({rows} × {inner})\nN·Ho·Wo × C·kH·kW"),
-        (inner * scale + 1.2, o * scale, inner * scale, f"filters\n({inner} × {o})\nC·kH·kW × O"),
-        (inner * scale + o * scale + 2.4, o * scale, rows * scale, f"output\n({rows} × {o})\nN·Ho·Wo × O"),
-    ]
-    top = rows * scale
-    hi_row, hi_col = rows // 3, o // 2
-    for x0, width, height, label in boxes:
-        ax.add_patch(Rectangle((x0, top - height), width, height, facecolor="0.93", edgecolor="0.3"))
-        ax.text(x0 + width / 2, top + 0.25, label, ha="center", va="bottom", fontsize=9)
-    (x_a, w_a, _, _), (x_b, _, h_b, _), (x_c, _, _, _) = boxes
-    y_row = top - (hi_row + 1) * scale
-    ax.add_patch(Rectangle((x_a, y_row), w_a, scale, color="tab:blue", alpha=0.8))
-    ax.add_patch(Rectangle((x_b + hi_col * scale, top - h_b), scale, h_b, color="tab:orange", alpha=0.8))
-    ax.add_patch(Rectangle((x_c + hi_col * scale, y_row), scale, scale, color="tab:green"))
-    ax.text(x_a + w_a + 0.6, top - h_b / 2, "@", ha="center", va="center", fontsize=16)
-    ax.text(x_c - 0.6, top - h_b / 2, "=", ha="center", va="center", fontsize=16)
-    ax.annotate("one patch · one filter\n= one output value", xy=(x_c + (hi_col + 0.5) * scale, y_row),
-                xytext=(x_c + 1.2, y_row - 1.6), fontsize=9, arrowprops={"arrowstyle": "->", "color": "tab:green"})
-    ax.set(xlim=(-0.3, x_c + o * scale + 2.6), ylim=(-0.5, top + 1.6), aspect="equal")
+    out = size - k + 1
+    image = np.arange(1, size * size + 1).reshape(size, size)
+    rows = [image[i : i + k, j : j + k].ravel() for i in range(out) for j in range(out)]
+    hi = patch[0] * out + patch[1]
+    colour, light = "tab:orange", "#fde3c8"
+
+    def grid(x0: float, y0: float, values: list[list[str]], fills: Any = None, fontsize: int = 10) -> None:
+        for r, line in enumerate(values):
+            for c, text in enumerate(line):
+                fill = fills(r, c) if fills else "white"
+                ax.add_patch(Rectangle((x0 + c, y0 + r), 1, 1, facecolor=fill, edgecolor="0.4", lw=0.8))
+                ax.text(x0 + c + 0.5, y0 + r + 0.5, text, ha="center", va="center", fontsize=fontsize)
+
+    def outline(x0: float, y0: float, w: float, h: float) -> None:
+        ax.add_patch(Rectangle((x0, y0), w, h, fill=False, edgecolor=colour, lw=2.5))
+
+    def title(x: float, text: str) -> None:
+        ax.text(x, -0.4, text, ha="center", va="bottom", fontsize=10)
+
+    pi, pj = patch
+    in_patch = lambda r, c: light if pi <= r < pi + k and pj <= c < pj + k else "white"  # noqa: E731
+    grid(0, 0, [[str(v) for v in line] for line in image], in_patch)
+    outline(pj, pi, k, k)
+    title(size / 2, f"image {size}×{size}, pixels numbered")
+    x_cols = size + 2.5
+    grid(x_cols, 0, [[str(v) for v in row] for row in rows], lambda r, c: light if r == hi else "white")
+    outline(x_cols, hi, k * k, 1)
+    title(x_cols + k * k / 2, f"column matrix: {out * out} patches × {k * k}")
+    for r in range(out * out):
+        ax.text(x_cols - 0.2, r + 0.5, f"({r // out},{r % out})", ha="right", va="center", fontsize=9)
+    ax.annotate("", xy=(x_cols - 1.3, pi + k / 2), xytext=(size + 0.1, pi + k / 2),
+                arrowprops={"arrowstyle": "->", "color": colour, "lw": 2})
+    x_f = x_cols + k * k + 1.2
+    ax.text(x_f - 0.6, out * out / 2, "@", ha="center", va="center", fontsize=16)
+    grid(x_f, 0, [[f"k{u}{v}"] for u in range(k) for v in range(k)], fontsize=9)
+    title(x_f + 0.5, "filter")
+    x_o = x_f + 2.2
+    ax.text(x_o - 0.6, out * out / 2, "=", ha="center", va="center", fontsize=16)
+    grid(x_o, 0, [[f"o{r // out}{r % out}"] for r in range(out * out)], lambda r, c: light if r == hi else "white",
+         fontsize=9)
+    title(x_o + 0.5, "output")
+    x_m = x_o + 2.5
+    ax.text(x_m - 0.7, out / 2, "→", ha="center", va="center", fontsize=14)
+    grid(x_m, 0, [[f"o{i}{j}" for j in range(out)] for i in range(out)],
+         lambda r, c: light if (r, c) == patch else "white", fontsize=9)
+    ax.text(x_m + out / 2, out + 0.3, f"reshaped\nto {out}×{out}", ha="center", va="top", fontsize=9)
+    ax.set(xlim=(-0.5, x_m + out + 0.5), ylim=(max(size, k * k) + 0.5, -1.6), aspect="equal")
     ax.axis("off")
     return ax
 
 
-__all__ = ["PRESETS", "FilterPlayground", "draw_im2col", "filter_image", "filter_playground", "for_display"]
+__all__ = ["MODES", "PRESETS", "FilterPlayground", "draw_im2col", "filter_image", "filter_playground", "for_display"]
