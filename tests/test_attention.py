@@ -270,3 +270,47 @@ def test_no_keys_gives_zeros(backend) -> None:
     out = sdpa(np.ones((2, 3), np.float32), np.ones((0, 3), np.float32), np.ones((0, 4), np.float32), backend=backend)
     assert tuple(out.shape) == (2, 4) and not dk.to_numpy(out).any()
 
+
+
+# -- one head that learns (dotkit.nn.attention_head) ------------------------------------
+def test_head_gradient_matches_finite_differences() -> None:
+    from dotkit.nn.attention_head import head_loss_and_grads, initial_head, previous_token_task
+
+    tokens, x = previous_token_task(3, 5, 4, seed=2)
+    w_q, w_k = initial_head(x.shape[-1], 6, seed=3)
+    _, g_q, g_k, a = head_loss_and_grads(w_q, w_k, x, tokens, 4, 0.4)
+    np.testing.assert_allclose(a.sum(axis=-1), 1.0, atol=1e-12)
+    rng = np.random.default_rng(5)
+    for which, grad in ((0, g_q), (1, g_k)):
+        for _ in range(6):
+            i, j = rng.integers(w_q.shape[0]), rng.integers(w_q.shape[1])
+            ws = [w_q.copy(), w_k.copy()]
+            ws[which][i, j] += 1e-6
+            up = head_loss_and_grads(*ws, x, tokens, 4, 0.4)[0]
+            ws[which][i, j] -= 2e-6
+            down = head_loss_and_grads(*ws, x, tokens, 4, 0.4)[0]
+            assert abs((up - down) / 2e-6 - grad[i, j]) < 1e-6 + 1e-4 * abs(grad[i, j])
+
+
+def test_head_learns_the_previous_token_and_the_scale_matters_for_wide_heads() -> None:
+    from dotkit.nn.attention_head import previous_token_accuracy, previous_token_task, train_previous_token_head
+
+    tokens, x = previous_token_task(64, 10, 12, seed=0)
+    held_tokens, held_x = previous_token_task(200, 10, 12, seed=1)
+    scaled = train_previous_token_head(tokens, x, 12, d=64, steps=300)
+    raw = train_previous_token_head(tokens, x, 12, d=64, scaled=False, steps=300)
+    assert scaled.accuracy[0] < 0.3 and scaled.loss[-1] < 0.05 * scaled.loss[0]
+    assert previous_token_accuracy(scaled.w_q, scaled.w_k, held_x, held_tokens, 1 / 8) > 0.99
+    assert raw.accuracy[-1] < 0.9 and raw.loss[-1] > 10 * scaled.loss[-1]   # saturated rows stay stuck
+
+
+def test_previous_token_task_inputs_and_errors() -> None:
+    from dotkit.errors import InputValueError
+    from dotkit.nn.attention_head import previous_token_task
+
+    tokens, x = previous_token_task(4, 6, 5, seed=0)
+    assert tokens.shape == (4, 6) and x.shape == (4, 6, 11)
+    np.testing.assert_array_equal(x[..., :5].argmax(-1), tokens)
+    np.testing.assert_array_equal(x[0, :, 5:], np.eye(6))
+    with pytest.raises(InputValueError, match="length=1"):
+        previous_token_task(2, 1, 5)

@@ -118,5 +118,62 @@ def test_attention_explorer_builds_without_a_frontend(model) -> None:
     ex.sentence.value = "Hello there."
     assert ex.image.value != first and "hello" in ex.readout.value
     assert "layer=6" in repr(ex)
+    ex.sentence.value = "Any text typed in works too."   # free text, not one of the options
+    assert "typed" in ex.readout.value
+    shown = ex.image.value
+    ex.sentence.value = "   "                             # an emptied box keeps the last picture
+    assert ex.image.value == shown
     with pytest.raises(DtypeError):
         attention_explorer("not a list", model=model)
+
+
+def test_weights_rebuild_encode_in_numpy(model) -> None:
+    """The chapter's hand-written layer: model.weights() and token_ids() are enough to reproduce encode."""
+    from scipy.special import erf
+
+    emb, layers = model.weights()
+
+    def norm(x, g, b):
+        c = x - x.mean(-1, keepdims=True)
+        return c / np.sqrt((c * c).mean(-1, keepdims=True) + 1e-12) * g + b
+
+    sentence = "The cat sat on the mat."
+    ids = model.token_ids(sentence)
+    assert ids[0] == 101 and ids[-1] == 102 and len(ids) == len(model.tokenize(sentence)[0])
+    h = norm(emb["word"][ids] + emb["pos"][: len(ids)] + emb["type"], emb["ln_g"], emb["ln_b"])
+    L, D = h.shape
+    for w in layers:
+        q, k, v = ((h @ wm + bm).reshape(L, 12, 32).transpose(1, 0, 2)
+                   for wm, bm in ((w.w_q, w.b_q), (w.w_k, w.b_k), (w.w_v, w.b_v)))
+        s = q @ k.transpose(0, 2, 1) / np.sqrt(32)
+        a = np.exp(s - s.max(-1, keepdims=True))
+        a /= a.sum(-1, keepdims=True)
+        h = norm(h + (a @ v).transpose(1, 0, 2).reshape(L, D) @ w.w_o + w.b_o, w.ln1_g, w.ln1_b)
+        f = h @ w.w_in + w.b_in
+        h = norm(h + (0.5 * f * (1 + erf(f / np.sqrt(2)))) @ w.w_out + w.b_out, w.ln2_g, w.ln2_b)
+    e = h.mean(0) / np.linalg.norm(h.mean(0))
+    np.testing.assert_allclose(e, model.encode(sentence, backend="numpy")[0], atol=1e-5)
+    with pytest.raises(DtypeError, match="one sentence"):
+        model.token_ids(["a"])
+
+
+def test_parameter_counts_add_up(model) -> None:
+    counts = model.parameter_counts()
+    assert counts["pooler"] == 384 * 384 + 384
+    assert counts["attention"] == 6 * 4 * (384 * 384 + 384)
+    assert counts["feed-forward"] == 6 * (2 * 384 * 1536 + 1536 + 384)
+    assert model.n_parameters == sum(counts.values()) - counts["pooler"] == 22_565_376
+
+
+def test_the_chapters_it_animal_head(model) -> None:
+    """Exercise 4.8's answer, recomputed: the head with the most weight from 'it' to 'animal'."""
+    from dotkit.exercises.ch4 import IT_ANIMAL_HEAD
+
+    att = model.attentions("The animal didn't cross the street because it was too tired.", backend="numpy")
+    i, j = att.tokens.index("it"), att.tokens.index("animal")
+    table = att.weights[:, :, i, j]
+    layer, head = np.unravel_index(table.argmax(), table.shape)
+    assert (layer + 1, head + 1) == IT_ANIMAL_HEAD
+    assert 0.6 < table.max() < 0.75 and np.sort(table.ravel())[-2] > 0.6   # layer 6, head 12 is close
+    back = att.weights[:, :, j, i]
+    assert np.unravel_index(back.argmax(), back.shape) == (5, 8)          # 'animal' → 'it': layer 6, head 9

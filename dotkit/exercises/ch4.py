@@ -4,6 +4,10 @@
 4.2  ``attention(Q, K, V)``: the whole of scaled dot-product attention with matrix products.
 4.3  a number: the scale that gives q·k unit variance for 64-dimensional heads.
 4.4  ``causal_mask(L)``: the boolean matrix that lets position i see positions j <= i.
+4.5  ``padding_mask(lengths, S)``: the (batch, 1, 1, S) mask that hides each sentence's padding.
+4.6  ``online_attention(Q, K, V, chunk)``: attention over blocks of keys with the online softmax.
+4.7  ``multi_head(x, W_Q, W_K, W_V, W_O, h)``: heads split and merged with reshapes.
+4.8  ``(layer, head)``: MiniLM's head that looks hardest from *it* to *animal*.
 
 Functions are called on fresh inputs drawn here and compared with a float64
 NumPy oracle; a result that matches a known mistake gets that mistake's hint.
@@ -16,7 +20,17 @@ from typing import Any
 
 import numpy as np
 
-from dotkit.exercises import NotYet, as_array, exercise, expect_close, needs_function, needs_number
+from dotkit.exercises import (
+    NotYet,
+    YourTurn,
+    _describe,
+    as_array,
+    exercise,
+    expect_close,
+    is_stub,
+    needs_function,
+    needs_number,
+)
 from dotkit.linalg import to_numpy
 
 
@@ -64,7 +78,7 @@ def check_one_query(answer: Any) -> str:
 
 
 @exercise("4.2", todo="build the (L, S) table of scaled scores with one matrix product, softmax each row "
-                      "(subtract the row's maximum first), then multiply by V")
+                      "(shift each row first so that no exponent is positive), then multiply by V")
 def check_attention(answer: Any) -> str:
     fn = needs_function(answer, "attention(Q, K, V)")
     rng = np.random.default_rng(43)
@@ -127,6 +141,176 @@ def check_causal_mask(answer: Any) -> str:
         if not np.array_equal(values, want):
             raise NotYet(f"causal_mask({L}) should be True exactly where the column j <= the row i")
     return "True on and below the diagonal: each position sees itself and the past, never the future."
+
+
+@exercise("4.5", todo="compare np.arange(S) with each length (True while j < length), then add two axes "
+                      "of length 1 so the shape is (batch, 1, 1, S)")
+def check_padding_mask(answer: Any) -> str:
+    fn = needs_function(answer, "padding_mask(lengths, S)")
+    for lengths, S in (([3, 5], 5), ([1, 4, 2], 6), ([2], 2)):
+        got = fn(list(lengths), S)
+        values = as_array(got, f"padding_mask({lengths}, {S})")
+        want = (np.arange(S)[None, :] < np.asarray(lengths)[:, None])[:, None, None, :]
+        B = len(lengths)
+        if values.shape == (B, S):
+            raise NotYet(f"yours has shape {values.shape}: add two axes of length 1, (batch, 1, 1, S), so the "
+                         "mask broadcasts over the heads and the queries (x[:, None, None, :])")
+        if values.shape == (B, 1, S, 1):
+            raise NotYet("shape (batch, 1, S, 1) masks queries, not keys: the last axis must be the keys, "
+                         "(batch, 1, 1, S)")
+        if values.shape != want.shape:
+            raise NotYet(f"padding_mask({lengths}, {S}) should have shape {want.shape}; yours has {values.shape}")
+        if np.array_equal(values, want) and np.asarray(to_numpy(got)).dtype == bool:
+            continue
+        if np.asarray(to_numpy(got)).dtype != bool:
+            raise NotYet("return booleans (True = a real token that may be attended to), e.g. with a comparison; "
+                         f"yours has dtype {np.asarray(to_numpy(got)).dtype}")
+        if np.array_equal(values, ~want):
+            raise NotYet("yours is True on the padding; here True means 'a real token, may be attended to'")
+        if np.array_equal(values, (np.arange(S)[None, :] <= np.asarray(lengths)[:, None])[:, None, None, :]):
+            raise NotYet("one token too many: a sentence of length n has its real tokens at positions 0 … n−1")
+        if not np.array_equal(values, want):
+            raise NotYet(f"padding_mask({lengths}, {S}) should be True exactly where j < lengths[b]")
+    # The point of the mask: the short sentence's outputs ignore whatever sits in its padding.
+    from dotkit.nn.attention import scaled_dot_product_attention
+
+    rng = np.random.default_rng(45)
+    q, k, v = (rng.normal(size=(2, 1, 5, 4)) for _ in range(3))
+    k2, v2 = k.copy(), v.copy()
+    k2[0, :, 3:], v2[0, :, 3:] = 50.0, -50.0  # junk in the padding of sentence 0 (length 3)
+    mask = np.asarray(to_numpy(fn([3, 5], 5)))
+    a = to_numpy(scaled_dot_product_attention(q, k, v, mask=mask, backend="numpy"))
+    b = to_numpy(scaled_dot_product_attention(q, k2, v2, mask=mask, backend="numpy"))
+    if not np.allclose(a[0, :, :3], b[0, :, :3], atol=1e-6):
+        raise NotYet("with your mask the short sentence still sees its padding")
+    return ("True for j < length, shape (batch, 1, 1, S): the short sentence's outputs no longer depend on "
+            "what its padding holds.")
+
+
+def _online(Q: np.ndarray, K: np.ndarray, V: np.ndarray, chunk: int, *, rescale: bool = True,
+            divide: bool = True) -> np.ndarray:
+    """The online softmax, and two typical ways of getting it wrong (for the hints)."""
+    L, d = Q.shape
+    m, l, acc = np.full((L, 1), -np.inf), np.zeros((L, 1)), np.zeros((L, V.shape[1]))
+    for start in range(0, K.shape[0], chunk):
+        s = Q @ K[start:start + chunk].T / math.sqrt(d)
+        new = np.maximum(m, s.max(axis=1, keepdims=True))
+        e = np.exp(s - new)
+        factor = np.exp(m - new) if rescale else 1.0
+        l = l * factor + e.sum(axis=1, keepdims=True)
+        acc = acc * factor + e @ V[start:start + chunk]
+        m = new
+    return acc / l if divide else acc
+
+
+@exercise("4.6", todo="per query keep a running maximum, a running sum of exponentials and a running "
+                      "weighted sum of values; what must happen to the old sums when a block brings a larger "
+                      "maximum? At the end, divide")
+def check_online_attention(answer: Any) -> str:
+    fn = needs_function(answer, "online_attention(Q, K, V, chunk)")
+    rng = np.random.default_rng(46)
+    for L, S, d, dv, chunk, size in ((4, 12, 4, 3, 5, 1.0), (3, 7, 8, 2, 1, 1.0), (5, 9, 6, 3, 9, 1.0),
+                                     (4, 10, 6, 3, 20, 1.0), (4, 11, 4, 3, 3, 1000.0)):
+        Q, K, V = rng.normal(size=(L, d)) * size, rng.normal(size=(S, d)), rng.normal(size=(S, dv))
+        want = _softmax(Q @ K.T / math.sqrt(d)) @ V
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            raw = fn(Q, K, V, chunk)
+        got = as_array(raw, f"online_attention with S={S} keys in chunks of {chunk}")
+        if got.shape == want.shape and not np.all(np.isfinite(got)):
+            raise NotYet(f"for scores up to {np.abs(Q @ K.T).max() / math.sqrt(d):.0f} your result is not finite: "
+                         "subtract the running maximum before exponentiating")
+        mistakes = [
+            (_online(Q, K, V, chunk, rescale=False),
+             "when a block raises the maximum, the old sums were measured against the old maximum: "
+             "multiply l and acc by exp(m_old − m_new) before adding the block"),
+            (_online(Q, K, V, chunk, divide=False),
+             "you returned the running sum of weighted values; divide it by the running total l at the end"),
+            (_softmax(Q @ K.T) @ V, "the softmax of the raw scores: divide the scores by √d"),
+        ]
+        n_blocks = -(-S // chunk)
+        if n_blocks > 1:
+            per_block = sum(_softmax(Q @ K[i:i + chunk].T / math.sqrt(d)) @ V[i:i + chunk]
+                            for i in range(0, S, chunk)) / n_blocks
+            mistakes.append((per_block, "each block was normalised on its own and the blocks averaged; the "
+                                        "weights must share one total over all keys: keep a running sum l"))
+        _close_or_known_mistake(raw, want, f"online_attention with S={S} keys in chunks of {chunk}", mistakes)
+    return ("the running maximum, total and value sum, rescaled by exp(m − m′) when the maximum grows, give the "
+            "full softmax attention while holding only one block of scores.")
+
+
+def _multi_head(x: np.ndarray, ws: tuple[np.ndarray, ...], h: int, *, mistake: str = "") -> np.ndarray:
+    """Multi-head attention in NumPy, and typical slips in splitting and merging (for the hints)."""
+    w_q, w_k, w_v, w_o = ws
+    L, D = x.shape
+    dh = D // h
+
+    def split(y: np.ndarray) -> np.ndarray:
+        return y.reshape(h, L, dh) if mistake == "split" else y.reshape(L, h, dh).transpose(1, 0, 2)
+
+    q, k, v = split(x @ w_q), split(x @ w_k), split(x @ w_v)
+    out = _softmax(q @ k.transpose(0, 2, 1) / math.sqrt(D if mistake == "scale" else dh)) @ v
+    merged = out.reshape(L, D) if mistake == "merge" else out.transpose(1, 0, 2).reshape(L, D)
+    return merged if mistake == "w_o" else merged @ w_o
+
+
+@exercise("4.7", todo="reshape (L, D) to (L, h, D // h) and swap the first two axes to get (h, L, D // h); "
+                      "attend per head with √(D // h); swap back, reshape to (L, D), times W_O")
+def check_multi_head(answer: Any) -> str:
+    from dotkit.nn.attention import multi_head_attention
+
+    fn = needs_function(answer, "multi_head(x, W_Q, W_K, W_V, W_O, h)")
+    rng = np.random.default_rng(47)
+    for L, D, h in ((5, 8, 2), (4, 12, 3), (6, 6, 1)):
+        x = rng.normal(size=(L, D))
+        ws = tuple(rng.normal(size=(D, D)) / math.sqrt(D) for _ in range(4))
+        want = to_numpy(multi_head_attention(x, *ws, h, backend="numpy"))
+        got = fn(x, *ws, h)
+        mistakes = [
+            (_multi_head(x, ws, h, mistake="split"),
+             "reshaping (L, D) straight to (h, L, D // h) mixes tokens: head 0 gets the first L·D/h numbers, "
+             "whole rows of several tokens. Reshape to (L, h, D // h), then swap axes 0 and 1"),
+            (_multi_head(x, ws, h, mistake="merge"),
+             "the heads were merged without swapping the axes back: (h, L, d) → (L, h, d) first, then reshape"),
+            (_multi_head(x, ws, h, mistake="scale"),
+             "the scores were divided by √D; each head has its own d_k = D // h, so divide by √(D // h)"),
+            (_multi_head(x, ws, h, mistake="w_o"),
+             "the concatenated heads still have to be mixed by W_O"),
+        ]
+        _close_or_known_mistake(got, want, f"multi_head for L={L}, D={D}, h={h}", mistakes)
+    return "split = reshape (L, h, d) + swap axes; merge = the inverse: the same numbers as dk.multi_head_attention."
+
+
+# Computed from MiniLM.attentions(...) for the sentence of exercise 4.8 (tests/test_minilm.py checks it):
+# the largest weight from 'it' to 'animal' is 0.677, in layer 4, head 2; next come layer 6, head 12 (0.673),
+# then nothing above 0.25. The largest weight from 'animal' to 'it' is in layer 6, head 9.
+IT_ANIMAL_HEAD = (4, 2)
+
+
+@exercise("4.8", todo="build the 6 × 12 table of the weight from 'it' to 'animal', one entry per head "
+                      "(row i of a map is the token doing the looking), then find where it is largest")
+def check_it_head(answer: Any) -> str:
+    if is_stub(answer):
+        raise YourTurn
+    if answer is None or isinstance(answer, (str, bytes, dict, set)) or callable(answer):
+        raise NotYet(f"the answer is a pair (layer, head); received {_describe(answer)}")
+    try:
+        pair = tuple(int(v) for v in np.asarray(to_numpy(answer)).ravel())
+    except Exception:
+        raise NotYet(f"the answer is a pair of whole numbers (layer, head); received {_describe(answer)}") from None
+    if len(pair) != 2:
+        raise NotYet(f"the answer is two numbers, (layer, head); received {len(pair)}")
+    if pair == (IT_ANIMAL_HEAD[0] - 1, IT_ANIMAL_HEAD[1] - 1):
+        raise NotYet("right head, counted from 0: the printouts count layers and heads from 1, so add 1 to both")
+    if pair == (6, 9):
+        raise NotYet("that head looks from 'animal' to 'it': row i is the token doing the looking, "
+                     "so take weights[:, :, i_it, i_animal]")
+    if pair == (6, 12):
+        raise NotYet("close: layer 6, head 12 gives 0.673 from 'it' to 'animal', but one head gives slightly more")
+    if pair != IT_ANIMAL_HEAD:
+        raise NotYet(f"layer {pair[0]}, head {pair[1]} is not the head with the largest weight from 'it' to "
+                     "'animal': build the 6 × 12 table of that one weight and take its argmax")
+    return ("layer 4, head 2 puts 0.68 of the attention of 'it' on 'animal' (layer 6, head 12 comes a close "
+            "second): a head that links a pronoun to the noun it stands for, found by a rule.")
 
 
 __all__: list[str] = []

@@ -1,6 +1,6 @@
 """Chapter 4 explorer: what each head of a real transformer looks at.
 
-Pick a sentence, a layer and a head; the explorer shows that head's attention
+Type a sentence (or pick one of those offered), a layer and a head; the explorer shows that head's attention
 matrix as a heatmap (row ``i``: how token ``i`` spreads its attention over the
 tokens) and names, for every token, the token it attends to most. The weights
 come from :meth:`dotkit.models.minilm.MiniLM.attentions`, computed once per
@@ -26,10 +26,12 @@ from dotkit.widgets._render import Explorer, new_figure, png_bytes
 
 
 def draw_attention(weights: Any, tokens: Sequence[str], ax: Any, *, title: str = "",
-                   colorbar: bool = False) -> Any:
+                   colorbar: bool = False, vmax: float | None = None) -> Any:
     """Draw a ``(T, T)`` attention matrix as a heatmap with token labels.
 
-    Rows are the queries (the token doing the looking), columns the keys.
+    Rows are the queries (the token doing the looking), columns the keys. The
+    colour scale runs from 0 to ``vmax`` (default: the matrix's own maximum);
+    give comparable panels the same ``vmax`` so that one colour means one weight.
 
     Example:
         >>> fig, ax = plt.subplots()                             # doctest: +SKIP
@@ -40,11 +42,12 @@ def draw_attention(weights: Any, tokens: Sequence[str], ax: Any, *, title: str =
         raise InputValueError(
             f"draw_attention: expected a (T, T) matrix for T={len(tokens)} tokens; received shape {w.shape}"
         )
-    image = ax.imshow(w, cmap="viridis", vmin=0.0, vmax=max(float(w.max()), 1e-9))
-    ax.set_xticks(range(len(tokens)), tokens, rotation=90, fontsize=8)
-    ax.set_yticks(range(len(tokens)), tokens, fontsize=8)
-    ax.set_xlabel("key (looked at)", fontsize=8)
-    ax.set_ylabel("query (looking)", fontsize=8)
+    top = max(float(w.max()), 1e-9) if vmax is None else float(vmax)
+    image = ax.imshow(w, cmap="viridis", vmin=0.0, vmax=top)
+    ax.set_xticks(range(len(tokens)), tokens, rotation=90, fontsize=9)
+    ax.set_yticks(range(len(tokens)), tokens, fontsize=9)
+    ax.set_xlabel("key (looked at)", fontsize=9)
+    ax.set_ylabel("query (looking)", fontsize=9)
     if title:
         ax.set_title(title, fontsize=10)
     if colorbar:
@@ -56,7 +59,8 @@ class AttentionExplorer(Explorer):
     """The widget behind :func:`attention_explorer`; display it in a notebook.
 
     Attributes:
-        sentence, layer, head: the Dropdown and the two IntSliders (layers and heads count from 1).
+        sentence, layer, head: the Combobox (any text, or one of the sentences offered) and the
+            two IntSliders (layers and heads count from 1).
         readout: an HTML widget naming each token's favourite.
         image: an Image widget with the heatmap.
         widget: the whole layout (a VBox).
@@ -74,8 +78,10 @@ class AttentionExplorer(Explorer):
         self.model = model
         self.backend = backend
         self._cache: dict[str, Any] = {}
-        self.sentence = w.Dropdown(options=list(sentences), value=sentences[0], description="sentence",
-                                   layout=w.Layout(width="520px"))
+        # A Combobox offers the given sentences and accepts any other text typed in (sent with Enter).
+        self.sentence = w.Combobox(options=list(sentences), value=sentences[0], description="sentence",
+                                   placeholder="type a sentence, or pick one", ensure_option=False,
+                                   continuous_update=False, layout=w.Layout(width="520px"))
         self.layer = w.IntSlider(value=1, min=1, max=model.n_layers, description="layer")
         self.head = w.IntSlider(value=1, min=1, max=model.n_heads, description="head")
         self.readout = w.HTML()
@@ -95,6 +101,8 @@ class AttentionExplorer(Explorer):
         return list(att.tokens), att.weights[self.layer.value - 1, self.head.value - 1]
 
     def _update(self, change: Any = None) -> None:
+        if not self.sentence.value.strip():  # an emptied box: keep the last picture
+            return
         tokens, weights = self.current()
         favourite = weights.argmax(axis=1)
         pairs = ", ".join(f"{t} → <b>{tokens[j]}</b>" for t, j in zip(tokens, favourite))
@@ -102,10 +110,11 @@ class AttentionExplorer(Explorer):
         self.image.value = self._png(tokens, weights)
 
     def _png(self, tokens: list[str], weights: np.ndarray) -> bytes:
-        size = 2.5 + 0.22 * len(tokens)
+        size = 3.2 + 0.25 * len(tokens)
         fig = new_figure(figsize=(size, size))
         title = f"layer {self.layer.value}, head {self.head.value}"
-        draw_attention(weights, tokens, fig.add_subplot(), title=title, colorbar=True)
+        # One colour scale, 0 to 1, for every head: switching heads compares like with like.
+        draw_attention(weights, tokens, fig.add_subplot(), title=title, colorbar=True, vmax=1.0)
         fig.tight_layout()
         return png_bytes(fig)
 
