@@ -3,16 +3,21 @@
 For each available backend the bench first measures this machine's limits
 with the backend's own library:
 
-- **memory bandwidth**, from a copy and an add (``a = b + c``, STREAM's
-  "add") over arrays far larger than the last-level cache;
-- **sgemm peak**, from a large float32 matrix product (raised to the best
-  rate of the library's own products timed later in the run, if higher).
+- **read bandwidth**, from the library's dot product over two vectors that
+  together hold twice the last-level cache (BabelStream's "dot"), the roof
+  of read-only kernels; STREAM's copy and add are reported beside it;
+- **cache ceilings** (first backend only): the same read kernel on working
+  sets that fit each cache level the system reports;
+- **sgemm**, from a large float32 matrix product (raised to the best rate of
+  the library's own products timed later in the run, if higher), and the
+  **peak** computed from the CPU's facts (:mod:`dotkit.benchmarks.machine`).
 
 Then it times each op twice, through dotkit and through the raw library call
 (``numpy.dot``, ``mlx.core.matmul``, ...), and reports the time per call, the
 rate (GB/s for memory-bound ops, GFLOP/s otherwise), dotkit's speed as a
 fraction of the raw call, and the fraction of the roofline limit
-``min(peak, intensity × bandwidth)`` reached. Timings follow
+``min(peak, intensity × bandwidth)`` reached, with the bandwidth of the
+fastest level that holds the op's bytes. Timings follow
 :mod:`dotkit.benchmarks.timing`: warm-up, calibrated repeats, the median, and
 ``bk.sync()`` before every clock read (MLX is lazy).
 
@@ -63,6 +68,8 @@ __all__ = [
     "Profile",
     "format_table",
     "main",
+    "ceiling_for",
+    "measure_ceilings",
     "measure_limits",
     "plot_roofline",
     "roof",
@@ -167,13 +174,18 @@ def _inputs(bk: Backend, *shapes: tuple[int, ...]) -> list[Any]:
 
 
 # -- machine limits -----------------------------------------------------------------
-def measure_limits(bk: Backend, prof: Profile) -> dict[str, Any]:
-    """Memory bandwidth (copy and add) and sgemm peak, with ``bk``'s own library.
+def measure_limits(bk: Backend, prof: Profile, *, ceilings: bool = False) -> dict[str, Any]:
+    """Memory bandwidths and the sgemm rate, with ``bk``'s own library.
 
     Returns:
-        ``{"bandwidth_gbs": the faster kernel, "copy_gbs", "add_gbs", "stream_mb",
-        "sgemm_gflops", "sgemm_n"}``. Copy moves 2 arrays' bytes, add 3
-        (STREAM's convention: write-allocate traffic is not counted).
+        ``{"bandwidth_gbs", "read_gbs", "copy_gbs", "add_gbs", "stream_mb",
+        "read_mb", "sgemm_gflops", "sgemm_n"}`` and, with ``ceilings``, a
+        ``"ceilings"`` list (see :func:`measure_ceilings`). ``read_gbs`` is
+        read-only traffic (the dot kernel, as in BabelStream) over two vectors
+        that together hold twice the last-level cache; ``bandwidth_gbs`` is
+        that figure, the roof of read-only kernels such as the dot product.
+        Copy moves 2 arrays' bytes and add 3 (STREAM's convention:
+        write-allocate traffic is not counted, so these read as lower).
     """
     n = prof.stream_elems
     a, b = _inputs(bk, (n,), (n,))
@@ -181,18 +193,90 @@ def measure_limits(bk: Backend, prof: Profile) -> dict[str, Any]:
     copy = time_call(copy_fn, sync=bk.sync, budget_s=prof.budget_s)
     add = time_call(add_fn, sync=bk.sync, budget_s=prof.budget_s)
     del a, b, copy_fn, add_fn
+    n_read = _read_elems(prof)
+    read = _read_gbs(bk, n_read, prof.budget_s)
     side = _sgemm_side(bk, prof)
     x, y = _inputs(bk, (side, side), (side, side))
     mm = time_call(lambda: bk.xp.matmul(x, y), sync=bk.sync, repeats=5, budget_s=prof.budget_s * 4)
     # A limit is what the machine can do: the best repeat, not the median.
-    return {
-        "bandwidth_gbs": max(2 * 4 * n / copy.best, 3 * 4 * n / add.best) / GB,
+    out = {
+        "bandwidth_gbs": read,
+        "read_gbs": read,
+        "read_mb": 8 * n_read / 1e6,
         "copy_gbs": 2 * 4 * n / copy.best / GB,
         "add_gbs": 3 * 4 * n / add.best / GB,
         "stream_mb": 4 * n / 1e6,
         "sgemm_gflops": 2.0 * side**3 / mm.best / GB,
         "sgemm_n": side,
     }
+    if ceilings:
+        out["ceilings"] = measure_ceilings(bk, prof, memory_gbs=read)
+    return out
+
+
+def _read_elems(prof: Profile) -> int:
+    """Elements per vector for the read-only bandwidth: two vectors hold twice the last-level cache."""
+    from dotkit.benchmarks.machine import caches
+
+    found = caches()
+    llc = found[-1]["bytes"] if found else 0
+    n = max(prof.stream_elems, llc // 4)
+    free = available_memory_bytes()
+    if free is not None:
+        n = min(n, free // 32)  # two float32 vectors in at most a quarter of the free memory
+    return int(max(n, 1 << 16))
+
+
+def _read_gbs(bk: Backend, n: int, budget_s: float) -> float:
+    """Best rate of the library's dot over two length-``n`` float32 vectors: 8n bytes read, nothing written."""
+    a = bk.asarray(np.full(n, 0.5, dtype=np.float32))
+    b = bk.asarray(np.full(n, 0.25, dtype=np.float32))
+    bk.sync(a, b)
+    t = time_call(lambda: _raw_dot(bk, a, b), sync=bk.sync, repeats=5, budget_s=budget_s)
+    return 8.0 * n / t.best / GB
+
+
+def measure_ceilings(bk: Backend, prof: Profile, *, memory_gbs: float) -> list[dict[str, Any]]:
+    """Read-only bandwidth of each cache level, from the cache sizes the system reports.
+
+    A level's ceiling is the best rate of the dot kernel over a few working
+    sets (both vectors together) that fit in it but not in the level above:
+    from twice the level above (half the L1 for L1) up to half the level, at
+    most 128 MB. Short vectors also pay the call's fixed cost, so the L1 figure
+    is a lower bound of what L1 can deliver. The last entry is main memory
+    (``memory_gbs``).
+
+    Returns:
+        ``[{"level": "L1", "bytes": best working set, "cache_bytes", "gbs"}, ..., {"level": "memory", ...}]``.
+    """
+    from dotkit.benchmarks.machine import caches
+
+    out, previous = [], None
+    for cache in caches():
+        ws = cache["bytes"] // 2 if previous is None else 2 * previous
+        top = min(cache["bytes"] // 2, 128 * 2**20)
+        best = (0.0, ws)
+        for _ in range(4):
+            if ws > top and best[0] > 0:
+                break
+            n = max(ws // 8, 256)
+            a, b = _inputs(bk, (n,), (n,))
+            t = time_call(lambda a=a, b=b: _raw_dot(bk, a, b), sync=bk.sync, repeats=9,
+                          budget_s=prof.budget_s / 2)
+            best = max(best, (8.0 * n / t.best / GB, 8 * n))
+            ws *= 4
+        out.append({"level": cache["level"], "bytes": best[1], "cache_bytes": cache["bytes"], "gbs": best[0]})
+        previous = cache["bytes"]
+    out.append({"level": "memory", "bytes": None, "cache_bytes": None, "gbs": memory_gbs})
+    return out
+
+
+def ceiling_for(nbytes: float, ceilings: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+    """The ceiling of the fastest level that holds a working set of ``nbytes`` (memory if none)."""
+    for c in ceilings:
+        if c["cache_bytes"] is not None and nbytes <= c["cache_bytes"]:
+            return c
+    return ceilings[-1] if ceilings else None
 
 
 def _stream_kernels(bk: Backend, a: Any, b: Any) -> tuple[Callable[[], Any], Callable[[], Any]]:
@@ -722,14 +806,16 @@ def run(
     limits, results = {}, []
     for bk in bks:
         say(f"{bk.name}: machine limits")
-        limits[bk.name] = measure_limits(bk, prof)
+        limits[bk.name] = measure_limits(bk, prof, ceilings=bk.name == bks[0].name)
     for bk in bks:
         for op in ops:
             say(f"{bk.name}: {op}")
             results.extend(_run_op(op, bk, prof))
     for name, lim in limits.items():
         _raise_peak_to_best_seen(lim, [r for r in results if r["backend"] == name])
-    machine = _machine_limit(limits)
+    if bks:
+        _raise_ceilings_to_best_seen(limits[bks[0].name], [r for r in results if r["backend"] == bks[0].name])
+    machine = _machine_limit(limits, bks[0].name if bks else None, _best_matmul_rate(results))
     for row in results:
         _add_fraction(row, machine)
     report = {
@@ -744,12 +830,57 @@ def run(
     return report
 
 
-def _machine_limit(limits: dict[str, dict]) -> dict[str, float]:
+def _raise_ceilings_to_best_seen(lim: dict, rows: list[dict]) -> None:
+    """A ceiling below a rate the same read kernel reached later in the run was measured unluckily.
+
+    The library's own dot products (``raw_best_s`` of the dot rows) read from
+    whichever level holds their vectors, so each level's ceiling (and the
+    main-memory bandwidth) is the best read rate seen there in the whole run.
+    """
+    ceilings = lim.get("ceilings", [])
+    for r in rows:
+        if r.get("op") == "dot" and "raw_best_s" in r:
+            c = ceiling_for(r["bytes"], ceilings)
+            if c is not None:
+                c["gbs"] = max(c["gbs"], r["bytes"] / r["raw_best_s"] / GB)
+    if ceilings:
+        lim["bandwidth_gbs"] = lim["read_gbs"] = ceilings[-1]["gbs"] = max(ceilings[-1]["gbs"], lim["read_gbs"])
+
+
+def _best_matmul_rate(rows: list[dict]) -> float:
+    """The best GFLOP/s of any matrix product of the run (best repeat, dotkit's or the raw call)."""
+    rates = [r["flops"] / r[f"{label}_best_s"] / GB for r in rows
+             if r.get("op") in ("matmul", "batched_matmul") for label in ("dotkit", "raw")
+             if f"{label}_best_s" in r]
+    return max(rates, default=0.0)
+
+
+def _machine_limit(limits: dict[str, dict], first: str | None = None, best_seen: float = 0.0) -> dict[str, Any]:
+    """The machine's roofline: the best measured limits, the cache ceilings, and the peak from its facts.
+
+    ``hardware_peak_gflops`` is cores × lanes × 2 × clock with one FMA unit per
+    core; the OS does not report how many FMA instructions a core starts per
+    cycle, so ``fma_units_implied`` is the smallest whole number that no
+    matrix product of the run (``best_seen``, and the sgemm) exceeds by more
+    than 2 %, and ``peak_gflops`` the peak with that many (the measured sgemm
+    where a fact is missing).
+    """
+    from dotkit.benchmarks.machine import cpu_facts, hardware_peak_gflops
+
     if not limits:
         return {}
+    sgemm = max(v["sgemm_gflops"] for v in limits.values())
+    facts = cpu_facts()
+    one_unit = hardware_peak_gflops(facts)
+    units = max(1, math.ceil(max(sgemm, best_seen) / one_unit - 0.02)) if one_unit else None
     return {
         "bandwidth_gbs": max(v["bandwidth_gbs"] for v in limits.values()),
-        "sgemm_gflops": max(v["sgemm_gflops"] for v in limits.values()),
+        "sgemm_gflops": sgemm,
+        "hardware_peak_gflops": one_unit,
+        "fma_units_implied": units,
+        "peak_gflops": one_unit * units if one_unit else sgemm,
+        "cpu": facts,
+        "ceilings": limits.get(first, {}).get("ceilings", []),
     }
 
 
@@ -770,12 +901,21 @@ def _raise_peak_to_best_seen(lim: dict, rows: list[dict]) -> None:
 
 
 def _add_fraction(row: dict, machine: dict) -> None:
-    """Fraction of the machine's roofline reached by dotkit's call (and by the raw call)."""
+    """Fraction of the roofline reached by dotkit's call (and the raw call).
+
+    The bandwidth roof is the ceiling of the fastest cache level that holds
+    the op's bytes (main memory when none does): a working set that fits in a
+    cache is fed by that cache, not by memory.
+    """
     if "flops" not in row or not machine or not row.get("bytes"):
         return
     intensity = row["flops"] / row["bytes"]
     row["intensity"] = intensity
-    attainable = roof(intensity, max(machine["sgemm_gflops"], 1e-9), _best_bw(machine))
+    ceiling = ceiling_for(row["bytes"], machine.get("ceilings", []))
+    bw = ceiling["gbs"] if ceiling else _best_bw(machine)
+    row["level"] = ceiling["level"] if ceiling else "memory"
+    peak = machine.get("peak_gflops") or machine["sgemm_gflops"]
+    attainable = roof(intensity, max(peak, 1e-9), bw)
     for label in ("dotkit", "raw"):
         if f"{label}_s" in row:
             row[f"{label}_of_limit"] = row["flops"] / row[f"{label}_s"] / GB / attainable

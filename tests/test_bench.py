@@ -125,3 +125,81 @@ def test_movielens_subcommand_is_delegated(capsys: pytest.CaptureFixture[str]) -
         bench.main(["movielens", "--help"])
     assert done.value.code == 0
     assert "movielens" in capsys.readouterr().out
+
+
+def test_cpu_facts_come_from_the_files_and_missing_ones_stay_missing(tmp_path: Path) -> None:
+    from dotkit.benchmarks.machine import cpu_facts, hardware_peak_gflops
+
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor\t: 0\nmodel name\t: Test CPU\nflags\t\t: fpu sse2 avx avx2 fma\n\n"
+                    "processor\t: 1\nflags\t\t: avx512f\n")
+    facts = cpu_facts(sysfs=str(tmp_path / "nosysfs"), cpuinfo=str(info))
+    assert facts["model"] == "Test CPU" and facts["simd"] == "AVX2" and facts["simd_lanes_f32"] == 8
+    assert facts["fma"] and facts["clock_ghz"] is None and "not reported" in facts["clock_source"]
+    assert hardware_peak_gflops(facts) is None  # no clock: no invented peak
+    info.write_text("model name\t: Test CPU\ncpu MHz\t\t: 2500.0\nflags\t\t: avx512f fma\n")
+    facts = cpu_facts(sysfs=str(tmp_path / "nosysfs"), cpuinfo=str(info))
+    assert facts["clock_ghz"] == 2.5 and "cpu MHz" in facts["clock_source"]
+    cores = facts["cores"]
+    assert hardware_peak_gflops(facts) == cores * 16 * 2 * 2.5
+    assert hardware_peak_gflops(facts, fma_units=2) == 2 * cores * 16 * 2 * 2.5
+
+
+def test_cpufreq_clock_wins_over_cpuinfo(tmp_path: Path) -> None:
+    from dotkit.benchmarks.machine import clock_ghz
+
+    (tmp_path / "cpu0" / "cpufreq").mkdir(parents=True)
+    (tmp_path / "cpu0" / "cpufreq" / "cpuinfo_max_freq").write_text("3400000\n")
+    assert clock_ghz(sysfs=str(tmp_path), cpuinfo=str(tmp_path / "none")) == (3.4, "cpufreq cpuinfo_max_freq")
+
+
+def test_caches_are_read_from_sysfs(tmp_path: Path) -> None:
+    from dotkit.benchmarks.machine import caches
+
+    for i, (kind, level, size, shared) in enumerate((("Data", 1, "48K", "0"), ("Instruction", 1, "32K", "0"),
+                                                     ("Unified", 2, "2048K", "0"), ("Unified", 3, "32M", "0-3"))):
+        d = tmp_path / "cpu0" / "cache" / f"index{i}"
+        d.mkdir(parents=True)
+        for name, value in (("type", kind), ("level", level), ("size", size), ("shared_cpu_list", shared)):
+            (d / name).write_text(f"{value}\n")
+    found = caches(sysfs=str(tmp_path))
+    assert [(c["level"], c["bytes"], c["shared_by"]) for c in found] == [
+        ("L1", 48 * 1024, 1), ("L2", 2 * 2**20, 1), ("L3", 32 * 2**20, 4)]
+
+
+def test_ceilings_and_the_level_of_a_working_set() -> None:
+    ceilings = [{"level": "L1", "cache_bytes": 1000, "gbs": 50.0}, {"level": "L2", "cache_bytes": 10**6, "gbs": 40.0},
+                {"level": "memory", "cache_bytes": None, "gbs": 10.0}]
+    assert bench.ceiling_for(800, ceilings)["level"] == "L1"
+    assert bench.ceiling_for(5000, ceilings)["level"] == "L2"
+    assert bench.ceiling_for(10**7, ceilings)["level"] == "memory"
+
+
+def test_smoke_run_has_a_peak_no_product_exceeds(smoke) -> None:
+    _, report, _ = smoke
+    m = report["limits"]["machine"]
+    if m["hardware_peak_gflops"]:
+        for r in report["results"]:
+            if r["op"] == "matmul" and "dotkit_best_s" in r:
+                assert r["flops"] / r["dotkit_best_s"] / 1e9 <= 1.02 * m["peak_gflops"], r
+    assert m["ceilings"][-1]["level"] == "memory" and all(c["gbs"] > 0 for c in m["ceilings"])
+
+
+def test_matmul_ladder_rungs_compute_the_product() -> None:
+    from dotkit.benchmarks.ladder import matmul_ladder, numpy_rows, python_loops
+
+    rng = np.random.default_rng(1)
+    a, b = rng.standard_normal((5, 4)), rng.standard_normal((4, 3))
+    np.testing.assert_allclose(numpy_rows(a, b), a @ b, rtol=1e-12)
+    np.testing.assert_allclose(python_loops(a.tolist(), b.tolist()), a @ b, rtol=1e-12)
+    rungs = matmul_ladder(32, python_n=8, budget_s=0.01, with_mlx=False)
+    assert [r["rung"] for r in rungs] == ["python loops", "numpy rows", "openblas, 1 thread", "openblas, all threads"]
+    assert all(r["gflops"] > 0 for r in rungs)
+
+
+def test_bundled_libraries_of_numpy_include_its_blas() -> None:
+    from dotkit.benchmarks.machine import bundled_libraries
+
+    libs = bundled_libraries("numpy")
+    assert any("blas" in name.lower() for name in libs), libs
+    assert bundled_libraries("no-such-distribution") == []

@@ -194,11 +194,16 @@ def _table_row(r: dict) -> tuple[str, ...]:
     )
 
 
+_COLORS = {"numpy": "C0", "mlx": "C1"}
+
+
 def plot_roofline(report: dict[str, Any], path: str | Path | None = None, ax: Any = None) -> Any:
     """The roofline of this machine with every measured op on it.
 
-    Roofs: ``min(peak, intensity × bandwidth)`` for each backend's own limits.
-    Points: dotkit's achieved GFLOP/s at the op's arithmetic intensity.
+    Roofs: the compute peak from the machine's facts (solid), the measured
+    sgemm (dashed), the read bandwidth of main memory and the cache ceilings
+    (slanted). Points: dotkit's GFLOP/s at each op's arithmetic intensity,
+    coloured by backend (NumPy C0, MLX C1, others C2...) and shaped by op.
 
     Returns:
         The matplotlib figure (also saved to ``path`` when given).
@@ -208,32 +213,36 @@ def plot_roofline(report: dict[str, Any], path: str | Path | None = None, ax: An
 
         ax = Figure(figsize=(7, 4.5)).subplots()  # no pyplot: no GUI backend, no global state
     fig = ax.figure
-    xs = np.logspace(-2, 4, 200)
-    for (name, lim), style in zip(_backend_limits(report), ("-", "--", ":", "-.")):
-        ys = [roof(x, lim["sgemm_gflops"], lim["bandwidth_gbs"]) for x in xs]
-        ax.plot(xs, ys, style, color="0.3", label=f"roof ({name})")
-    markers = _MARKERS
+    m = report["limits"].get("machine", {})
+    xs = np.logspace(-2, 3, 200)
+    peak = m.get("peak_gflops") or m.get("sgemm_gflops", 1.0)
+    ceilings = m.get("ceilings") or [{"level": "memory", "gbs": m.get("bandwidth_gbs", 1e-9)}]
+    for c, shade in zip(ceilings[::-1], ("0.1", "0.35", "0.55", "0.7", "0.8")):
+        lw = 2.0 if c["level"] == "memory" else 1.0
+        ax.plot(xs, [roof(x, peak, c["gbs"]) for x in xs], "-", color=shade, lw=lw,
+                label=f"{'main memory' if c['level'] == 'memory' else c['level'] + ' ceiling'} "
+                      f"({c['gbs']:.0f} GB/s)")
+    if m.get("hardware_peak_gflops"):
+        ax.axhline(peak, color="k", lw=0.8, ls="-.",
+                   label=f"peak: CPU facts × implied FMA units ({peak:.0f} GFLOP/s)")
+    ax.axhline(m.get("sgemm_gflops", peak), color="0.4", lw=0.8, ls="--",
+               label=f"measured sgemm ({m.get('sgemm_gflops', peak):.0f} GFLOP/s)")
+    colors = dict(_COLORS)
     for row in report["results"]:
         if "intensity" in row and "dotkit_s" in row:
-            color = "C0" if row["backend"] == "numpy" else "C1" if row["backend"] == "mlx" else "C2"
-            ax.loglog(
-                row["intensity"],
-                row["flops"] / row["dotkit_s"] / GB,
-                markers.get(row["op"], "x"),
-                color=color,
-                alpha=0.8,
-            )
-    for op, mk in markers.items():
+            color = colors.setdefault(row["backend"], f"C{len(colors)}")
+            ax.plot(row["intensity"], row["flops"] / row["dotkit_s"] / GB,
+                    _MARKERS.get(row["op"], "x"), color=color, alpha=0.85, ms=6)
+    shown = {r["backend"] for r in report["results"] if "intensity" in r}
+    for name, color in colors.items():
+        if name in shown:
+            ax.plot([], [], "-", lw=6, color=color, label=f"backend: {name}")
+    for op, mk in _MARKERS.items():
         if any(r["op"] == op and "intensity" in r for r in report["results"]):
-            ax.plot([], [], mk, color="0.5", label=op)
-    ax.set(
-        xscale="log",
-        yscale="log",
-        xlabel="arithmetic intensity (FLOP per byte)",
-        ylabel="GFLOP/s",
-        title="Roofline of this machine (blue: NumPy, orange: MLX)",
-    )
-    ax.legend(fontsize=8, loc="lower right")
+            ax.plot([], [], mk, color="0.5", label=f"op: {op}")
+    ax.set(xscale="log", yscale="log", xlabel="arithmetic intensity (FLOP per byte)",
+           ylabel="GFLOP/s", title="Measured ops under this machine's roofs")
+    ax.legend(fontsize=9, loc="center left", bbox_to_anchor=(1.01, 0.5))
     if path is not None:
         fig.savefig(path, dpi=110, bbox_inches="tight")
     return fig

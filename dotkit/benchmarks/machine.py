@@ -1,0 +1,138 @@
+"""What this machine is, read from the machine: cores, SIMD width, clock, caches, libraries.
+
+Every fact comes from the operating system (``/proc/cpuinfo`` and Linux's
+sysfs) or from the installed files; a fact the system does not report is
+``None`` with the reason in ``*_source``, never a guess. The compute peak
+follows from the facts::
+
+    peak = cores × float32 SIMD lanes × 2 (a fused multiply-add is 2 FLOPs) × clock × FMA units
+
+The number of FMA units a core has is not reported by any of these files, so
+:func:`hardware_peak_gflops` takes it as an argument (1 by default).
+
+Example:
+    >>> from dotkit.benchmarks.machine import cpu_facts, hardware_peak_gflops
+    >>> facts = cpu_facts()
+    >>> facts["cores"] >= 1
+    True
+"""
+
+from __future__ import annotations
+
+import importlib.metadata as md
+import os
+from pathlib import Path
+from typing import Any
+
+_CPUINFO = "/proc/cpuinfo"
+_SYSFS_CPU = "/sys/devices/system/cpu"
+
+#: float32 lanes of the widest vector instruction set, by /proc/cpuinfo flag (widest first)
+_SIMD_FLAGS = (("avx512f", "AVX-512", 16), ("avx2", "AVX2", 8), ("avx", "AVX", 8),
+               ("sse2", "SSE2", 4), ("asimd", "NEON", 4), ("neon", "NEON", 4))
+
+
+def _cpuinfo_fields(path: str = _CPUINFO) -> dict[str, str]:
+    """The first processor's ``key: value`` lines of /proc/cpuinfo (empty where there is none)."""
+    fields: dict[str, str] = {}
+    try:
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                if not line.strip():
+                    if fields:
+                        break
+                    continue
+                key, _, value = line.partition(":")
+                fields.setdefault(key.strip().lower(), value.strip())
+    except OSError:
+        pass
+    return fields
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text().strip()
+    except OSError:
+        return None
+
+
+def clock_ghz(sysfs: str = _SYSFS_CPU, cpuinfo: str = _CPUINFO) -> tuple[float | None, str]:
+    """The core clock in GHz and where it was read: cpufreq's maximum, else /proc/cpuinfo's MHz.
+
+    A virtual machine often has no cpufreq folder; its ``cpu MHz`` line is the
+    clock the hypervisor reports, which may not be the turbo clock.
+    """
+    khz = _read(Path(sysfs) / "cpu0" / "cpufreq" / "cpuinfo_max_freq")
+    if khz and khz.isdigit():
+        return int(khz) / 1e6, "cpufreq cpuinfo_max_freq"
+    mhz = _cpuinfo_fields(cpuinfo).get("cpu mhz")
+    try:
+        return float(mhz) / 1e3, "/proc/cpuinfo 'cpu MHz' (the reported clock; turbo may be higher)"
+    except (TypeError, ValueError):
+        return None, "not reported by this system (no cpufreq, no 'cpu MHz')"
+
+
+def cpu_facts(sysfs: str = _SYSFS_CPU, cpuinfo: str = _CPUINFO) -> dict[str, Any]:
+    """Cores, widest SIMD instruction set and its float32 lanes, FMA support and clock."""
+    fields = _cpuinfo_fields(cpuinfo)
+    flags = set((fields.get("flags") or fields.get("features") or "").split())
+    simd, lanes = next(((name, n) for flag, name, n in _SIMD_FLAGS if flag in flags), (None, None))
+    ghz, source = clock_ghz(sysfs, cpuinfo)
+    return {
+        "model": fields.get("model name") or fields.get("processor") or None,
+        "cores": os.cpu_count(),
+        "simd": simd,
+        "simd_lanes_f32": lanes,
+        "fma": "fma" in flags or "asimd" in flags,
+        "clock_ghz": ghz,
+        "clock_source": source,
+    }
+
+
+def hardware_peak_gflops(facts: dict[str, Any], fma_units: int = 1) -> float | None:
+    """``cores × lanes × 2 × clock × fma_units`` in GFLOP/s, or None when a fact is missing."""
+    if not (facts.get("cores") and facts.get("simd_lanes_f32") and facts.get("clock_ghz")):
+        return None
+    per_cycle = facts["simd_lanes_f32"] * (2 if facts.get("fma") else 1) * fma_units
+    return facts["cores"] * per_cycle * facts["clock_ghz"]
+
+
+def caches(sysfs: str = _SYSFS_CPU) -> list[dict[str, Any]]:
+    """The data caches of core 0, smallest first: ``{"level", "bytes", "shared_by"}``."""
+    out = []
+    for d in sorted(Path(sysfs, "cpu0", "cache").glob("index*")):
+        kind, level, size = (_read(d / f) for f in ("type", "level", "size"))
+        if kind == "Instruction" or not (level and size):
+            continue
+        scale = {"K": 2**10, "M": 2**20, "G": 2**30}.get(size[-1].upper(), 1)
+        digits = size.rstrip("KMGkmg")
+        if not digits.isdigit():
+            continue
+        shared = _read(d / "shared_cpu_list") or ""
+        out.append({"level": f"L{level}", "bytes": int(digits) * scale,
+                    "shared_by": _count_cpus(shared)})
+    return sorted(out, key=lambda c: c["bytes"])
+
+
+def _count_cpus(listing: str) -> int | None:
+    """'0-1,4' -> 3."""
+    count = 0
+    for part in filter(None, listing.split(",")):
+        lo, _, hi = part.partition("-")
+        if not lo.isdigit() or (hi and not hi.isdigit()):
+            return None
+        count += int(hi or lo) - int(lo) + 1
+    return count or None
+
+
+def bundled_libraries(dist: str) -> list[str]:
+    """Shared libraries shipped inside an installed wheel (its ``*.libs`` folder and ``lib/``)."""
+    try:
+        files = md.files(dist) or []
+    except md.PackageNotFoundError:
+        return []
+    names = {Path(str(f)).name for f in files if ".so" in Path(str(f)).name or str(f).endswith(".dylib")}
+    return sorted(n for n in names if not n.endswith(".py") and ".cpython-" not in n)
+
+
+__all__ = ["bundled_libraries", "caches", "clock_ghz", "cpu_facts", "hardware_peak_gflops"]
