@@ -33,14 +33,30 @@ def grad_w(x, w, b, t):
     return (z - t) * x
 
 
-def xent_grad_stub(Z, y):
-    # your code: probabilities, minus the truth, over n
+def soft_xent_grad_stub(Z, T):
+    # your code: the gradient of the mean cross-entropy against soft targets T
     ...
 
 
-def xent_grad(Z, y):
+def soft_xent_grad(Z, T):
     p = dk.to_numpy(dk.softmax(Z))
-    return (p - np.eye(Z.shape[1])[y]) / Z.shape[0]
+    return (p - T) / Z.shape[0]
+
+
+def two_layer_grads_stub(X, y, W1, b1, W2, b2):
+    # your code: forward, then δ₂, then the four gradients
+    ...
+
+
+def two_layer_grads(X, y, W1, b1, W2, b2, *, slope=True, mean=True, keys=("W1", "b1", "W2", "b2")):
+    z1 = dk.to_numpy(dk.matmul(X, W1.T)) + b1
+    h = np.maximum(z1, 0.0)
+    delta2 = softmax(h @ W2.T + b2) - np.eye(W2.shape[0])[y]
+    if mean:
+        delta2 = delta2 / len(X)
+    delta1 = (delta2 @ W2) * (z1 > 0) if slope else delta2 @ W2
+    grads = {"W1": delta1.T @ X, "b1": delta1.sum(axis=0), "W2": delta2.T @ h, "b2": delta2.sum(axis=0)}
+    return {k: grads[k] for k in keys}
 
 
 CASES = {
@@ -66,15 +82,17 @@ CASES = {
         solution=grad_w,
     ),
     "2.3": Case(
-        stub=xent_grad_stub,
+        stub=soft_xent_grad_stub,
         wrong=[
-            (lambda Z, y: softmax(Z) - np.eye(Z.shape[1])[y], "divide by n"),
-            (lambda Z, y: softmax(Z) / len(Z), "truth is missing"),
-            (lambda Z, y: (np.eye(Z.shape[1])[y] - softmax(Z)) / len(Z), "sign is flipped"),
-            (lambda Z, y: (softmax(Z, axis=0) - np.eye(Z.shape[1])[y]) / len(Z), "not down each column"),
-            (lambda Z, y: (softmax(Z, axis=None) - np.eye(Z.shape[1])[y]) / len(Z), "row by row"),
+            (lambda Z, T: softmax(Z) - T, "divide by n"),
+            (lambda Z, T: (T - softmax(Z)) / len(Z), "sign is flipped"),
+            (lambda Z, T: -T / (len(Z) * softmax(Z)), "∂L/∂p"),
+            (lambda Z, T: (softmax(Z) - np.eye(Z.shape[1])[T.argmax(axis=1)]) / len(Z), "targets are soft"),
+            (lambda Z, T: softmax(Z) / len(Z), "targets are missing"),
+            (lambda Z, T: (softmax(Z, axis=0) - T) / len(Z), "not down each column"),
+            (lambda Z, T: (softmax(Z) - T) / Z.shape[1], "check your formula"),
         ],
-        solution=xent_grad,
+        solution=soft_xent_grad,
     ),
     "2.4": Case(
         stub=...,
@@ -88,6 +106,41 @@ CASES = {
             (float("nan"), "nan"),
         ],
         solution=512 * 0.05**2 * 4,
+    ),
+    "2.5": Case(
+        stub=...,
+        wrong=[
+            ((2 / 128) ** 0.5, "He's value for the plain ReLU"),
+            ((2 / (1.5 * 128)) ** 0.5, "α² (not α)"),
+            (1 / (0.625 * 128), "their standard deviation"),
+            ((0.625 / 128) ** 0.5, "upside down"),
+            ((1 / 128) ** 0.5, "LeCun's 1/n"),
+            (0.2, "E[a²] = ½q + ½α²q"),
+        ],
+        solution=(1 / (128 * (1 + 0.5**2) / 2)) ** 0.5,
+    ),
+    "2.6": Case(
+        stub=...,
+        wrong=[
+            (1 / 25, "lands exactly on the target"),
+            (2 / 5, "not ‖x‖ = 5"),
+            (1 / 5, "grows once the factor drops below −1"),
+            (2 / 7, "not 3 + 4"),
+            (1.0, "try η = 1"),
+            (0.5, "that factor reaches −1"),
+        ],
+        solution=2 / (3**2 + 4**2),
+    ),
+    "2.7": Case(
+        stub=two_layer_grads_stub,
+        wrong=[
+            (lambda *a: two_layer_grads(*a, slope=False), "must be multiplied by the ReLU's slope"),
+            (lambda *a: two_layer_grads(*a, mean=False), "times too large"),
+            (lambda *a: {k: v.T for k, v in two_layer_grads(*a).items()}, "the transpose of the expected"),
+            (lambda *a: two_layer_grads(*a, keys=("W1", "W2")), "the four keys"),
+            (lambda *a: tuple(two_layer_grads(*a).values()), "return a dict"),
+        ],
+        solution=two_layer_grads,
     ),
 }
 

@@ -199,3 +199,32 @@ def test_numerical_gradients_method_agrees_and_restores_the_weights() -> None:
         assert relative_error(numeric[k], exact[k]) < 1e-6
         np.testing.assert_array_equal(net.params[k], before[k])
     assert relative_error([1.0, 0.0], [0.0, 1.0]) == pytest.approx(2 ** 0.5 / 2)
+
+
+def test_validation_curve_is_the_held_out_loss_and_does_not_change_training() -> None:
+    X, y = small_problem(3)
+    X_val, y_val = small_problem(4)
+    plain = MLP([5, 6, 3], seed=2, backend="numpy").fit(X, y, epochs=4, batch_size=3, progress=False)
+    watched = MLP([5, 6, 3], seed=2, backend="numpy").fit(X, y, epochs=4, batch_size=3, progress=False,
+                                                          validation=(X_val, y_val))
+    assert plain.val_history_ == [] and len(watched.val_history_) == 4
+    assert watched.history_ == plain.history_
+    assert watched.val_history_[-1] == pytest.approx(watched.loss(X_val, y_val), rel=1e-12)
+    with pytest.raises(InputValueError, match="validation must be a pair"):
+        plain.fit(X, y, epochs=1, progress=False, validation=X_val)
+
+
+def test_backward_pass_skips_the_first_layers_input_gradient(monkeypatch) -> None:
+    import dotkit.models.mlp as mlp_module
+
+    calls = []
+    real = mlp_module.dense_grads
+
+    def spy(xp, delta, x, W, *, need_dx=True):
+        calls.append(need_dx)
+        return real(xp, delta, x, W, need_dx=need_dx)
+
+    monkeypatch.setattr(mlp_module, "dense_grads", spy)
+    X, y = small_problem()
+    MLP([5, 6, 4, 3], seed=0, backend="numpy").gradients(X, y)
+    assert calls == [True, True, False]  # top layer first; the first layer's δW is never formed

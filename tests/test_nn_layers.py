@@ -20,6 +20,7 @@ from dotkit.nn import activations as A
 from dotkit.nn.layers import (
     dense,
     dense_backward,
+    dense_grads,
     he_normal,
     he_uniform,
     init_std,
@@ -250,3 +251,13 @@ def test_cross_entropy_label_errors() -> None:
     with pytest.raises(ShapeError, match="3 samples but y has 2"):
         softmax_cross_entropy(Z, [0, 1])
     assert float(softmax_cross_entropy(Z, [0.0, 1.0, 3.0])) == pytest.approx(math.log(4))
+
+
+def test_dense_grads_can_skip_the_input_gradient(rng) -> None:
+    x, W, d = rng.normal(size=(6, 4)), rng.normal(size=(3, 4)), rng.normal(size=(6, 3))
+    full = dense_grads(np, d, x, W)
+    lean = dense_grads(np, d, x, W, need_dx=False)
+    assert lean.dx is None
+    np.testing.assert_allclose(full.dx, d @ W)
+    np.testing.assert_array_equal(lean.dW, full.dW)
+    np.testing.assert_array_equal(lean.db, full.db)

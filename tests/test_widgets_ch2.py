@@ -56,3 +56,46 @@ def test_bad_neuron() -> None:
         neuron_explorer(w=(1.0, 2.0, 3.0))
     with pytest.raises(InputValueError, match="b must be a finite number"):
         evaluate((1.0, 1.0), float("nan"), np.zeros((2, 2)), [0, 1])
+
+
+def test_neuron_gradients_match_finite_differences() -> None:
+    from dotkit.widgets.ch2 import neuron_gradients
+
+    d = make_blobs_2d(30)
+    w, b, eps = np.array([0.7, -1.2]), 0.4, 1e-6
+    dw, db = neuron_gradients(w, b, d.X, d.y)
+    numeric_w = [(evaluate(w + eps * e, b, *d)["loss"] - evaluate(w - eps * e, b, *d)["loss"]) / (2 * eps)
+                 for e in np.eye(2)]
+    numeric_b = (evaluate(w, b + eps, *d)["loss"] - evaluate(w, b - eps, *d)["loss"]) / (2 * eps)
+    np.testing.assert_allclose(dw, numeric_w, rtol=1e-6)
+    assert db == pytest.approx(numeric_b, rel=1e-6)
+
+
+def test_gradient_steps_lower_the_loss_and_the_button_moves_the_sliders() -> None:
+    from dotkit.widgets.ch2 import gradient_step
+
+    d = make_blobs_2d()
+    w, b = np.array([0.0, -1.0]), 1.0
+    losses = [evaluate(w, b, *d)["loss"]]
+    for _ in range(20):
+        w, b = gradient_step(w, b, *d, lr=0.5)
+        losses.append(evaluate(w, b, *d)["loss"])
+    assert all(later < earlier for earlier, later in zip(losses, losses[1:]))
+    with pytest.raises(InputValueError, match="lr must be"):
+        gradient_step(w, b, *d, lr=0.0)
+
+    ex = neuron_explorer(w=(0.0, -1.0), b=1.0)
+    ex.lr.value = 0.5
+    ex.step_button.click()
+    want_w, want_b = gradient_step((0.0, -1.0), 1.0, *ex.data, lr=0.5)
+    np.testing.assert_allclose(ex.neuron()[0], want_w)
+    assert ex.neuron()[1] == pytest.approx(want_b)
+    assert ex.steps == 1 and "<b>1</b>" in ex.readout.value
+    assert ex.values == evaluate(want_w, want_b, *ex.data)
+
+
+def test_readout_never_shows_minus_zero() -> None:
+    ex = neuron_explorer(w=(1.0, 0.0), b=0.0)
+    assert "−0.00" not in ex.readout.value and "-0.00" not in ex.readout.value
+    ex.sliders["b"].value = -0.001
+    assert "-0.00" not in ex.readout.value

@@ -2,8 +2,11 @@
 
 2.1  ``layer(X, W, b)``: a dense layer's forward pass for a batch, ``X Wᵀ + b``.
 2.2  ``grad_w(x, w, b, t)``: ``∂L/∂w`` of one linear neuron with ``L = ½(w·x + b - t)²``.
-2.3  ``xent_grad(Z, y)``: ``∂L/∂Z`` of the mean softmax cross-entropy of a batch.
+2.3  ``soft_xent_grad(Z, T)``: ``∂L/∂Z`` of the mean cross-entropy against soft targets ``T``.
 2.4  a number: the variance of ``w·x`` for 512 inputs of variance 4 and weights of std 0.05.
+2.5  a number: the weight std that keeps a leaky-ReLU layer (slope 0.5, 128 inputs) steady.
+2.6  a number: the smallest learning rate at which gradient descent on one squared error stops converging.
+2.7  ``two_layer_grads(X, y, W1, b1, W2, b2)``: backpropagation through a ReLU hidden layer.
 
 Functions are called on fresh NumPy inputs drawn here and compared with a
 float64 NumPy oracle; their results may be NumPy or MLX arrays. When a result
@@ -12,6 +15,7 @@ is off, it is compared with the usual mistakes so that the hint can name one.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -80,29 +84,31 @@ def check_grad_w(answer: Any) -> str:
     return "∂L/∂w = (∂L/∂z) x with ∂L/∂z = z − t: the error signal times the input, a scaled copy of x."
 
 
-@exercise("2.3", todo="turn each row of Z into probabilities with dk.softmax, compare them with the one-hot truth, "
-                      "and remember that the loss is a mean over the n samples")
-def check_xent_grad(answer: Any) -> str:
-    xent_grad = needs_function(answer, "xent_grad(Z, y)")
+@exercise("2.3", todo="redo the two-line derivation with a target row t in place of the one-hot row; "
+                      "use that each row of T adds up to 1, and remember the mean over the n samples")
+def check_soft_xent_grad(answer: Any) -> str:
+    soft_xent_grad = needs_function(answer, "soft_xent_grad(Z, T)")
     rng = np.random.default_rng(24)
-    cases = [(np.zeros((1, 2)), np.array([1]))]
-    cases += [(3 * rng.normal(size=(n, k)), rng.integers(0, k, size=n)) for n, k in ((1, 3), (4, 5), (8, 10))]
-    for Z, y in cases:
+    cases = [(np.zeros((1, 2)), np.array([[0.25, 0.75]]))]
+    cases += [(3 * rng.normal(size=(n, k)), rng.dirichlet(np.ones(k), size=n)) for n, k in ((1, 3), (4, 5), (8, 10))]
+    for Z, T in cases:
         n, k = Z.shape
-        p, truth = _softmax(Z), np.eye(k)[y]
+        p = _softmax(Z)
         mistakes = [
-            (p - truth, f"almost: the loss is the mean over the batch, so divide by n = {n}"),
-            (p / n, "the truth is missing: subtract 1 at each sample's true class, p − onehot(y)"),
-            ((truth - p) / n, "the sign is flipped: the gradient is p − onehot(y), so that a step against it "
-                              "raises the true class's probability"),
-            ((_softmax(Z, axis=0) - truth) / n, "softmax runs over each row (one sample's k scores, axis=1), "
-                                                "not down each column"),
-            ((_softmax(Z, axis=None) - truth) / n, "each sample's probabilities must add up to 1 on their own: "
-                                                   "normalise row by row, not over the whole batch"),
+            (p - T, f"almost: the loss is the mean over the batch, so divide by n = {n}"),
+            ((T - p) / n, "the sign is flipped: the gradient is p − t, so that a step against it moves p towards t"),
+            (-T / (n * p), "that is ∂L/∂p, the gradient with respect to the probabilities; carry it on through "
+                           "the softmax to the scores Z"),
+            ((p - np.eye(k)[T.argmax(axis=1)]) / n, "the targets are soft: use the whole row T, not a one-hot "
+                                                    "row at its largest entry"),
+            (p / n, "the targets are missing: the gradient compares p with T"),
+            ((_softmax(Z, axis=0) - T) / n, "softmax runs over each row (one sample's k scores, axis=1), "
+                                            "not down each column"),
         ]
-        _expect(xent_grad(Z, y), (p - truth) / n, f"xent_grad on a batch of {n} samples and {k} classes",
+        _expect(soft_xent_grad(Z, T), (p - T) / n, f"soft_xent_grad on a batch of {n} samples and {k} classes",
                 mistakes, rtol=1e-5, atol=1e-8)
-    return "softmax(Z) minus the one-hot truth, divided by n: the gradient of the mean cross-entropy."
+    return ("(softmax(Z) − T)/n: the one-hot rule survives soft targets, because the only fact about the truth "
+            "the derivation uses is that its row adds up to 1.")
 
 
 @exercise("2.4", todo="replace the ... with a number; the rule for the variance of a dot product, a few cells up, "
@@ -128,4 +134,113 @@ def check_variance(answer: Any) -> str:
             "weights of std 1/√512 would keep it at 4.")
 
 
-__all__ = ["check_grad_w", "check_layer", "check_variance", "check_xent_grad"]
+def _number_with_hints(value: float, want: float, mistakes: list[tuple[float, str]], fallback: str) -> None:
+    if np.isclose(value, want, rtol=1e-3):
+        return
+    for wrong, hint in mistakes:
+        if np.isclose(value, wrong, rtol=1e-3):
+            raise NotYet(hint)
+    raise NotYet(f"{value:.4g} is not it; {fallback}")
+
+
+@exercise("2.5", todo="work out the mean of a² for a = leaky ReLU(z), with z symmetric around 0 of variance q; "
+                      "then pick Var(w) so that n·Var(w)·E[a²] = q, and answer its square root")
+def check_leaky_std(answer: Any) -> str:
+    value = needs_number(answer, "a number (a standard deviation)")
+    n, alpha = 128, 0.5
+    second_moment = (1 + alpha**2) / 2          # E[a²] / q
+    want = math.sqrt(1 / (n * second_moment))
+    mistakes = [
+        (math.sqrt(2 / n), "that is He's value for the plain ReLU; the leaky side lets α·z through for z < 0, "
+                           "which adds to the mean of a²"),
+        (math.sqrt(2 / ((1 + alpha) * n)), "the negative side is scaled by α, so it adds α² (not α) times "
+                                           "half the variance to the mean of a²"),
+        (1 / (n * second_moment), "that is the variance of the weights; the question asks for their "
+                                  "standard deviation"),
+        (math.sqrt(second_moment / n), "upside down: the layer multiplies the variance by n·Var(w)·(1 + α²)/2, "
+                                       "and that product must be 1"),
+        (math.sqrt(1 / n), "that is LeCun's 1/n, right for a linear layer; the leaky ReLU shrinks the negative half"),
+    ]
+    _number_with_hints(value, want, mistakes, "E[a²] = ½q + ½α²q for a symmetric z, and the layer multiplies "
+                                              "the variance by n·Var(w)·E[a²]/q")
+    return (f"E[a²] = (1 + α²)/2 · q = 0.625 q, so Var(w) = 1/(0.625 · 128) and the std is {want:.4f}; "
+            "at α = 0 this is He's √(2/n), at α = 1 (a linear unit) LeCun's √(1/n).")
+
+
+@exercise("2.6", todo="write the error e = w·x − t after one step in terms of the error before it: "
+                      "it gets multiplied by a factor that depends on η and ‖x‖²")
+def check_diverging_lr(answer: Any) -> str:
+    value = needs_number(answer, "a number (a learning rate)")
+    squared_norm = 3.0**2 + 4.0**2
+    want = 2 / squared_norm
+    mistakes = [
+        (1 / squared_norm, "at η = 1/‖x‖² one step lands exactly on the target; the error still shrinks a while "
+                           "beyond that, with flipping sign"),
+        (2 / math.sqrt(squared_norm), "the factor is 1 − η‖x‖², with the squared length ‖x‖² = 25, not ‖x‖ = 5"),
+        (1 / math.sqrt(squared_norm), "the factor is 1 − η‖x‖², with the squared length ‖x‖² = 25, and the "
+                                       "error only grows once the factor drops below −1"),
+        (2 / 7, "‖x‖² is 3² + 4² = 25, not 3 + 4"),
+        (1.0, "with ‖x‖² = 25 each step multiplies the error by 1 − 25η: try η = 1 and see how far it overshoots"),
+    ]
+    _number_with_hints(value, want, mistakes, "after one step the error is e·(1 − η‖x‖²); it stops shrinking when "
+                                              "that factor reaches −1")
+    return ("each step multiplies the error by 1 − 25η; for η > 2/25 = 0.08 that factor is below −1, "
+            "so the error flips sign and grows at every step.")
+
+
+def _two_layer(X: np.ndarray, y: np.ndarray, W1: np.ndarray, b1: np.ndarray, W2: np.ndarray, b2: np.ndarray,
+               slope: str = "relu", per_sample: bool = False) -> dict[str, np.ndarray]:
+    """The gradients, or one of the usual wrong versions of them (``slope``: relu, none, h)."""
+    n = X.shape[0]
+    z1 = X @ W1.T + b1
+    h = np.maximum(z1, 0.0)
+    delta2 = _softmax(h @ W2.T + b2) - np.eye(W2.shape[0])[y]
+    if not per_sample:
+        delta2 = delta2 / n
+    back = delta2 @ W2
+    delta1 = {"relu": back * (z1 > 0), "none": back, "h": back * h}[slope]
+    return {"W1": delta1.T @ X, "b1": delta1.sum(axis=0), "W2": delta2.T @ h, "b2": delta2.sum(axis=0)}
+
+
+@exercise("2.7", todo="forward: z₁, h = relu(z₁), z₂; backward: δ₂ = (p − onehot(y))/n, then the dense-layer rules "
+                      "for W2 and b2, then δ₁ = (δ₂ W2) times the ReLU's slope, then the rules for W1 and b1")
+def check_two_layer_grads(answer: Any) -> str:
+    two_layer_grads = needs_function(answer, "two_layer_grads(X, y, W1, b1, W2, b2)")
+    rng = np.random.default_rng(27)
+    for n, d, m, k in ((1, 2, 3, 2), (6, 4, 5, 3), (10, 8, 6, 4)):
+        X, y = rng.normal(size=(n, d)), rng.integers(0, k, size=n)
+        W1, b1 = rng.normal(size=(m, d)), rng.normal(size=m)
+        W2, b2 = rng.normal(size=(k, m)), rng.normal(size=k)
+        got = two_layer_grads(X, y, W1, b1, W2, b2)
+        if not isinstance(got, dict) or set(got) != {"W1", "b1", "W2", "b2"}:
+            raise NotYet("return a dict with the four keys 'W1', 'b1', 'W2', 'b2'; received "
+                         + (f"the keys {sorted(got)}" if isinstance(got, dict) else type(got).__name__))
+        want = _two_layer(X, y, W1, b1, W2, b2)
+        mistakes = [
+            (_two_layer(X, y, W1, b1, W2, b2, slope="none"),
+             "the hidden layer's error signal δ₂W2 must be multiplied by the ReLU's slope: "
+             "1 where z₁ > 0, 0 elsewhere"),
+            (_two_layer(X, y, W1, b1, W2, b2, slope="h"),
+             "you multiplied δ₂W2 by the activation h; the chain rule wants the ReLU's slope, "
+             "1 where z₁ > 0 and 0 elsewhere"),
+            (_two_layer(X, y, W1, b1, W2, b2, per_sample=True),
+             f"every gradient is n = {n} times too large: the loss is the mean over the batch, so δ₂ carries a 1/n"),
+        ]
+        mine = {name: as_array(got[name], f"your {name!r} gradient") for name in want}
+
+        def same(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> bool:
+            return all(a[k].shape == b[k].shape and np.allclose(a[k], b[k], rtol=1e-4, atol=1e-6) for k in b)
+
+        if not same(mine, want):
+            for wrong, hint in mistakes:
+                if same(mine, wrong):
+                    raise NotYet(hint)
+        for name in ("W2", "b2", "W1", "b1"):  # in the order backpropagation computes them
+            expect_close(got[name], want[name], f"the {name!r} gradient for a batch of {n}, {d} inputs, "
+                                                f"{m} hidden units", rtol=1e-5, atol=1e-6)
+    return ("δ₂ = (p − onehot(y))/n, ∂L/∂W2 = δ₂ᵀh, δ₁ = (δ₂W2)·[z₁ > 0], ∂L/∂W1 = δ₁ᵀX: each step is a matrix "
+            "product, the forward pass's products transposed.")
+
+
+__all__ = ["check_diverging_lr", "check_grad_w", "check_layer", "check_leaky_std", "check_soft_xent_grad",
+           "check_two_layer_grads", "check_variance"]

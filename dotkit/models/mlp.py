@@ -138,6 +138,8 @@ class MLP:
     Attributes:
         weights, biases: lists of ``(d_out, d_in)`` and ``(d_out,)`` arrays.
         history_: the mean training loss of every epoch, after :meth:`fit`.
+        val_history_: the loss on held-out data after every epoch, when :meth:`fit`
+            is given ``validation=(X, y)``; empty otherwise.
 
     Example:
         >>> net = MLP([64, 32, 10], activation="tanh", init="xavier", seed=1)
@@ -164,6 +166,7 @@ class MLP:
         ]
         self.biases = [self.bk.xp.zeros((d,), dtype=self.dtype) for d in self.sizes[1:]]
         self.history_: list[float] = []
+        self.val_history_: list[float] = []
 
     # -- parameters --------------------------------------------------------------
     @property
@@ -226,7 +229,8 @@ class MLP:
         gW: list[Any] = [None] * len(self.weights)
         gb: list[Any] = [None] * len(self.weights)
         for layer in range(len(self.weights) - 1, -1, -1):
-            g = dense_grads(xp, delta, acts[layer], self.weights[layer])
+            # the first layer's δW would be the gradient with respect to the data: not needed, not computed
+            g = dense_grads(xp, delta, acts[layer], self.weights[layer], need_dx=layer > 0)
             gW[layer], gb[layer] = g.dW, g.db
             if layer > 0:
                 delta = g.dx * self._df(zs[layer - 1], backend=self.bk)
@@ -298,17 +302,19 @@ class MLP:
 
     # -- training --------------------------------------------------------------------
     def fit(self, X: Any, y: Any, *, epochs: int = 20, lr: float = 0.1, batch_size: int = 32,
-            momentum: float = 0.9, progress: bool = True) -> MLP:
+            momentum: float = 0.9, progress: bool = True, validation: Any = None) -> MLP:
         """Mini-batch gradient descent with momentum on the mean cross-entropy.
 
         Each step: ``v ← μ v - η ∂L/∂θ`` then ``θ ← θ + v``, on a batch drawn
-        from a seeded shuffle. ``history_`` gets each epoch's mean loss.
+        from a seeded shuffle. ``history_`` gets each epoch's mean loss, and
+        ``val_history_`` the loss on ``validation`` after each epoch (never used to train).
 
         Args:
             X: ``(n, d_in)`` finite features; y: ``(n,)`` integer labels in ``[0, classes)``.
             epochs: passes over the data; lr: the step size ``η``; batch_size: samples per step.
             momentum: ``μ`` in ``[0, 1)``; 0 gives plain SGD.
             progress: show a progress bar over the epochs.
+            validation: optional held-out ``(X_val, y_val)``, scored after every epoch.
 
         Returns:
             ``self``, trained.
@@ -320,17 +326,26 @@ class MLP:
         momentum = _check_number(op, "momentum", momentum, low=0.0, high=1.0, low_open=False)
         X = self._inputs(op, X)
         onehot = self._onehot(op, y, X.shape[0])
+        held_out = None
+        if validation is not None:
+            if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
+                raise InputValueError(
+                    f"{op}: validation must be a pair (X_val, y_val); received {type(validation).__name__}"
+                )
+            X_val = self._inputs(op, validation[0])
+            held_out = (X_val, self._onehot(op, validation[1], X_val.shape[0]))
         xp = self.bk.xp
         params = [*self.weights, *self.biases]
         velocity = [xp.zeros_like(p) for p in params]
         rng = np.random.default_rng(self.seed + 1)
         bar = progress_bar(range(epochs), total=epochs, desc="MLP.fit", enabled=None if progress else False)
         with _blas_single_thread():
-            self._epochs(bar, X, onehot, params, velocity, rng, lr, momentum, batch_size)
+            self._epochs(bar, X, onehot, params, velocity, rng, lr, momentum, batch_size, held_out)
         return self
 
     def _epochs(self, bar: Any, X: Any, onehot: Any, params: list[Any], velocity: list[Any],
-                rng: np.random.Generator, lr: float, momentum: float, batch_size: int) -> None:
+                rng: np.random.Generator, lr: float, momentum: float, batch_size: int,
+                held_out: tuple[Any, Any] | None = None) -> None:
         bk, n = self.bk, X.shape[0]
         for _ in bar:
             order = rng.permutation(n)
@@ -350,6 +365,9 @@ class MLP:
                     f"the learning rate lr={lr} is probably too large"
                 )
             self.history_.append(epoch_loss)
+            if held_out is not None:
+                z_val = self._forward(held_out[0])[0][-1]
+                self.val_history_.append(float(cross_entropy_and_grad(bk.xp, z_val, held_out[1])[0].item()))
             if hasattr(bar, "set_postfix"):
                 bar.set_postfix(loss=f"{epoch_loss:.4f}")
 

@@ -6,7 +6,9 @@ A neuron with weights ``w = (w1, w2)`` and bias ``b`` computes
 distance ``-b/‖w‖`` from the origin. Three sliders move ``w1``, ``w2`` and
 ``b``; every change recomputes ``z`` for all points with one matrix–vector
 product (:func:`dotkit.nn.layers.dense`), redraws the line and the shading
-``σ(z)``, and updates the accuracy and loss. The picture is a PNG rendered
+``σ(z)``, and updates the accuracy and loss. A "step" button takes one step
+of gradient descent on the mean log-loss (:func:`gradient_step`), so the
+line can be watched while it learns. The picture is a PNG rendered
 with matplotlib's Agg canvas, so the explorer also builds without a frontend.
 
 Example:
@@ -26,6 +28,7 @@ from dotkit.errors import InputValueError
 from dotkit.widgets._render import Explorer, new_figure, png_bytes
 
 _LIMIT = 3.0  # the plot shows [-3, 3]²
+_SLIDER = 8.0  # the sliders run over [-8, 8]: room for the larger weights that training reaches
 
 
 class Blobs(NamedTuple):
@@ -85,8 +88,47 @@ def evaluate(w: Any, b: float, X: Any, y: Any) -> dict[str, float]:
     return {"accuracy": float(np.mean((z > 0) == (y == 1))), "loss": float(loss)}
 
 
+def _fmt(value: float, digits: int = 2) -> str:
+    """``value`` rounded for display, never as ``-0.00``."""
+    return f"{round(float(value), digits) + 0.0:.{digits}f}"
+
+
+def neuron_gradients(w: Any, b: float, X: Any, y: Any) -> tuple[np.ndarray, float]:
+    """``∂L/∂w`` and ``∂L/∂b`` of the mean log-loss of ``σ(w·x + b)`` on ``(X, y)``.
+
+    With ``p = σ(z)`` and labels ``y`` in {0, 1}, the error signal of each point is
+    ``δ = (p - y) / n``; then ``∂L/∂w = Xᵀ δ`` and ``∂L/∂b = Σ δ``.
+
+    Example:
+        >>> neuron_gradients((0.0, 0.0), 0.0, [[1.0, 2.0], [3.0, 4.0]], [1, 0])
+        (array([0.5, 0.5]), 0.0)
+    """
+    w, b = _check_neuron(w, b)
+    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+    z = X @ w + b
+    delta = (0.5 * (1.0 + np.tanh(0.5 * z)) - y) / len(y)  # σ(z) - y, written so that it never overflows
+    return X.T @ delta, float(delta.sum())
+
+
+def gradient_step(w: Any, b: float, X: Any, y: Any, lr: float = 0.5) -> tuple[np.ndarray, float]:
+    """One step of gradient descent on the mean log-loss: ``w ← w - η ∂L/∂w``, ``b ← b - η ∂L/∂b``.
+
+    Example:
+        >>> gradient_step((0.0, 0.0), 0.0, [[1.0, 2.0], [3.0, 4.0]], [1, 0], lr=1.0)
+        (array([-0.5, -0.5]), 0.0)
+    """
+    if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
+        raise InputValueError(f"gradient_step: lr must be a positive number; received lr={lr!r}")
+    w, b = _check_neuron(w, b)
+    dw, db = neuron_gradients(w, b, X, y)
+    return w - lr * dw, b - lr * db
+
+
 def draw_neuron(w: Any, b: float, X: Any, y: Any, ax: Any, *, shade: bool = True) -> Any:
     """Draw the data, the shading ``σ(w·x + b)``, the boundary ``w·x + b = 0`` and the arrow ``w``.
+
+    The arrow is ``w`` itself, drawn from the origin: its length ``‖w‖`` is the
+    steepness of ``σ`` across the line.
 
     Example:
         >>> fig, ax = plt.subplots()                            # doctest: +SKIP
@@ -110,11 +152,11 @@ def draw_neuron(w: Any, b: float, X: Any, y: Any, ax: Any, *, shade: bool = True
         direction = np.array([-w[1], w[0]]) / norm
         ends = foot + np.outer([-3 * _LIMIT, 3 * _LIMIT], direction)
         ax.plot(ends[:, 0], ends[:, 1], "k-", lw=2, label="w·x + b = 0")
-        ax.annotate("", xy=foot + w / norm, xytext=foot,
-                    arrowprops={"arrowstyle": "-|>", "color": "k", "lw": 1.5})
+        ax.quiver(0.0, 0.0, w[0], w[1], angles="xy", scale_units="xy", scale=1.0, color="k", width=0.012,
+                  label="w (from the origin)")
     ax.set(xlim=(-_LIMIT, _LIMIT), ylim=(-_LIMIT, _LIMIT), aspect="equal", xlabel="x₁", ylabel="x₂")
     v = evaluate(w, b, X, y)
-    ax.set_title(f"w = ({w[0]:.1f}, {w[1]:.1f}), b = {b:.1f}: accuracy {v['accuracy']:.0%}", fontsize=10)
+    ax.set_title(f"w = ({_fmt(w[0])}, {_fmt(w[1])}), b = {_fmt(b)}: accuracy {v['accuracy']:.0%}", fontsize=10)
     ax.legend(loc="lower right", fontsize=7)
     return ax
 
@@ -124,6 +166,8 @@ class NeuronExplorer(Explorer):
 
     Attributes:
         sliders: ``{"w1", "w2", "b"}`` → FloatSlider.
+        lr: the FloatSlider of the learning rate ``η`` used by :meth:`step`.
+        step_button: a Button that calls :meth:`step`; steps: how many were taken.
         data: the :class:`Blobs` on display.
         readout: an HTML widget with the numbers.
         image: an Image widget with the picture.
@@ -138,34 +182,57 @@ class NeuronExplorer(Explorer):
         self.data = make_blobs_2d() if data is None else Blobs(np.asarray(data[0], float), np.asarray(data[1]))
 
         def slider(value: float, label: str) -> Any:
-            return widgets.FloatSlider(value=round(float(np.clip(value, -4, 4)), 1), min=-4.0, max=4.0,
-                                       step=0.1, description=label, continuous_update=True,
-                                       readout_format=".1f")
+            return widgets.FloatSlider(value=float(np.clip(value, -_SLIDER, _SLIDER)), min=-_SLIDER, max=_SLIDER,
+                                       step=0.01, description=label, continuous_update=True,
+                                       readout_format=".2f")
 
         self.sliders = {"w1": slider(w[0], "w₁"), "w2": slider(w[1], "w₂"), "b": slider(b, "b")}
+        self.lr = widgets.FloatSlider(value=0.5, min=0.05, max=5.0, step=0.05, description="η",
+                                      readout_format=".2f")
+        self.step_button = widgets.Button(description="step", tooltip="one step of gradient descent")
+        self.step_button.on_click(lambda _button: self.step())
+        self.steps = 0
         self.readout = widgets.HTML()
         self.image = widgets.Image(format="png", layout=widgets.Layout(width="380px"))
         self.values: dict[str, float] = {}
+        self._holding = False
         for s in self.sliders.values():
             s.observe(self._update, names="value")
-        self.widget = widgets.HBox([self.image, widgets.VBox([*self.sliders.values(), self.readout])])
+        controls = widgets.VBox([*self.sliders.values(), widgets.HBox([self.lr, self.step_button]), self.readout])
+        self.widget = widgets.HBox([self.image, controls])
         self._update()
+
+    def step(self) -> tuple[np.ndarray, float]:
+        """One step of gradient descent on the data's mean log-loss (:func:`gradient_step`); moves the sliders."""
+        w, b = gradient_step(*self.neuron(), *self.data, lr=float(self.lr.value))
+        self._holding = True  # one redraw for the three sliders, not three
+        try:
+            for key, value in zip(("w1", "w2", "b"), (*w, b)):
+                self.sliders[key].value = float(np.clip(value, -_SLIDER, _SLIDER))
+        finally:
+            self._holding = False
+        self.steps += 1
+        self._update()
+        return self.neuron()
 
     def neuron(self) -> tuple[np.ndarray, float]:
         """The current ``(w, b)`` from the sliders."""
         return np.array([self.sliders["w1"].value, self.sliders["w2"].value]), float(self.sliders["b"].value)
 
     def _update(self, change: Any = None) -> None:
+        if self._holding:
+            return
         w, b = self.neuron()
         self.values = evaluate(w, b, *self.data)
         norm = float(np.hypot(*w))
-        distance = f"{-b / norm:.2f}" if norm > 1e-12 else "undefined (w = 0)"
+        distance = _fmt(-b / norm) if norm > 1e-12 else "undefined (w = 0)"
         rows = [
-            ("z = w₁x₁ + w₂x₂ + b", f"{w[0]:.1f}·x₁ + {w[1]:.1f}·x₂ + {b:.1f}"),
+            ("z = w₁x₁ + w₂x₂ + b", f"{_fmt(w[0])}·x₁ + {_fmt(w[1])}·x₂ + {_fmt(b)}"),
             ("accuracy (z > 0 means class 1)", f"{self.values['accuracy']:.1%}"),
             ("mean log-loss of σ(z)", f"{self.values['loss']:.3f}"),
             ("‖w‖ (steepness of σ across the line)", f"{norm:.2f}"),
             ("signed distance of the line from 0: −b/‖w‖", distance),
+            ("gradient-descent steps taken", str(self.steps)),
         ]
         cells = "".join(f"<tr><td>{k}</td><td><b>{v}</b></td></tr>" for k, v in rows)
         self.readout.value = f"<table>{cells}</table>"
@@ -177,10 +244,10 @@ class NeuronExplorer(Explorer):
         fig.tight_layout()
         return png_bytes(fig)
 
-
     def __repr__(self) -> str:
         w, b = self.neuron()
-        return f"NeuronExplorer(w=({w[0]:.1f}, {w[1]:.1f}), b={b:.1f}, accuracy={self.values['accuracy']:.3f})"
+        return (f"NeuronExplorer(w=({_fmt(w[0], 1)}, {_fmt(w[1], 1)}), b={_fmt(b, 1)}, "
+                f"accuracy={self.values['accuracy']:.3f})")
 
 
 def neuron_explorer(w: Any = (1.0, 0.5), b: float = 0.0, data: Blobs | None = None) -> NeuronExplorer:
@@ -200,4 +267,5 @@ def neuron_explorer(w: Any = (1.0, 0.5), b: float = 0.0, data: Blobs | None = No
     return NeuronExplorer(w, b, data)
 
 
-__all__ = ["Blobs", "NeuronExplorer", "draw_neuron", "evaluate", "make_blobs_2d", "neuron_explorer"]
+__all__ = ["Blobs", "NeuronExplorer", "draw_neuron", "evaluate", "gradient_step", "make_blobs_2d",
+           "neuron_explorer", "neuron_gradients"]
