@@ -130,6 +130,25 @@ def test_playground_colour_modes() -> None:
     np.testing.assert_allclose(pg.output, filter_image(gray, "laplacian"), atol=1e-3)
     pg.mode.value = MODES[0]
     assert pg.output.shape == gray.shape
+    assert pg.preset.value == "laplacian"
+
+
+def test_playground_slices_follow_the_nine_boxes() -> None:
+    pytest.importorskip("ipywidgets")
+    from dotkit.datasets.images import load_image
+    from dotkit.widgets.ch3 import MODES, filter_image, filter_playground
+
+    gray = load_image("coffee", size=40, gray=True)
+    pg = filter_playground("coffee", preset="sobel x", size=40)
+    pg.set_kernel("sobel y")  # edited in gray mode ...
+    pg.cells[4].value = 1.0   # ... and by hand
+    pg.mode.value = MODES[2]  # the 3 → 1 filter is the edited kernel, luminance-weighted
+    np.testing.assert_allclose(pg.output, filter_image(gray, pg.kernel()), atol=1e-4)
+    assert pg.preset.value == "custom"
+    pg.set_kernel("gaussian blur")
+    assert pg.preset.value == "gaussian blur"
+    pg.set_channel_kernels(np.zeros((3, 3, 3)) + np.eye(3)[:, :, None])  # a filter of its own
+    assert pg.preset.value == "custom"
     with pytest.raises(InputValueError, match=r"\(3, 3, 3\)"):
         pg.set_channel_kernels(np.ones((3, 3)))
     with pytest.raises(InputValueError, match="unknown mode"):

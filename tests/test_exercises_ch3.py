@@ -123,6 +123,7 @@ CASES = {
             ([[0, 1, 0], [0, 0, 0], [0, 0, 0]], "one pixel down"),
             ([[0, 0, 0], [2, 0, 0], [0, 0, 0]], "the weight is 1"),
             ([0, 1, 0], "3×3"),
+            ([[0, 0, 0], [0, 0, 0], [0, 0, 0]], "one weight must be 1"),
             (np.ones((3, 3)) / 9, "off"),
         ],
         solution=[[0, 0, 0], [1, 0, 0], [0, 0, 0]],
@@ -155,3 +156,12 @@ CASES = {
 }
 
 globals().update(make_tests(CASES))
+
+
+def test_either_diagonal_is_a_diagonal_detector() -> None:
+    from dotkit.exercises import check
+
+    # zero row and column sums leave a four-parameter family; these see one diagonal each, or both
+    for kernel in ([[-1, 1, 0], [1, 0, -1], [0, -1, 1]], [[0, 1, -1], [-1, 0, 1], [1, -1, 0]],
+                   [[1, 0, -1], [0, 0, 0], [-1, 0, 1]]):
+        assert check("3.6", kernel).passed, kernel

@@ -22,8 +22,7 @@ import numpy as np
 from dotkit.exercises import NotYet, as_array, exercise, expect_close, needs_function, needs_number
 
 
-@exercise("3.1", todo="loop over the positions where the kernel fits; at each one, np.dot the window "
-                      "signal[i : i + m] with the kernel, and return the results as an array")
+@exercise("3.1", todo="return the n − m + 1 sliding dot products, as an array")
 def check_conv1d(answer: Any) -> str:
     conv1d = needs_function(answer, "conv1d(signal, kernel)")
     rng = np.random.default_rng(31)
@@ -66,8 +65,7 @@ _SIZE_MISTAKES = [
 ]
 
 
-@exercise("3.2", todo="count the positions: the padded length, minus the room the kernel needs, in steps of "
-                      "the stride, plus the first position; return an int (// divides and rounds down)")
+@exercise("3.2", todo="return the number of positions, as an int")
 def check_output_size(answer: Any) -> str:
     output_size = needs_function(answer, "output_size(n, k, stride, padding)")
     rng = np.random.default_rng(32)
@@ -109,8 +107,7 @@ def _moves(dy: int, dx: int) -> str:
     return " and ".join(parts)
 
 
-@exercise("3.5", todo="replace the ... with a 3×3 nested list: a single 1 and zeros elsewhere; put the 1 "
-                      "where the kernel must read so that out[i, j] = x[i, j − 1]")
+@exercise("3.5", todo="replace the ... with a 3×3 nested list of weights")
 def check_shift_kernel(answer: Any) -> str:
     kernel = as_array(answer, "the kernel")
     if kernel.shape != (3, 3):
@@ -118,6 +115,9 @@ def check_shift_kernel(answer: Any) -> str:
     img = np.random.default_rng(33).random((9, 11))
     want = np.pad(img, ((0, 0), (1, 0)))[:, :-1]  # the pixel at column j comes from column j − 1
     nonzero = np.argwhere(kernel != 0)
+    if len(nonzero) == 0:
+        raise NotYet("a kernel of zeros turns every pixel black; a shift keeps each pixel's value, so one "
+                     "weight must be 1")
     if len(nonzero) == 1 and tuple(nonzero[0]) != (1, 0):
         r, c = (int(v) for v in nonzero[0])
         if (r, c) == (1, 1):
@@ -135,8 +135,7 @@ def check_shift_kernel(answer: Any) -> str:
             "kernel *reads*, which is opposite to where the image moves.")
 
 
-@exercise("3.7", todo="replace the ... with a number: first the output size (stride 2, padding 3), then one "
-                      "multiply-add per weight of a filter, per filter, per output position")
+@exercise("3.7", todo="replace the ... with a number: the multiply-adds for one photo")
 def check_resnet_stem(answer: Any) -> str:
     got = needs_number(answer, "a number of multiply-adds")
     ho = _size(224, 7, 2, 3)  # 112
@@ -160,8 +159,7 @@ def check_resnet_stem(answer: Any) -> str:
     return f"O·Ho·Wo·C·kH·kW = 64·112·112·3·7·7 = {want:,} multiply-adds (about {2 * want / 1e9:.2f} GFLOP)."
 
 
-@exercise("3.3", todo="loop over the output positions row by row; for each, cut the k×k patch "
-                      "image[i : i + k, j : j + k], flatten it with .ravel(), and stack the rows in an array")
+@exercise("3.3", todo="return the column matrix as an array: one row per output position, in row-by-row order")
 def check_im2col(answer: Any) -> str:
     im2col_1ch = needs_function(answer, "im2col_1ch(image, k)")
     rng = np.random.default_rng(34)
@@ -195,8 +193,7 @@ def check_im2col(answer: Any) -> str:
             "and reshape to (Ho, Wo) to get the whole feature map.")
 
 
-@exercise("3.4", todo="one k×k layer sees k pixels; each further layer widens the view by k − 1 (its "
-                      "outermost taps reach one neighbour's worth of the view below); return an int")
+@exercise("3.4", todo="predict first; then return the width in input pixels, as an int")
 def check_receptive_field(answer: Any) -> str:
     receptive_field = needs_function(answer, "receptive_field(layers, k)")
     cases = [(1, 3), (2, 3), (3, 3), (2, 5), (4, 7), (3, 1), (5, 3), (10, 3)]
@@ -227,14 +224,13 @@ def check_receptive_field(answer: Any) -> str:
 
 
 def _edges(n: int = 15) -> dict[str, np.ndarray]:
-    """Step edges on an n×n grid: dark on one side, bright on the other."""
+    """Step edges on an n×n grid: dark on one side, bright on the other (two diagonals, at ±45°)."""
     r, c = np.mgrid[:n, :n]
     return {"vertical": (c >= n // 2) * 1.0, "horizontal": (r >= n // 2) * 1.0,
-            "diagonal": (c > r) * 1.0, "flat": np.ones((n, n))}
+            "diagonal": (c > r) * 1.0, "anti-diagonal": (r + c > n - 1) * 1.0, "flat": np.ones((n, n))}
 
 
-@exercise("3.6", todo="a 3×3 nested list: weights summing to 0 (flat gives 0), every row and every column "
-                      "summing to 0 too; try the corners")
+@exercise("3.6", todo="replace the ... with a 3×3 nested list of weights")
 def check_diagonal_detector(answer: Any) -> str:
     kernel = as_array(answer, "the kernel")
     if kernel.shape != (3, 3):
@@ -252,11 +248,14 @@ def check_diagonal_detector(answer: Any) -> str:
     if peak["horizontal"] > quiet:
         raise NotYet(f"it responds to a horizontal edge, which sees only the kernel's row sums; yours are "
                      f"{kernel.sum(axis=1).tolist()}: make each 0")
-    if peak["diagonal"] < 0.05:
-        raise NotYet("it is silent on flat regions and straight edges, but on the diagonal edge too: put "
-                     "weights of opposite sign on the two sides of a diagonal, in the corners")
+    diagonal = max(peak["diagonal"], peak["anti-diagonal"])
+    if diagonal < 0.05:
+        raise NotYet("it is silent on flat regions and straight edges, but on edges at 45° too: put "
+                     "weights of opposite sign on the two sides of a diagonal")
+    which = ("edges along both diagonals" if min(peak["diagonal"], peak["anti-diagonal"]) >= 0.05
+             else "an edge along one diagonal")
     return (f"silent on flat regions, vertical and horizontal edges (zero row and column sums), and "
-            f"{peak['diagonal']:.2f} per unit of weight on a diagonal edge. Try it in the playground.")
+            f"{diagonal:.2f} per unit of weight on {which}. Try it in the playground.")
 
 
 __all__ = [

@@ -4,12 +4,14 @@ Nine number boxes hold the kernel; a drop-down fills them with a classic
 filter (identity, blur, sharpen, Sobel, Laplacian, ...), another picks the
 photo, a third the channels: the gray photo; the colour photo with the same
 kernel on each channel (depthwise, colour out); or the colour photo with a
-full 3 → 1 filter, one 3×3 slice per channel (27 more boxes), summed into
-one output channel as in a convolution layer. Every change runs :func:`dotkit.conv2d` on the photo and redraws the
-input beside the output, with the dot product behind one output pixel spelled
-out under it. The picture is rendered to PNG with matplotlib's Agg canvas and
-shown in an ``ipywidgets.Image``, so the playground can be built and driven
-without a live frontend (tests do).
+full 3 → 1 filter, one 3×3 slice per channel (27 more boxes), summed into one
+output channel as in a convolution layer. Every change runs
+:func:`dotkit.conv2d` on the photo and redraws the input beside the output,
+with the dot product behind one output pixel spelled out beside the boxes. The
+27 boxes follow the nine (each slice is the kernel times its channel's
+luminance weight) until they are set on their own. The picture is rendered to
+PNG with matplotlib's Agg canvas and shown in an ``ipywidgets.Image``, so the
+playground can be built and driven without a live frontend (tests do).
 
 Example:
     >>> from dotkit.widgets.ch3 import filter_playground
@@ -183,13 +185,7 @@ class FilterPlayground(Explorer):
         try:
             for cell, value in zip(self.cells, k.flat):
                 cell.value = float(value)
-            self.preset.value = self._preset_name(k)
-            if self.mode.value == MODES[2]:  # a preset in the 3 → 1 mode: its slices weighted by luminance
-                from dotkit.datasets.images import LUMA
-
-                for cells, weight in zip(self.channel_cells, LUMA):
-                    for cell, value in zip(cells, k.flat):
-                        cell.value = round(float(weight * value), 4)
+            self._fill_slices(k)
         finally:
             self._syncing = False
         self._update()
@@ -214,9 +210,27 @@ class FilterPlayground(Explorer):
             self._syncing = False
         self._update()
 
+    def _fill_slices(self, k: np.ndarray) -> None:
+        """The 27 boxes follow the nine: each slice is the kernel times its channel's luminance weight."""
+        from dotkit.datasets.images import LUMA
+
+        for cells, weight in zip(self.channel_cells, LUMA):
+            for cell, value in zip(cells, k.flat):
+                cell.value = round(float(weight * value), 4)
+
     @staticmethod
     def _preset_name(k: np.ndarray) -> str:
         return next((name for name, p in PRESETS.items() if np.allclose(p, k)), "custom")
+
+    def _current_preset(self) -> str:
+        """The preset the filter in use matches: the nine boxes, or in 3 → 1 mode the 27 (luminance-weighted)."""
+        if self.mode.value != MODES[2]:
+            return self._preset_name(self.kernel())
+        from dotkit.datasets.images import LUMA
+
+        k3 = self.channel_kernels()
+        return next((name for name, p in PRESETS.items()
+                     if np.allclose(k3, LUMA[:, None, None] * p, atol=1e-4)), "custom")
 
     def photo_array(self) -> np.ndarray:
         """The selected photo, its longer side ``size`` pixels: ``(H, W)`` in gray mode, else ``(H, W, 3)`` (cached)."""
@@ -236,7 +250,7 @@ class FilterPlayground(Explorer):
             return
         self._syncing = True
         try:
-            self.preset.value = self._preset_name(self.kernel())
+            self._fill_slices(self.kernel())
         finally:
             self._syncing = False
         self._update()
@@ -247,6 +261,11 @@ class FilterPlayground(Explorer):
         import dotkit as dk
 
         img, k, full = self.photo_array(), self.kernel(), self.mode.value == MODES[2]
+        self._syncing = True  # the drop-down names the filter in use, in either mode
+        try:
+            self.preset.value = self._current_preset()
+        finally:
+            self._syncing = False
         self._grid.layout.display = "none" if full else None
         self._slices.layout.display = None if full else "none"
         if full:  # one filter spanning the three channels: one output channel
