@@ -55,10 +55,20 @@ def projection(a, b):
     return np.dot(a, b) / np.dot(b, b) * b
 
 
-def angle_unclipped(a, b):
-    cos = np.dot(a, b) / np.sqrt(np.dot(a, a) * np.dot(b, b)) * (1 + 1e-15)  # rounding just above 1
+def angle_without_clip(a, b):
+    """The usual first attempt: right formula, no clip; parallel pairs give NaN."""
+    cos = np.dot(a, b) / np.sqrt(np.dot(a, a) * np.dot(b, b))
     with np.errstate(invalid="ignore"):
         return np.degrees(np.arccos(cos))
+
+
+def distance_from_cosine_stub(c):
+    # your code: start from ‖a − b‖² = ‖a‖² + ‖b‖² − 2 a·b with unit vectors
+    ...
+
+
+def distance_from_cosine(c):
+    return np.sqrt(2 - 2 * c)
 
 
 CASES = {
@@ -77,7 +87,7 @@ CASES = {
         stub=angle_degrees_stub,
         wrong=[
             (lambda a, b: math.acos(np.dot(a, b) / np.sqrt(np.dot(a, a) * np.dot(b, b))), "radians"),
-            (angle_unclipped, "NaN"),
+            (angle_without_clip, "np.clip"),
             (lambda a, b: np.degrees(np.arccos(np.clip(np.dot(a, b) / (np.dot(a, a) * np.dot(b, b)), -1, 1))),
              "square root"),
             (lambda a, b: angle_degrees(a, b) + 1.0, "off"),
@@ -96,6 +106,18 @@ CASES = {
         solution=projection,
     ),
     "1.4": Case(
+        stub=distance_from_cosine_stub,
+        wrong=[
+            (lambda c: 2 - 2 * c, "squared distance"),
+            (lambda c: np.sqrt(2 + 2 * c), "minus sign"),
+            (lambda c: np.sqrt(1 - c), "a·b comes twice"),
+            (lambda c: 1 - c, "start again"),
+            (lambda c: np.sqrt(2 - 2 * c) + 0.01, "off"),
+            (lambda c: math.sqrt(2 - 2 * c), "raised"),
+        ],
+        solution=distance_from_cosine,
+    ),
+    "1.5": Case(
         stub=...,
         wrong=[
             (1 / 50, "variance"),
@@ -108,14 +130,67 @@ CASES = {
         ],
         solution=0.14,
     ),
+    "1.6": Case(
+        stub=...,
+        wrong=[
+            (1 / math.sqrt(300), "not a probability: 0.2 is"),
+            (math.erfc(0.2 * math.sqrt(150)) / 2, "one side"),
+            (0.05, "too large"),
+            (1e-6, "too small"),
+            (3.0, "between 0 and 1"),
+        ],
+        solution=math.erfc(0.2 * math.sqrt(150)),
+    ),
+    "1.7": Case(
+        stub=...,
+        wrong=[
+            (65504, "largest float16"),
+            (1024, "still exact"),
+            (2049, "halfway"),
+            (4096, "already 2"),
+            (3000, "not where it stops"),
+        ],
+        solution=2048,
+        float32=True,
+    ),
 }
 
 globals().update(make_tests(CASES))
 
 
-def test_estimates_near_the_spread_pass_1_4() -> None:
+def test_estimates_near_the_spread_pass_1_5() -> None:
     for estimate in (1 / math.sqrt(50), 0.15, np.float32(0.14)):
-        assert check("1.4", estimate).state == "correct", estimate
+        assert check("1.5", estimate).state == "correct", estimate
+
+
+def test_the_exact_tail_and_the_normal_estimate_both_pass_1_6() -> None:
+    from scipy.special import betainc
+
+    exact = float(betainc(299 / 2, 0.5, 1 - 0.04))
+    rng = np.random.default_rng(6)
+    above = 0
+    for _ in range(10):
+        a, b = rng.standard_normal((2, 20_000, 300))
+        cos = (a * b).sum(axis=1) / np.sqrt((a * a).sum(axis=1) * (b * b).sum(axis=1))
+        above += int((np.abs(cos) > 0.2).sum())
+    measured = above / 200_000
+    assert abs(measured - exact) < 5 * math.sqrt(exact / 200_000), (measured, exact)  # the formula is right
+    for estimate in (exact, math.erfc(0.2 * math.sqrt(150)), 6e-4):
+        assert check("1.6", estimate).state == "correct", estimate
+
+
+def test_a_float16_sum_of_ones_really_stops_at_2048() -> None:
+    total = np.float16(0)
+    for _ in range(3000):
+        total = np.float16(total + np.float16(1))
+    assert float(total) == 2048.0 and check("1.7", float(total)).state == "correct"
+
+
+def test_unclipped_angle_gets_nan_on_many_parallel_pairs() -> None:
+    rng = np.random.default_rng(0)
+    pairs = [(a, 3.0 * a) for a in rng.normal(size=(1000, 10))]
+    nans = sum(bool(np.isnan(angle_without_clip(a, b))) for a, b in pairs)
+    assert nans > 50, nans  # a real share of parallel pairs, so the checker's 200 tries meet some
 
 
 def test_angle_with_norms_in_float32() -> None:

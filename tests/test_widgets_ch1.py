@@ -78,3 +78,23 @@ def test_draw_pair_draws_on_given_axes() -> None:
     ax = Figure().add_subplot()
     assert draw_pair([2.0, 1.0], [0.5, 2.0], ax) is ax
     assert "a·b = 3.00" in ax.get_title()
+
+
+def test_starting_vectors_are_kept_exactly_until_a_slider_moves() -> None:
+    ex = vector_explorer(a=(2.0, 1.0), b=(0.5, 2.0))
+    a, b = ex.vectors()
+    np.testing.assert_array_equal(a, [2.0, 1.0])
+    np.testing.assert_array_equal(b, [0.5, 2.0])
+    assert "(2.00, 1.00)" in ex.readout.value and math.isclose(ex.values["dot"], 3.0, rel_tol=1e-12)
+    ex.sliders["b_length"].value = 1.0  # b now follows its sliders; a is still exact
+    a, b = ex.vectors()
+    np.testing.assert_array_equal(a, [2.0, 1.0])
+    assert math.isclose(float(np.hypot(*b)), 1.0, rel_tol=1e-9)
+
+
+def test_sign_readout_flips_at_ninety_degrees() -> None:
+    ex = vector_explorer(a=(1.0, 0.0), b=(1.0, 0.0))
+    for angle, word in ((89.0, "positive"), (90.0, "zero"), (91.0, "negative")):
+        ex.sliders["b_angle"].value = angle
+        assert word in ex.values["sign"] and word in ex.readout.value, (angle, ex.values["sign"])
+    assert "same way" not in ex.readout.value

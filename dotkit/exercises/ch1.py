@@ -3,7 +3,10 @@
 1.1  ``my_dot(a, b)``: the dot product with a plain loop.
 1.2  ``angle_degrees(a, b)``: the angle between two vectors, from the dot product.
 1.3  ``projection(a, b)``: the vector projection of ``a`` on ``b``.
-1.4  a number: an estimate of the spread of cos θ between two random directions in 50 dimensions.
+1.4  ``distance_from_cosine(c)``: the distance between two unit vectors with cosine ``c``.
+1.5  a number: an estimate of the spread of cos θ between two random directions in 50 dimensions.
+1.6  a number: the chance that two random 300-d directions have |cos θ| > 0.2.
+1.7  a number: where a float16 running sum of ones stops growing.
 
 Functions are called on fresh inputs drawn here and compared with a float64
 NumPy oracle; before the generic "off" hint, each checker looks for the usual
@@ -55,6 +58,20 @@ def check_my_dot(answer: Any) -> str:
     return "your loop multiplies matching components and adds them up: Σ aᵢ bᵢ."
 
 
+def _parallel_pairs_need_a_clip(angle_degrees: Any) -> None:
+    """Parallel pairs (a, k·a): rounding puts the computed cos θ just above 1 for a good share of them."""
+    rng = np.random.default_rng(120)
+    for _ in range(200):
+        a = rng.normal(size=int(rng.integers(2, 40)))
+        b = float(rng.uniform(0.1, 10.0)) * a
+        with np.errstate(invalid="ignore"):  # the NaN we look for would also print a warning
+            got = as_array(angle_degrees(a, b), "the angle of two parallel vectors")
+        if got.size == 1 and np.isnan(got).any():
+            raise NotYet("for two vectors pointing the same way your function returned NaN: rounding put the "
+                         "computed cos θ just above 1, where np.arccos is undefined; clip it to [-1, 1] "
+                         "with np.clip first")
+
+
 @exercise("1.2", todo="return the angle in degrees: solve a·b = ‖a‖ ‖b‖ cos θ for cos θ, keep it inside "
                       "[-1, 1], then np.arccos and np.degrees")
 def check_angle_degrees(answer: Any) -> str:
@@ -73,6 +90,7 @@ def check_angle_degrees(answer: Any) -> str:
         ])
         # to a tenth of a degree: near 0° and 180°, float32 rounding of cos θ moves arccos by a few hundredths
         expect_close(result, want, what, rtol=0, atol=0.1)
+    _parallel_pairs_need_a_clip(angle_degrees)
     return "θ = arccos(a·b / (‖a‖ ‖b‖)) in degrees; clipping cos θ to [-1, 1] guards against rounding."
 
 
@@ -97,8 +115,30 @@ def check_projection(answer: Any) -> str:
     return "(a·b / b·b) b: the part of a along b; what is left, a − proj, is perpendicular to b."
 
 
-@exercise("1.4", todo="replace the ... with one number, your estimate; the measured spreads for the dimensions "
-                      "on either side of 50 are in the table above")
+@exercise("1.4", todo="return the distance from the cosine: with ‖a‖ = ‖b‖ = 1, the formula "
+                      "‖a − b‖² = ‖a‖² + ‖b‖² − 2 a·b has only a·b = cos θ left in it; then take a square root")
+def check_distance_from_cosine(answer: Any) -> str:
+    distance_from_cosine = needs_function(answer, "distance_from_cosine(c)")
+    cosines = np.array([1.0, 0.8, 0.5, 0.0, -0.3, -1.0])
+    want = np.sqrt(2 - 2 * cosines)
+    for c, w in zip(cosines, want):
+        what = f"distance_from_cosine({c:g})"
+        got = as_array(distance_from_cosine(float(c)), what)
+        _name_the_mistake(got, w, [
+            (2 - 2 * c, f"{what} gave {2 - 2 * c:g}, the squared distance ‖a − b‖²: take its square root"),
+            (math.sqrt(2 + 2 * c), f"{what} gave √(2 + 2c): the cross term enters with a minus sign, −2 a·b"),
+            (math.sqrt(1 - c), f"{what} gave √(1 − c): ‖a‖² + ‖b‖² is 2 for unit vectors, and a·b comes twice"),
+            (1 - c, f"{what} gave 1 − c: start again from ‖a‖² + ‖b‖² − 2 a·b with ‖a‖ = ‖b‖ = 1"),
+        ])
+        expect_close(got, w, what, rtol=1e-7, atol=1e-9)
+    expect_close(distance_from_cosine(cosines), want, "distance_from_cosine on an array of cosines",
+                 rtol=1e-7, atol=1e-9)
+    return ("‖a − b‖ = √(2 − 2 cos θ): it falls as the cosine rises, so for unit vectors the nearest "
+            "neighbour and the most similar by cosine are the same.")
+
+
+@exercise("1.5", todo="replace the ... with one number, your estimate: cos θ is a·b divided by the two "
+                      "lengths; put in the typical size of each")
 def check_spread_in_50d(answer: Any) -> str:
     value = needs_number(answer, "a number (your estimate of the spread)")
     want = 1 / math.sqrt(50)
@@ -116,8 +156,66 @@ def check_spread_in_50d(answer: Any) -> str:
     if value < 0.9 * want:
         raise NotYet(f"{value:.3g} is too small: 50 lies between n = 16 and n = 64 in the table above, "
                      "so the spread does too")
-    return (f"about 1/√50 ≈ {want:.3f}: random 50-d directions rarely reach |cos θ| = 0.3, "
+    return (f"about √50 / (√50 · √50) = 1/√50 ≈ {want:.3f}: random 50-d directions rarely reach |cos θ| = 0.3, "
             "so a cosine of 0.8 between word vectors is no accident.")
 
 
-__all__ = ["check_angle_degrees", "check_my_dot", "check_projection", "check_spread_in_50d"]
+def _chance_above(t: float, n: int) -> float:
+    """P(|cos θ| > t) for two random directions in n dimensions: cos² θ follows Beta(1/2, (n − 1)/2)."""
+    from scipy.special import betainc
+
+    return float(betainc((n - 1) / 2, 0.5, 1 - t * t))
+
+
+@exercise("1.6", todo="replace the ... with a probability: the spread in 300 dimensions is 1/√300; how many "
+                      "spreads is 0.2, and how likely is a normal value beyond that many, on either side?")
+def check_chance_above_02(answer: Any) -> str:
+    value = needs_number(answer, "a probability (a number between 0 and 1)")
+    exact = _chance_above(0.2, 300)
+    normal = math.erfc(0.2 * math.sqrt(300) / math.sqrt(2))
+    sd = 1 / math.sqrt(300)
+    if value > 1 and 0.6 * exact <= value / 100 <= 1.8 * exact:
+        raise NotYet(f"{value:.3g} looks like a percentage: give the probability as a fraction between 0 and 1")
+    if not 0 <= value <= 1:
+        raise NotYet(f"{value:.3g} is not a probability: a probability lies between 0 and 1")
+    if abs(value - sd) < 0.005:
+        raise NotYet(f"{value:.3g} is the spread 1/√300 of cos θ, not a probability: 0.2 is "
+                     f"{0.2 / sd:.2f} spreads from zero; how often does a normal value land that far out?")
+    if 0.2 * exact <= value < 0.6 * exact:
+        raise NotYet(f"{value:.3g} counts only one side: |cos θ| > 0.2 means cos θ > 0.2 or cos θ < −0.2, "
+                     "so add both tails")
+    if value > 1.8 * exact:
+        raise NotYet(f"{value:.3g} is too large: 0.2 is {0.2 / sd:.2f} spreads from zero, and a normal value "
+                     "goes beyond 3 spreads less than 3 times in 1,000")
+    if value < 0.2 * exact:
+        raise NotYet(f"{value:.3g} is too small: it is rare, but not that rare; check the spread 1/√300 and "
+                     "the normal tail beyond 0.2 on both sides")
+    return (f"about {exact:.1e} (the normal approximation gives {normal:.1e}): in 300 dimensions a cosine of "
+            "0.2 already stands out from chance.")
+
+
+@exercise("1.7", todo="replace the ... with one number: the total at which adding 1.0 changes nothing, because "
+                      "the gap between neighbouring float16 numbers has become 2")
+def check_float16_stall(answer: Any) -> str:
+    value = needs_number(answer, "a number (the value where the sum stops)")
+    if value == 65504:
+        raise NotYet("65,504 is the largest float16 number; the sum stops growing long before it could "
+                     "overflow, once adding 1 falls to the rounding")
+    if value == 1024:
+        raise NotYet("between 1,024 and 2,048 the gap between float16 neighbours is 1, so 1024 + 1 = 1025 "
+                     "is still exact: look one power of two higher")
+    if value in (2049, 2050):
+        raise NotYet(f"{value:g} is not reached: from 2,048 on the gap is 2, so 2048 + 1 lies exactly halfway "
+                     "between 2048 and 2050, and round half to even picks 2048")
+    if value == 4096:
+        raise NotYet("at 4,096 the gap is 4, but the sum gets stuck earlier: from 2,048 on the gap is already 2, "
+                     "and 2048 + 1 lies exactly halfway")
+    if value != 2048:
+        raise NotYet(f"{value:g} is not where it stops: find the first power of two at which the gap between "
+                     "float16 neighbours, 2^(k−10), is 2")
+    return ("2048 = 2¹¹: from there the gap is 2, 2048 + 1 lies exactly halfway and rounds back to 2048 "
+            "(its last binary digit is 0), so every further 1 is lost.")
+
+
+__all__ = ["check_angle_degrees", "check_chance_above_02", "check_distance_from_cosine", "check_float16_stall",
+           "check_my_dot", "check_projection", "check_spread_in_50d"]

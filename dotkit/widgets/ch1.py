@@ -58,8 +58,9 @@ def explain(a: Any, b: Any) -> dict[str, Any]:
     dot = float(dk.dot(a, b))
     na, nb = float(dk.norm(a)), float(dk.norm(b))
     theta = float(dk.angle(a, b, degrees=True))
-    sign = "positive: they point the same way" if dot > 1e-9 else (
-        "negative: they point apart" if dot < -1e-9 else "zero: they are perpendicular"
+    # the sign of a·b is the sign of cos θ: it flips exactly where θ crosses 90°
+    sign = "positive: θ < 90°" if dot > 1e-9 else (
+        "negative: θ > 90°" if dot < -1e-9 else "zero: θ = 90°, perpendicular"
     )
     return {
         "dot": dot,
@@ -97,9 +98,12 @@ def draw_pair(a: Any, b: Any, ax: Any, *, values: dict[str, Any] | None = None) 
     ax.plot(*np.outer([-_LIMIT * 2, _LIMIT * 2], unit_b).T, ":", color="tab:orange", lw=0.8)
     p = v["projection"]
     ax.plot([a[0], p[0]], [a[1], p[1]], "--", color="0.5", lw=1)
-    ax.plot([0, p[0]], [0, p[1]], color="tab:green", lw=5, alpha=0.6, label="projection of a on b")
+    # drawn beside the line of b, not on top of it, so that b stays visible where they overlap
+    side = 0.07 * np.array([-unit_b[1], unit_b[0]])
+    ax.plot([side[0], p[0] + side[0]], [side[1], p[1] + side[1]], color="tab:green", lw=3,
+            solid_capstyle="butt", label="projection of a on b", zorder=2)
     for vec, color, name in ((a, "tab:blue", "a"), (b, "tab:orange", "b")):
-        arrow = {"arrowstyle": "-|>", "color": color, "lw": 2}
+        arrow = {"arrowstyle": "-|>", "color": color, "lw": 2, "zorder": 3}
         ax.annotate("", xy=vec, xytext=(0, 0), arrowprops=arrow)
         ax.text(*(vec * 1.08), name, color=color, fontsize=13, ha="center", va="center")
     lo, hi = sorted((math.degrees(math.atan2(a[1], a[0])), math.degrees(math.atan2(b[1], b[0]))))
@@ -143,6 +147,8 @@ class VectorExplorer(Explorer):
         self.readout = w.HTML()
         self.image = w.Image(format="png", layout=w.Layout(width="380px"))
         self.values: dict[str, Any] = {}
+        # the vectors as given, until a slider moves: the sliders' rounding would turn (2, 1) into (1.97, 0.99)
+        self._exact: dict[str, np.ndarray] = {"a": np.asarray(a, dtype=float), "b": np.asarray(b, dtype=float)}
         for s in self.sliders.values():
             s.observe(self._update, names="value")
         controls = w.VBox([*self.sliders.values(), self.readout])
@@ -157,9 +163,14 @@ class VectorExplorer(Explorer):
         def vec(deg: float, length: float) -> np.ndarray:
             return length * np.array([math.cos(math.radians(deg)), math.sin(math.radians(deg))])
 
-        return vec(s["a_angle"], s["a_length"]), vec(s["b_angle"], s["b_length"])
+        a = self._exact.get("a", vec(s["a_angle"], s["a_length"]))
+        b = self._exact.get("b", vec(s["b_angle"], s["b_length"]))
+        return a, b
 
     def _update(self, change: Any = None) -> None:
+        if change is not None:  # a slider moved: from now on that vector is what the sliders say
+            moved = next(k for k, s in self.sliders.items() if s is change["owner"])
+            self._exact.pop(moved[0], None)
         a, b = self.vectors()
         self.values = explain(a, b)
         self.readout.value = self._html(a, b, self.values)
@@ -209,7 +220,7 @@ def vector_explorer(a: Any = (2.0, 1.0), b: Any = (0.5, 2.0)) -> VectorExplorer:
 
     Example:
         >>> ex = vector_explorer((2, 1), (1, 2))     # doctest: +SKIP
-        >>> ex.sliders["b_angle"].value = 120        # the numbers follow
+        >>> ex.sliders["b_angle"].value = 120        # doctest: +SKIP
     """
     return VectorExplorer(a, b)
 
