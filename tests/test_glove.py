@@ -92,6 +92,8 @@ def test_nearest_word_leaves_out_itself_and_exclusions(backend, small: WordVecto
     assert by_word == by_vector[1:5]
     trimmed = [w for w, _ in small.nearest("paris", k=3, exclude=[by_word[0]], backend=backend)]
     assert trimmed == by_word[1:4]
+    # one word as a plain string is that word, not its letters
+    assert [w for w, _ in small.nearest("paris", k=3, exclude=by_word[0], backend=backend)] == trimmed
 
 
 def test_nearest_accepts_backend_arrays(backend, small: WordVectors) -> None:

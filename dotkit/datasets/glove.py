@@ -190,7 +190,7 @@ class WordVectors:
             query: a word (left out of its own results) or a vector of shape ``(d,)``.
             k: how many neighbours to return.
             metric: ``"cosine"`` (direction only) or ``"dot"`` (length counts too).
-            exclude: words to leave out of the results.
+            exclude: words to leave out of the results (one word may be given as a string).
             backend: where to compute (default: the current default backend).
 
         Returns:
@@ -206,6 +206,8 @@ class WordVectors:
         k = check_positive_int(op, "k", k)
         bk = get_backend(backend)
         q, skip = self._query(op, query, bk)
+        if isinstance(exclude, str):  # one word, not its letters
+            exclude = (exclude,)
         skip += [self.index(w) for w in exclude]
         skip_set = set(skip)
         if k > len(self) - len(skip_set):
