@@ -11,7 +11,9 @@ Prints the numbers each figure is drawn from:
 * Figure 9.5: gradient MC with polynomial and Fourier bases of order 5, 10, 20, 5000 episodes,
   30 runs, α = 1e-4 (polynomial) and 5e-5 (Fourier);
 * Mountain Car: semi-gradient SARSA, 8 tilings, α = 0.5/8, ε = 0, steps per episode averaged over
-  seeds, on Gymnasium's MountainCar-v0 (200-step limit) and without the limit, as in the book.
+  seeds, on Gymnasium's MountainCar-v0 (200-step limit) and without the limit, as in the book;
+* Figure 10.2: the same SARSA at α = 0.1/8, 0.2/8, 0.5/8 for 500 episodes without a time limit,
+  30 runs; the mean curves are stored in dotkit/data/ for the chapter to draw.
 
 Everything is seeded; the same command prints the same numbers.
 """
@@ -133,12 +135,42 @@ def mountain_car(n_seeds: int, n_episodes: int) -> None:
         print(f"  episode 100 alone: {mean[99]:.1f} (seed-to-seed sd {steps[:, 99].std():.1f})")
 
 
+def figure_10_2(n_seeds: int, n_episodes: int = 500) -> None:
+    """Figure 10.2: SARSA at three step sizes, no time limit; stores the mean curve for chapter 6."""
+    from importlib.resources import files
+
+    from dotkit.rl.control import FIGURE_10_2_FILE
+
+    alphas = (0.1 / 8, 0.2 / 8, 0.5 / 8)
+    t = time.perf_counter()
+    means = []
+    for a in alphas:
+        steps = np.stack([
+            sarsa_mountain_car(n_episodes, seed=s, alpha=a, max_episode_steps=100_000,
+                               show_progress=False).steps
+            for s in range(n_seeds)
+        ]).astype(float)
+        means.append(steps.mean(axis=0))
+        print(f"  α = {a * 8:.1f}/8: mean steps, episodes 1 / 100 / 491-500: {means[-1][0]:.0f} / "
+              f"{means[-1][99]:.0f} / {means[-1][490:].mean():.1f}")
+    print(f"\nFigure 10.2  SARSA, 8 tilings, no time limit, {n_seeds} runs "
+          f"({time.perf_counter() - t:.1f} s)")
+    path = files("dotkit").joinpath("data", FIGURE_10_2_FILE)
+    table = np.column_stack([np.arange(1, n_episodes + 1), *means])
+    header = (f"# Figure 10.2 by scripts/reproduce_sutton_barto.py: runs={n_seeds} seeds 0..{n_seeds - 1}, "
+              "no time limit, mean steps per episode\n"
+              + ",".join(["episode"] + [f"alpha={a!r}" for a in alphas]))
+    np.savetxt(str(path), table, delimiter=",", fmt=["%d"] + ["%.2f"] * len(alphas),
+               header=header, comments="")
+    print(f"  stored in {path}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
         "--only",
         action="append",
-        choices=["9.1", "9.2", "9.5", "mc"],
+        choices=["9.1", "9.2", "9.5", "mc", "10.2"],
         help="run only these parts (9.1 includes 9.2 left; 9.2 is the n-step sweep)",
     )
     parser.add_argument(
@@ -150,9 +182,10 @@ def main() -> None:
     )
     parser.add_argument("--seeds", type=int, default=30, help="Mountain Car seeds (book: 100 runs)")
     parser.add_argument("--episodes", type=int, default=100, help="Mountain Car episodes per seed")
+    parser.add_argument("--fig10-runs", type=int, default=30, help="runs for Figure 10.2 (book: 100)")
     args = parser.parse_args()
     os.environ.setdefault("DOTKIT_PROGRESS", "0")
-    parts = set(args.only or ["9.1", "9.2", "9.5", "mc"])
+    parts = set(args.only or ["9.1", "9.2", "9.5", "mc", "10.2"])
     start = time.perf_counter()
     if "9.1" in parts:
         figure_9_1_and_9_2_left()
@@ -162,6 +195,8 @@ def main() -> None:
         figure_9_5(args.basis_runs, args.basis_episodes)
     if "mc" in parts:
         mountain_car(args.seeds, args.episodes)
+    if "10.2" in parts:
+        figure_10_2(args.fig10_runs)
     print(f"\ntotal {time.perf_counter() - start:.0f} s")
 
 

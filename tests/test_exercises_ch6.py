@@ -6,6 +6,15 @@ import numpy as np
 from exercise_harness import Case, make_tests
 
 from dotkit.exercises.ch6 import GAME_FEATURES, GAME_WEIGHTS_NEW
+from dotkit.rl import StateAggregation, mc_fixed_point, td_fixed_point, value_error
+from dotkit.rl import random_walk as rw
+
+P, r = rw.transition_model()
+V = np.asarray(rw.true_values(backend="numpy"))
+MU500, MU501 = rw.visit_distribution(), rw.visit_distribution(start=501)
+PHI10 = np.asarray(StateAggregation(1000, 10, first=1).transform(np.arange(1, 1001), backend="numpy"))
+PHI20 = np.asarray(StateAggregation(1000, 20, first=1).transform(np.arange(1, 1001), backend="numpy"))
+W501 = td_fixed_point(PHI10, P, r, MU501)
 
 
 def td0_update_stub(w, phi_s, phi_next, reward, alpha, gamma, terminal):
@@ -77,6 +86,25 @@ CASES = {
         ],
         solution=8,
         float32=False,  # a count typed in: nothing is computed in float32
+    ),
+    "6.5": Case(
+        stub=...,
+        wrong=[
+            (mc_fixed_point(PHI20, V, MU500), "MC optimum"),
+            (td_fixed_point(PHI20, P, r, np.full(1000, 1e-3)), "weigh every state equally"),
+            (td_fixed_point(PHI10, P, r, MU500), "20 groups of 50"),
+            (td_fixed_point(PHI20, P, r, MU500) + 0.01, "is off"),
+        ],
+        solution=td_fixed_point(PHI20, P, r, MU500),
+    ),
+    "6.6": Case(
+        stub=...,
+        wrong=[
+            (value_error(PHI10 @ W501, V), "every state weighted equally"),
+            (value_error(PHI10 @ W501, V, MU500), "μ of the new start"),
+            (0.2, "is not it"),
+        ],
+        solution=value_error(PHI10 @ W501, V, MU501),
     ),
 }
 

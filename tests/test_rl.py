@@ -199,7 +199,7 @@ def test_values_are_dot_products(backend, rng) -> None:
 # -- prediction ---------------------------------------------------------------------------------
 
 
-def _plain_n_step(phi, ep, w, alpha, n):
+def _plain_n_step(phi, ep, w, alpha, n, gamma=1.0):
     """The book's online n-step TD written step by step in plain NumPy, one episode at a time."""
     w = np.array(w, dtype=float)
     for b in range(ep.states.shape[0]):
@@ -207,9 +207,9 @@ def _plain_n_step(phi, ep, w, alpha, n):
         S, R = ep.states[b, :L], ep.rewards[b, :L]
         for tau in range(L):
             end = L if n is None else min(tau + n, L)
-            G = sum(R[k] for k in range(tau, end))
+            G = sum(gamma ** (k - tau) * R[k] for k in range(tau, end))
             if n is not None and tau + n < L:
-                G += phi[S[tau + n] - 1] @ w
+                G += gamma**n * (phi[S[tau + n] - 1] @ w)
             x = phi[S[tau] - 1]
             w = w + alpha * (G - x @ w) * x
     return w
@@ -228,6 +228,16 @@ def test_n_step_td_matches_plain_loop_dense_and_sparse(n) -> None:
         tc.indices(STATES.astype(float)), ep, np.zeros(tc.n_features), 0.05 / 4, n=n
     )
     np.testing.assert_allclose(got, want, atol=1e-12)
+
+
+@pytest.mark.parametrize("n", [1, 4])
+def test_n_step_td_discounts_the_rewards_and_the_bootstrap(n) -> None:
+    ep = rw.episodes(5, rng=8)
+    phi = dk.to_numpy(StateAggregation(1000, 20, first=1).transform(STATES))
+    want = _plain_n_step(phi, ep, np.full(20, 0.3), 0.05, n, gamma=0.9)
+    got = n_step_td(phi, ep, np.full(20, 0.3), 0.05, n=n, gamma=0.9)
+    np.testing.assert_allclose(got, want, atol=1e-12)
+    assert not np.allclose(got, n_step_td(phi, ep, np.full(20, 0.3), 0.05, n=n))  # γ matters
 
 
 def test_side_by_side_runs_equal_separate_runs(backend) -> None:
@@ -324,3 +334,41 @@ def test_sarsa_mountain_car_learns_within_100_episodes() -> None:
     # deterministic for a seed
     again = sarsa_mountain_car(5, seed=0, show_progress=False)
     np.testing.assert_array_equal(again.steps, runs[0].steps[:5])
+
+
+def test_sarsa_records_predictions_and_snapshots() -> None:
+    from dotkit.rl.control import sarsa_mountain_car
+
+    res = sarsa_mountain_car(6, seed=1, snapshots=(1, 6), show_progress=False)
+    assert res.predicted.shape == (6,) and res.predicted[0] == 0.0  # zero weights predict 0 steps
+    assert np.all(res.predicted[1:] > 0)  # every −1 reward raised the cost-to-go
+    assert sorted(res.snapshots) == [1, 6]
+    np.testing.assert_array_equal(res.snapshots[6], res.W)
+    assert not np.array_equal(res.snapshots[1], res.W)
+    # the prediction at an episode's start is −max_a W φ(S_0) with the weights kept before it
+    first = sarsa_mountain_car(2, seed=1, show_progress=False)
+    np.testing.assert_array_equal(first.steps, res.steps[:2])
+
+
+def test_stored_figure_10_2_is_the_scripts_table() -> None:
+    from dotkit.rl.control import stored_figure_10_2
+
+    episodes, steps, n_runs = stored_figure_10_2()
+    assert n_runs >= 10 and episodes.tolist() == list(range(1, 501))
+    assert sorted(steps) == pytest.approx([0.1 / 8, 0.2 / 8, 0.5 / 8])
+    for curve in steps.values():
+        assert curve[0] > 1000 and 100 < curve[-10:].mean() < 200  # learns from thousands of steps
+    # the largest step size learns fastest early, as in the book's Figure 10.2
+    early = [steps[a][:100].mean() for a in sorted(steps)]
+    assert early[0] > early[1] > early[2]
+
+
+def test_n_step_returns_discount_and_bootstrap_against_a_loop() -> None:
+    from dotkit.rl.prediction import n_step_returns
+
+    rng = np.random.default_rng(5)
+    R = rng.normal(size=(3, 9))
+    for n, gamma in ((1, 0.9), (3, 0.5), (20, 0.8)):
+        want = [[sum(gamma**j * R[b, t + j] for j in range(n) if t + j < 9) for t in range(9)]
+                for b in range(3)]
+        np.testing.assert_allclose(n_step_returns(R, n, gamma), want, rtol=1e-12)

@@ -46,3 +46,18 @@ def test_explorer_rejects_bad_step_size() -> None:
     with pytest.raises(InputValueError, match="alpha"):
         value_explorer(n_episodes=5, alpha=2.0)
 
+
+
+def test_explorer_shows_which_groups_an_episode_moved(explorer) -> None:
+    explorer.episode.value = 7
+    moved = explorer.episode_update(7)
+    L = int(explorer.episodes.lengths[6])
+    groups = set(((explorer.episodes.states[6, :L] - 1) // 100).tolist())
+    assert set(moved) == groups
+    delta = explorer.history[7] - explorer.history[6]
+    for g in range(10):  # the visited groups move, every other weight stays put
+        assert (delta[g] != 0) == (g in groups)
+        if g in groups:
+            assert moved[g] == pytest.approx(delta[g])
+    assert "episode 7 moved: group" in explorer.readout.value
+    assert explorer.episode_update(0) == {}

@@ -5,6 +5,8 @@
 6.3  ``mc_group_after(w_g, G, alpha, visits)``: a group's weight after ``visits`` MC
      updates with return ``G``.
 6.4  a whole number: how many weights one SARSA update changes with 8 tilings.
+6.5  a vector of 20 weights: the TD fixed point of the random walk with 20 groups of 50 states.
+6.6  a number: √VE of the 10-group TD fixed point when every episode starts in state 501.
 
 Functions are called on fresh inputs drawn here and compared with a float64
 NumPy oracle; a result that matches a typical mistake gets that mistake's hint.
@@ -128,6 +130,79 @@ def check_weights_changed(answer: Any) -> str:
     if value != 8:
         raise NotYet(f"{value:g} is not it: count the ones in φ(s), in the row of the action taken")
     return "one per tiling: φ(s) has 8 ones, and W_A += α δ φ(s) leaves every weight with φᵢ = 0 alone."
+
+
+def _walk(n_groups: int, start: int = 500) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(Φ, P, r, v, μ)`` of the 1000-state random walk with ``n_groups`` groups, float64 NumPy."""
+    from dotkit.rl import random_walk as rw
+    from dotkit.rl.features import StateAggregation
+
+    P, r = rw.transition_model()
+    phi = np.asarray(StateAggregation(1000, n_groups, first=1).transform(np.arange(1, 1001), backend="numpy"))
+    v = np.asarray(rw.true_values(backend="numpy"), dtype=np.float64)
+    return phi, P, r, v, rw.visit_distribution(start=start)
+
+
+def _rms(phi: np.ndarray, w: np.ndarray, v: np.ndarray, mu: np.ndarray | None = None) -> float:
+    e2 = (phi @ w - v) ** 2
+    return float(np.sqrt(e2.mean() if mu is None else e2 @ mu))
+
+
+@exercise("6.5", todo="build the 20-group features, then td_fixed_point(Phi, P, r, mu): 20 weights")
+def check_td_fixed_point_20(answer: Any) -> str:
+    from dotkit.rl.prediction import mc_fixed_point, td_fixed_point
+
+    got = as_array(answer, "your weights")
+    if got.ndim != 1 or got.size != 20:
+        extra = " (10 is the chapter's grouping: this exercise uses 20 groups of 50)" if got.size == 10 else ""
+        raise NotYet(f"expected one weight per group, 20 numbers; received shape {got.shape}{extra}")
+    phi, P, r, v, mu = _walk(20)
+    want = td_fixed_point(phi, P, r, mu)
+    mistakes = [
+        (mc_fixed_point(phi, v, mu), "those are the MC optimum's weights, the μ-weighted least-squares fit; "
+                                     "TD converges elsewhere, to the solution of A w = b"),
+        (td_fixed_point(phi, P, r, np.full(1000, 1e-3)), "those weigh every state equally; A and b weigh "
+                                                         "the states by the on-policy distribution μ"),
+        (td_fixed_point(phi, P, r, _uniform_start_mu()), "that μ is for a start spread over all states; "
+                                                           "every episode starts in state 500"),
+    ]
+    _diagnose(got, want, mistakes, "your 20 weights")
+    ve_td, ve_mc = _rms(phi, want, v, mu), _rms(phi, mc_fixed_point(phi, v, mu), v, mu)
+    return (f"w_TD = A⁻¹b with 20 groups: √VE {ve_td:.4f} against the MC optimum's {ve_mc:.4f}; "
+            "finer groups shrink both errors, and TD's stays the larger.")
+
+
+def _uniform_start_mu() -> np.ndarray:
+    """μ when episodes start uniformly over all states (a typical wrong μ for 6.5)."""
+    from dotkit.rl import random_walk as rw
+
+    P, _ = rw.transition_model()
+    eta = np.linalg.solve(np.eye(1000) - P.T, np.full(1000, 1e-3))
+    return eta / eta.sum()
+
+
+@exercise("6.6", todo="μ for start 501 (visit_distribution(start=501)), the TD fixed point with it, then its √VE")
+def check_ve_start_501(answer: Any) -> str:
+    from dotkit.rl.prediction import td_fixed_point
+
+    value = needs_number(answer, "one number, the √VE")
+    phi, P, r, v, mu = _walk(10, start=501)
+    _, _, _, _, mu500 = _walk(10)
+    w = td_fixed_point(phi, P, r, mu)
+    want = _rms(phi, w, v, mu)
+    tol = 6e-5  # value_error rounds to 4 decimals
+    for result, hint in [
+        (_rms(phi, w, v), "that is the RMS error with every state weighted equally; √VE weighs by μ"),
+        (_rms(phi, w, v, mu500), "the fixed point is right, but that error weighs states by the μ of start "
+                                 "500; use the μ of the new start"),
+    ]:
+        if abs(value - result) <= tol and abs(value - want) > tol:
+            raise NotYet(hint)
+    if abs(value - want) > tol:
+        raise NotYet(f"{value:g} is not it: μ = visit_distribution(start=501), w = td_fixed_point(Φ, P, r, μ), "
+                     "then value_error(Φ w, v, μ)")
+    return (f"√VE = {want:.4f}, the same as with start 500: state 501 is the mirror image of state 500 "
+            "(s ↔ 1001 − s), so the whole problem, fixed point and error included, is mirrored.")
 
 
 __all__ = ["GAME_FEATURES", "GAME_WEIGHTS_NEW"]

@@ -51,6 +51,10 @@ class SarsaResult(NamedTuple):
     reached: np.ndarray
     W: np.ndarray
     coder: TileCoder
+    #: ``−max_a q̂(S_0, a)`` at the start of each episode: the steps the agent expects, ``(n_episodes,)``.
+    predicted: np.ndarray | None = None
+    #: copies of ``W`` after the episodes asked for in ``snapshots``: ``{episode: W}``.
+    snapshots: dict | None = None
 
 
 def mountain_car_coder(
@@ -80,8 +84,13 @@ def sarsa_episode(
     epsilon: float = 0.0,
     gamma: float = 1.0,
     seed: int | None = None,
+    predicted: list | None = None,
 ) -> tuple[int, bool]:
     """Run one episode of semi-gradient SARSA, updating ``W`` in place.
+
+    Args:
+        predicted: if a list, ``−max_a q̂(S_0, a)`` (the steps the agent expects
+            from its start state) is appended to it before the first step.
 
     Returns:
         ``(steps, reached_goal)``.
@@ -89,6 +98,8 @@ def sarsa_episode(
     obs, _ = env.reset(seed=seed)
     active = coder.active(obs)
     q = W[:, active].sum(axis=1)  # q̂(S, ·) = W φ(S) = sparse_value(W, active), unchecked
+    if predicted is not None:
+        predicted.append(-float(q.max()))
     action = _greedy(q, rng, epsilon)
     steps = 0
     while True:
@@ -118,6 +129,7 @@ def sarsa_mountain_car(
     gamma: float = 1.0,
     max_episode_steps: int = 200,
     hash_size: int | None = None,
+    snapshots: Any = (),
     show_progress: bool | None = None,
 ) -> SarsaResult:
     """Semi-gradient SARSA with tile coding on Gymnasium's ``MountainCar-v0``.
@@ -131,6 +143,7 @@ def sarsa_mountain_car(
         n_tilings, tiles, hash_size: the tile coder (see :class:`TileCoder`).
         epsilon: exploration rate (0: greedy, exploring through optimism).
         max_episode_steps: the time limit (200 in MountainCar-v0; the book has none).
+        snapshots: episode numbers (1-based) after which to keep a copy of ``W``.
 
     Example:
         >>> res = sarsa_mountain_car(3, seed=0, show_progress=False)
@@ -155,12 +168,18 @@ def sarsa_mountain_car(
     W = np.zeros((env.action_space.n, coder.n_features))
     steps = np.zeros(n_episodes, dtype=np.int64)
     reached = np.zeros(n_episodes, dtype=bool)
+    predicted: list = []
+    keep = {int(k) for k in snapshots}
+    kept = {}
     for e in progress(range(n_episodes), desc=f"SARSA seed {seed}", enabled=show_progress):
         steps[e], reached[e] = sarsa_episode(
-            env, W, coder, alpha, rng, epsilon=epsilon, gamma=gamma, seed=seed if e == 0 else None
+            env, W, coder, alpha, rng, epsilon=epsilon, gamma=gamma,
+            seed=seed if e == 0 else None, predicted=predicted,
         )
+        if e + 1 in keep:
+            kept[e + 1] = W.copy()
     env.close()
-    return SarsaResult(steps, reached, W, coder)
+    return SarsaResult(steps, reached, W, coder, np.array(predicted), kept)
 
 
 def cost_to_go(
@@ -188,4 +207,36 @@ def cost_to_go(
     return pos, vel, -q.max(axis=1).reshape(n, n)
 
 
-__all__ = ["SarsaResult", "cost_to_go", "mountain_car_coder", "sarsa_episode", "sarsa_mountain_car"]
+#: Where ``scripts/reproduce_sutton_barto.py --only 10.2`` stores its full-size Figure 10.2 run.
+FIGURE_10_2_FILE = "sarsa_mountain_car_steps.csv"
+
+
+def stored_figure_10_2() -> tuple[np.ndarray, dict[float, np.ndarray], int]:
+    """The stored full-size Figure 10.2 run: mean steps per episode for each step size.
+
+    Written by ``scripts/reproduce_sutton_barto.py --only 10.2`` (no time
+    limit, as in the book). The first comment line holds the number of runs.
+
+    Returns:
+        ``(episodes (k,), {alpha: mean steps (k,)}, n_runs)``.
+    """
+    from importlib.resources import files
+
+    text = files("dotkit").joinpath("data", FIGURE_10_2_FILE).read_text()
+    lines = text.splitlines()
+    n_runs = int(lines[0].split("runs=")[1].split()[0])
+    header = lines[1].split(",")
+    table = np.loadtxt(lines[2:], delimiter=",", ndmin=2)
+    alphas = [float(h.removeprefix("alpha=")) for h in header[1:]]
+    return table[:, 0].astype(int), {a: table[:, i + 1] for i, a in enumerate(alphas)}, n_runs
+
+
+__all__ = [
+    "FIGURE_10_2_FILE",
+    "SarsaResult",
+    "cost_to_go",
+    "mountain_car_coder",
+    "sarsa_episode",
+    "sarsa_mountain_car",
+    "stored_figure_10_2",
+]

@@ -127,11 +127,25 @@ class ValueExplorer(Explorer):
         v_hat = self.values()
         e = self.episode.value
         self.readout.value = (
-            f"after {e} episode(s): √VE over all states = "
+            f"after {e} episode(s): RMS error over all states, each weighted equally = "
             f"<b>{value_error(v_hat, self.v_true):.3f}</b>; "
             f"weights = [{', '.join(f'{x:.2f}' for x in self.w)}]"
         )
+        moved = self.episode_update(e)
+        if moved:
+            changes = ", ".join(f"group {g + 1} {d:+.3f}" for g, d in moved.items())
+            self.readout.value += f"<br>episode {e} moved: {changes}"
         self.image.value = self._png(v_hat, e)
+
+    def episode_update(self, e: int) -> dict[int, float]:
+        """``{group: Δw}`` for the groups that episode ``e`` updated (its states' groups), in group order."""
+        if e <= 0:
+            return {}
+        L = int(self.episodes.lengths[e - 1])
+        group_size = 1000 // self.phi.shape[1]
+        visited = np.unique((self.episodes.states[e - 1, :L] - 1) // group_size)
+        delta = self.history[e] - self.history[e - 1]
+        return {int(g): float(delta[g]) for g in visited}
 
     def _png(self, v_hat: np.ndarray, e: int) -> bytes:
         fig = new_figure(figsize=(7.0, 4.0))
@@ -140,7 +154,12 @@ class ValueExplorer(Explorer):
         ax.plot(s, self.v_true, color="0.4", lw=1.2, label="true value v(s)")
         ax.plot(s, v_hat, color="tab:blue", lw=2, label="v̂(s) = w·φ(s)")
         ax.set(ylim=(-1.25, 1.25), ylabel="value")
-        ax.legend(loc="upper left", fontsize=8)
+        group_size = 1000 // self.phi.shape[1]
+        for i, (g, d) in enumerate(self.episode_update(e).items()):
+            ax.axvspan(g * group_size + 0.5, (g + 1) * group_size + 0.5, color="tab:orange", alpha=0.15,
+                       label=f"groups episode {e} updated (Δw printed)" if i == 0 else None)
+            ax.text((g + 0.5) * group_size, -1.15, f"{d:+.3f}", ha="center", fontsize=9, color="tab:orange")
+        ax.legend(loc="upper left", fontsize=9)
         if e > 0:
             L = int(self.episodes.lengths[e - 1])
             path = self.episodes.states[e - 1, :L]
