@@ -38,17 +38,40 @@ def sgd_step_sequential(p, q, r, lr, reg):
     return p, q + lr * (e * p - reg * q)
 
 
-def fold_in_stub(Q_rated, b_rated, y, mu, reg):
+def fold_in_stub(Q_rated, b_rated, y, mu, reg, bias_reg):
     ...
 
 
-def fold_in(Q_rated, b_rated, y, mu, reg):
+def _penalty(n, f, reg, bias_reg):
+    return np.diag([bias_reg] + [reg * n] * f)
+
+
+def fold_in(Q_rated, b_rated, y, mu, reg, bias_reg):
+    A = np.hstack([np.ones((len(y), 1)), Q_rated])
+    pen = _penalty(len(y), Q_rated.shape[1], reg, bias_reg)
+    x = np.linalg.solve(A.T @ A + pen, A.T @ (y - mu - b_rated))
+    return x[0], x[1:]
+
+
+def fold_in_unpenalised_bias(Q_rated, b_rated, y, mu, reg, bias_reg):
+    return fold_in(Q_rated, b_rated, y, mu, reg, 0.0)
+
+
+def fold_in_count_scaled_bias(Q_rated, b_rated, y, mu, reg, bias_reg):
     A = np.hstack([np.ones((len(y), 1)), Q_rated])
     x = np.linalg.solve(A.T @ A + reg * len(y) * np.eye(A.shape[1]), A.T @ (y - mu - b_rated))
     return x[0], x[1:]
 
 
-def fold_in_no_bias_column(Q_rated, b_rated, y, mu, reg):
+def fold_in_two_steps(Q_rated, b_rated, y, mu, reg, bias_reg):
+    t = y - mu - b_rated
+    b_u = np.sum(t) / (len(y) + bias_reg)
+    f = Q_rated.shape[1]
+    p = np.linalg.solve(Q_rated.T @ Q_rated + reg * len(y) * np.eye(f), Q_rated.T @ (t - b_u))
+    return b_u, p
+
+
+def fold_in_no_bias_column(Q_rated, b_rated, y, mu, reg, bias_reg):
     f = Q_rated.shape[1]
     p = np.linalg.solve(Q_rated.T @ Q_rated + reg * len(y) * np.eye(f), Q_rated.T @ (y - mu - b_rated))
     return 0.0, p
@@ -72,9 +95,9 @@ def top_k(scores, k):
 
 
 def _fold_in_with(target):
-    def answer(Q, b, y, mu, reg):
+    def answer(Q, b, y, mu, reg, bias_reg):
         A = np.hstack([np.ones((len(y), 1)), Q])
-        x = np.linalg.solve(A.T @ A + reg * len(y) * np.eye(A.shape[1]), A.T @ target(y, mu, b))
+        x = np.linalg.solve(A.T @ A + _penalty(len(y), Q.shape[1], reg, bias_reg), A.T @ target(y, mu, b))
         return x[0], x[1:]
 
     return answer
@@ -101,6 +124,7 @@ CASES = {
              "number of factors"),
             (lambda Q, y, reg: np.linalg.solve(Q.T @ Q + reg * len(y), Q.T @ y), "diagonal only"),
             (lambda Q, y, reg: np.linalg.lstsq(Q, y, rcond=None)[0], "plain least squares"),
+            (lambda Q, y, reg: np.linalg.solve(Q.T @ Q + reg * len(y) * np.eye(Q.shape[1]), y), "refused the shapes"),
             (lambda Q, y, reg: np.linalg.solve(Q.T @ Q + reg * len(y) * np.eye(Q.shape[1]), Q.T @ y)[:, None],
              "shape"),
         ],
@@ -127,6 +151,8 @@ CASES = {
             (lambda p, q, r, lr, reg: (p + lr * ((r - p @ q) * q + reg * p), q + lr * ((r - p @ q) * p + reg * q)),
              "minus sign"),
             (lambda p, q, r, lr, reg: p + lr * ((r - p @ q) * q - reg * p), "two vectors"),
+            (lambda p, q, r, lr, reg: (p + 2 * lr * ((r - p @ q) * q - reg * p),
+                                       q + 2 * lr * ((r - p @ q) * p - reg * q)), "twice the step"),
         ],
         solution=sgd_step,
     ),
@@ -137,7 +163,10 @@ CASES = {
             (_fold_in_with(lambda y, mu, b: y - b), "global mean"),
             (_fold_in_with(lambda y, mu, b: y), "hold μ + b_i"),
             (fold_in_no_bias_column, "column of ones"),
-            (lambda Q, b, y, mu, reg: np.zeros(Q.shape[1] + 1), "return b_u, p_u"),
+            (fold_in_unpenalised_bias, "the bias is penalised too"),
+            (fold_in_count_scaled_bias, "its own fixed penalty"),
+            (fold_in_two_steps, "fitted the bias first"),
+            (lambda Q, b, y, mu, reg, bias_reg: np.zeros(Q.shape[1] + 1), "return b_u, p_u"),
         ],
         solution=fold_in,
     ),
@@ -147,7 +176,7 @@ CASES = {
             (lambda Q: float(np.sum(np.argmax(Q @ Q.T, axis=1) == np.arange(len(Q)))), "that is a count"),
             (lambda Q: 1.0, "by cosine"),
             (lambda Q: float(np.mean(np.argmax(Q @ Q.T - np.diag(np.full(len(Q), np.inf)), axis=1)
-                                     == np.arange(len(Q)))), "leave the item itself"),
+                                     == np.arange(len(Q)))), "left each item out"),
             (lambda Q: np.argmax(Q @ Q.T, axis=1) == np.arange(len(Q)), "one number"),
         ],
         solution=own_neighbour_share,
@@ -155,11 +184,13 @@ CASES = {
     "5.7": Case(
         stub=top_k_stub,
         wrong=[
-            (lambda s, k: np.argsort(-s)[:k], "you sorted all"),
-            (lambda s, k: np.sort(s)[::-1][:k], "np.argpartition finds"),
+            (lambda s, k: (-s).argsort()[:k], "scores; use np.argpartition"),
+            (lambda s, k: np.sort(s)[::-1][:k], "with sort)"),
             (lambda s, k: np.argpartition(s, k - 1)[:k][np.argsort(s[np.argpartition(s, k - 1)[:k]])], "smallest"),
             (lambda s, k: np.argpartition(-s, k - 1)[:k], "best first"),
             (lambda s, k: -np.partition(-s, k - 1)[:k], "indices"),
+            (lambda s, k: np.argsort(-np.asarray(s))[:k], "with argsort"),
+            (lambda s, k: np.array(sorted(range(len(s)), key=lambda j: -s[j])[:k]), "with sorted"),
         ],
         solution=top_k,
         float32=False,

@@ -38,7 +38,8 @@ def _np(x):
 
 def test_als_recovers_planted_matrix(backend, planted) -> None:
     _, train, test, oracle_rmse = planted
-    mf = MatrixFactorization(n_factors=3, reg=0.01, method="als", backend=backend)
+    # A light bias penalty: the planted biases are exact, with ~45 ratings behind each.
+    mf = MatrixFactorization(n_factors=3, reg=0.01, method="als", backend=backend, bias_reg=0.5)
     mf.fit(*train, epochs=8, validation=test, progress=False)
     val = mf.history["val_rmse"]
     assert len(val) == 8 and len(mf.history["train_rmse"]) == 8
@@ -51,7 +52,7 @@ def test_als_recovers_planted_matrix(backend, planted) -> None:
 def test_sgd_recovers_planted_matrix(backend, planted) -> None:
     _, train, test, oracle_rmse = planted
     mf = MatrixFactorization(
-        n_factors=3, reg=0.01, method="sgd", lr=0.05, batch_size=256, backend=backend
+        n_factors=3, reg=0.01, method="sgd", lr=0.05, batch_size=256, backend=backend, bias_reg=0.5
     )
     mf.fit(*train, epochs=25, validation=test, progress=False)
     val = mf.history["val_rmse"]
@@ -117,7 +118,7 @@ def test_predict_without_biases_is_plain_dot(backend) -> None:
 def test_als_solves_the_normal_equations(planted) -> None:
     """One ALS user half-step equals each user's ridge regression, solved one by one."""
     _, train, _, _ = planted
-    mf = MatrixFactorization(n_factors=3, reg=0.05, backend="numpy")
+    mf = MatrixFactorization(n_factors=3, reg=0.05, bias_penalty="count", backend="numpy")
     mf.fit(*train, epochs=1, progress=False)
     Q, bi = _np(mf.item_factors), _np(mf.item_bias)
     bk = mf._bk
@@ -133,9 +134,9 @@ def test_als_solves_the_normal_equations(planted) -> None:
 
 
 def test_bias_penalty_of_its_own(planted) -> None:
-    """bias_reg puts its own λ on the bias unknown; the default equals reg (the old objective)."""
+    """bias_penalty="count": bias_reg per rating on the bias unknown; its default equals reg."""
     _, train, _, _ = planted
-    mf = MatrixFactorization(n_factors=3, reg=0.05, bias_reg=0.5, backend="numpy")
+    mf = MatrixFactorization(n_factors=3, reg=0.05, bias_reg=0.5, bias_penalty="count", backend="numpy")
     mf.fit(*train, epochs=1, progress=False)
     Q, bi = _np(mf.item_factors), _np(mf.item_bias)
     side = _segments(mf._bk, mf._users.rows, mf._items.rows, len(mf._users), len(mf._items), np.float64)
@@ -148,10 +149,41 @@ def test_bias_penalty_of_its_own(planted) -> None:
         pen = sel.sum() * np.diag([0.5, 0.05, 0.05, 0.05])
         x = np.linalg.solve(A.T @ A + pen, A.T @ y)
         np.testing.assert_allclose([bu_new[row], *P_new[row]], x, rtol=1e-8, atol=1e-10)
-    assert MatrixFactorization(reg=0.2).bias_reg == 0.2
+    assert MatrixFactorization(reg=0.2, bias_penalty="count").bias_reg == 0.2
+    assert MatrixFactorization(reg=0.2).bias_reg == 10.0
+    with pytest.raises(InputValueError, match="bias_penalty"):
+        MatrixFactorization(bias_penalty="weighted")
     assert len(mf.batches_per_half_step) == 2 and min(mf.batches_per_half_step) >= 1
     with pytest.raises(InputValueError, match="bias_reg"):
         MatrixFactorization(bias_reg=-1.0)
+
+
+def test_fixed_bias_penalty_is_koren_damping(planted) -> None:
+    """The default: λ·n_u on the vector, a fixed λ_b on the bias (not multiplied by n_u)."""
+    _, train, _, _ = planted
+    mf = MatrixFactorization(n_factors=3, reg=0.05, bias_reg=7.0, backend="numpy")
+    mf.fit(*train, epochs=1, progress=False)
+    Q, bi = _np(mf.item_factors), _np(mf.item_bias)
+    side = _segments(mf._bk, mf._users.rows, mf._items.rows, len(mf._users), len(mf._items), np.float64)
+    r = dk.asarray(train[2], backend="numpy")
+    P_new, bu_new = mf._als_half(mf._bk, side, mf.item_factors, mf.item_bias, r)
+    for row in (0, 7):
+        sel = mf._users.rows == row
+        A = np.column_stack([np.ones(sel.sum()), Q[mf._items.rows[sel]]])
+        y = train[2][sel] - mf.global_mean - bi[mf._items.rows[sel]]
+        pen = np.diag([7.0, *(0.05 * sel.sum(),) * 3])
+        x = np.linalg.solve(A.T @ A + pen, A.T @ y)
+        np.testing.assert_allclose([bu_new[row], *P_new[row]], x, rtol=1e-8, atol=1e-10)
+    # Biases only: each item's bias is its summed residual over (n_i + λ_b), so one rating moves it little.
+    users = np.array([0, 1, 2, 3, 0])
+    items = np.array([0, 0, 0, 0, 1])
+    ratings = np.array([4.0, 4.0, 4.0, 4.0, 5.0])
+    b = MatrixFactorization(n_factors=0, bias_reg=4.0, backend="numpy").fit(users, items, ratings, epochs=30,
+                                                                             progress=False)
+    assert abs(_np(b.item_bias)[1]) < abs(5.0 - b.global_mean) / 2
+    sgd = MatrixFactorization(n_factors=2, reg=0.05, method="sgd", lr=0.02, backend="numpy", seed=0)
+    sgd.fit(*train, epochs=3, progress=False)
+    assert np.isfinite(_np(sgd.item_bias)).all() and sgd.bias_penalty == "fixed"
 
 
 def test_recommend_equals_brute_force_sort(backend) -> None:
@@ -322,3 +354,41 @@ def test_latent_space_explorer_builds_headless(backend) -> None:
     pred = _np(mf.predict([user] * 3, dot.items))
     ex.metric.value = "dot"
     assert all(f"<td>{v:.2f}</td>" in ex.listing.value for v in pred)
+
+
+def test_latent_space_picture_names_the_films(backend) -> None:
+    """The static picture (what a page without a kernel shows) carries the titles and both scores."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from dotkit.widgets.ch5 import draw_latent_space, nearest_items
+
+    mf, *_ = _small_model(backend)
+    user = int(mf.user_ids[1])
+    rec = nearest_items(mf, user, k=3, metric="dot")
+    titles = {int(rec.items[0]): "The First Film (1999)"}
+    fig, (ax, list_ax) = plt.subplots(1, 2)
+    draw_latent_space(mf, user, ax, k=3, metric="dot", titles=titles, list_ax=list_ax)
+    text = "\n".join(t.get_text() for t in list_ax.texts)
+    plt.close(fig)
+    assert "The First Film (1999)" in text and "predicted rating" in text
+    pred = _np(mf.predict([user], rec.items[:1]))[0]
+    assert f"{pred:9.2f}" in text
+
+
+def test_fold_in_is_one_row_of_an_als_half_step(planted) -> None:
+    """Folding in a user who is in the training data gives that user's next ALS half-step."""
+    _, train, _, _ = planted
+    mf = MatrixFactorization(n_factors=3, reg=0.05, bias_reg=4.0, backend="numpy")
+    mf.fit(*train, epochs=2, progress=False)
+    side = _segments(mf._bk, mf._users.rows, mf._items.rows, len(mf._users), len(mf._items), np.float64)
+    r = dk.asarray(train[2], backend="numpy")
+    P_new, bu_new = mf._als_half(mf._bk, side, mf.item_factors, mf.item_bias, r)
+    user = int(mf.user_ids[5])
+    sel = train[0] == user
+    b_u, p_u = mf.fold_in(train[1][sel], train[2][sel])
+    np.testing.assert_allclose([b_u, *p_u], [_np(bu_new)[5], *_np(P_new)[5]], rtol=1e-8, atol=1e-10)
+    with pytest.raises(ShapeError):
+        mf.fold_in(train[1][sel][:2], train[2][sel][:3])

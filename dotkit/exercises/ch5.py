@@ -5,7 +5,7 @@
 5.3  ``als_user_update(Q_rated, y, reg)``: one user's regularised least-squares solve.
 5.4  ``sgd_step(p, q, r, lr, reg)``: one stochastic-gradient step on one rating.
 5.5  ``own_neighbour_share(Q)``: how many items are their own nearest neighbour by dot product.
-5.6  ``fold_in(Q_rated, b_rated, y, mu, reg)``: a new user's bias and vector from a few ratings.
+5.6  ``fold_in(Q_rated, b_rated, y, mu, reg, bias_reg)``: a new user's bias and vector from a few ratings.
 5.7  ``top_k(scores, k)``: the indices of the ``k`` largest scores, best first, without a full sort.
 
 Functions are called on fresh inputs drawn here and compared with a float64
@@ -14,6 +14,8 @@ NumPy oracle.
 
 from __future__ import annotations
 
+import builtins
+import contextlib
 from typing import Any
 
 import numpy as np
@@ -30,8 +32,7 @@ def _same(got: np.ndarray, other: np.ndarray) -> bool:
     return got.shape == other.shape and bool(np.allclose(got, other, rtol=1e-3, atol=1e-6))
 
 
-@exercise("5.1", todo="replace the ... with a number: multiply the viewer's and the musical's matching "
-                      "components (action with action, romance with romance, …) and add the four products")
+@exercise("5.1", todo="replace the ... with one number: your score for the musical, worked out by hand")
 def check_musical_score(answer: Any) -> str:
     value = needs_number(answer)
     want = float(VIEWER @ MUSICAL)
@@ -52,8 +53,8 @@ def check_musical_score(answer: Any) -> str:
             "what comedy and music add.")
 
 
-@exercise("5.3", todo="build the f×f matrix QᵀQ, add the penalty on its diagonal (it grows with the number of "
-                      "ratings), then np.linalg.solve against Qᵀy")
+@exercise("5.3", todo="write the body of als_user_update so that it returns the user's new vector p, one "
+                      "number per factor")
 def check_als_user_update(answer: Any) -> str:
     update = needs_function(answer, "als_user_update(Q_rated, y, reg)")
     rng = np.random.default_rng(53)
@@ -62,7 +63,14 @@ def check_als_user_update(answer: Any) -> str:
         gram, rhs = Q.T @ Q, Q.T @ y
         want = np.linalg.solve(gram + reg * n * np.eye(f), rhs)
         what = f"the update for a user with {n} ratings and {f} factors"
-        raw = update(Q.copy(), y.copy(), reg)
+        try:
+            raw = update(Q.copy(), y.copy(), reg)
+        except NotYet as exc:
+            if "ValueError" in str(exc) and ("mismatch" in str(exc) or "solve" in str(exc)):
+                raise NotYet(f"np.linalg.solve refused the shapes: an f×f matrix needs a right-hand side with "
+                             f"f entries, and y has one per rating (here n = {n}, f = {f}); which product of "
+                             "Q_rated and y has f entries?") from None
+            raise
         got = as_array(raw, what)
         mistakes = [
             (np.linalg.solve(gram + reg * np.eye(f), rhs),
@@ -81,8 +89,8 @@ def check_als_user_update(answer: Any) -> str:
     return "(QᵀQ + λnI) p = Qᵀy: an f×f system built from dot products of the rated items' vectors."
 
 
-@exercise("5.2", todo="the prediction starts from the global mean, adds the user's and the item's bias, then how "
-                      "well the two vectors match")
+@exercise("5.2", todo="write the body of predict_rating so that it returns one number, the model's predicted "
+                      "rating")
 def check_predict_rating(answer: Any) -> str:
     predict_rating = needs_function(answer, "predict_rating(mu, b_u, b_i, p_u, q_i)")
     rng = np.random.default_rng(52)
@@ -111,8 +119,8 @@ def check_predict_rating(answer: Any) -> str:
     return "r̂ = μ + b_u + b_i + p_u·q_i: the baseline, then the match of tastes."
 
 
-@exercise("5.4", todo="compute the error e = r − p·q once, from the old vectors; then move p along "
-                      "e·q − λ·p and q along e·p − λ·q, both scaled by the step size")
+@exercise("5.4", todo="write the body of sgd_step so that it returns the pair (new p, new q) after one step "
+                      "on the rating r")
 def check_sgd_step(answer: Any) -> str:
     step = needs_function(answer, "sgd_step(p, q, r, lr, reg)")
     rng = np.random.default_rng(55)
@@ -136,6 +144,11 @@ def check_sgd_step(answer: Any) -> str:
              "q was updated with the new p: keep a copy of the old p for q's step"),
             (p + lr * (e * q + reg * p), q + lr * (e * p + reg * q),
              "the penalty pulls the vectors towards zero: it enters with a minus sign, −λ·p"),
+            (p + 2 * lr * (e * q - reg * p), q + 2 * lr * (e * p - reg * q),
+             "right direction, twice the step: the chapter's rule folds the 2 of the squared error's gradient "
+             "into η, so the step is η·(e·q − λ·p), not 2η·(…)"),
+            (p + lr * (2 * e * q - reg * p), q + lr * (2 * e * p - reg * q),
+             "the 2 from differentiating the square is already folded into η: use η·(e·q − λ·p)"),
         ]
         right = _same(got_p, want_p) and _same(got_q, want_q)
         if not right:
@@ -148,21 +161,24 @@ def check_sgd_step(answer: Any) -> str:
             "gradient of (r − p·q)² + λ(‖p‖² + ‖q‖²), halved.")
 
 
-@exercise("5.6", todo="the unknowns are [b_u, p_u]: put a column of ones in front of Q_rated, subtract μ and "
-                      "the items' biases from y, then solve the regularised normal equations as in 5.3")
+@exercise("5.6", todo="write the body of fold_in so that it returns the pair (b_u, p_u): one number and a "
+                      "vector with one entry per factor")
 def check_fold_in(answer: Any) -> str:
-    fold_in = needs_function(answer, "fold_in(Q_rated, b_rated, y, mu, reg)")
+    fold_in = needs_function(answer, "fold_in(Q_rated, b_rated, y, mu, reg, bias_reg)")
     rng = np.random.default_rng(56)
-    for n, f, reg in ((3, 4, 0.1), (8, 2, 0.05), (5, 6, 0.3)):
+    for n, f, reg, breg in ((3, 4, 0.1, 10.0), (8, 2, 0.05, 2.0), (5, 6, 0.3, 0.7)):
         Q, b = rng.normal(size=(n, f)), rng.normal(0, 0.4, size=n)
         y, mu = rng.integers(1, 6, size=n).astype(float), 3.5
         A = np.hstack([np.ones((n, 1)), Q])
 
-        def solve(A: np.ndarray, t: np.ndarray, pen: float) -> np.ndarray:
-            return np.linalg.solve(A.T @ A + pen * np.eye(A.shape[1]), A.T @ t)
+        def solve(A: np.ndarray, t: np.ndarray, pen: Any) -> np.ndarray:
+            return np.linalg.solve(A.T @ A + np.diag(np.broadcast_to(pen, A.shape[1])), A.T @ t)
 
-        want = solve(A, y - mu - b, reg * n)
-        out = fold_in(Q.copy(), b.copy(), y.copy(), mu, reg)
+        good = np.array([breg] + [reg * n] * f)
+        want = solve(A, y - mu - b, good)
+        b_first = float(np.sum(y - mu - b) / (n + breg))
+        p_after = np.linalg.solve(Q.T @ Q + reg * n * np.eye(f), Q.T @ (y - mu - b - b_first))
+        out = fold_in(Q.copy(), b.copy(), y.copy(), mu, reg, breg)
         if not isinstance(out, (tuple, list)) or len(out) != 2:
             raise NotYet("fold_in should return two things, the bias and the vector: `return b_u, p_u`")
         got_b, got_p = as_array(out[0], "the new user's bias"), as_array(out[1], "the new user's vector")
@@ -170,12 +186,21 @@ def check_fold_in(answer: Any) -> str:
             raise NotYet(f"the bias b_u is one number; yours has shape {got_b.shape}")
         got = np.concatenate([got_b.reshape(1), got_p.reshape(-1)])
         mistakes = [
-            (solve(A, y - mu, reg * n), "the items' biases are known: subtract b_i as well as μ from the ratings"),
-            (solve(A, y - b, reg * n), "subtract the global mean μ from the ratings too"),
-            (solve(A, y, reg * n), "the ratings still hold μ + b_i: subtract both before solving"),
-            (solve(A, y - mu - b, reg), "the penalty grows with the number of ratings: λ·n·I, with n = len(y)"),
+            (solve(A, y - mu, good), "the items' biases are known: subtract b_i as well as μ from the ratings"),
+            (solve(A, y - b, good), "subtract the global mean μ from the ratings too"),
+            (solve(A, y, good), "the ratings still hold μ + b_i: subtract both before solving"),
+            (solve(A, y - mu - b, np.array([breg] + [reg] * f)),
+             "the vector's penalty grows with the number of ratings: λ·n on its diagonal entries, n = len(y)"),
+            (solve(A, y - mu - b, reg * n),
+             "the bias gets its own fixed penalty λ_b (bias_reg), not λ·n like the vector's entries"),
+            (solve(A, y - mu - b, np.array([0.0] + [reg * n] * f)),
+             "the bias is penalised too: put bias_reg on the first diagonal entry (a new user with three "
+             "ratings should not keep their whole average offset)"),
             (np.concatenate([[0.0], np.linalg.solve(Q.T @ Q + reg * n * np.eye(f), Q.T @ (y - mu - b))]),
              "the bias is an unknown too: add a column of ones to Q_rated so that the solve finds b_u"),
+            (np.concatenate([[b_first], p_after]),
+             "you fitted the bias first and the vector after it; the two share the ratings, so solve for "
+             "[b_u, p_u] together in one (f+1)×(f+1) system"),
         ]
         if got.shape == want.shape and not _same(got, want):
             for wrong, hint in mistakes:
@@ -185,11 +210,11 @@ def check_fold_in(answer: Any) -> str:
         expect_close(out[0], np.full(got_b.shape, want[0]), f"the bias of a user with {n} ratings",
                      rtol=1e-6, atol=1e-9)
     return ("With the items fixed, a new user is one more row of an ALS half-step: [1, q_i]·[b_u, p_u] "
-            "fitted to r − μ − b_i, solved in a (f+1)×(f+1) system, no refit of anyone else.")
+            "fitted to r − μ − b_i, penalties diag(λ_b, λn, …), one (f+1)×(f+1) solve, no refit of anyone else.")
 
 
-@exercise("5.5", todo="take all dot products Q @ Q.T, find each row's largest entry with argmax, and count the "
-                      "rows whose largest entry is on the diagonal; return the share")
+@exercise("5.5", todo="write the body of own_neighbour_share so that it returns one number, a share between "
+                      "0 and 1")
 def check_own_neighbour_share(answer: Any) -> str:
     share = needs_function(answer, "own_neighbour_share(Q)")
     rng = np.random.default_rng(57)
@@ -198,13 +223,14 @@ def check_own_neighbour_share(answer: Any) -> str:
         G = Q @ Q.T
         want = float(np.mean(np.argmax(G, axis=1) == np.arange(n)))
         value = needs_number(share(Q.copy()), "one number, a share between 0 and 1")
-        off = G - np.diag(np.full(n, np.inf))
         mistakes = {
             want * n: "that is a count; return the share of items (divide by the number of rows)",
             1.0: "every item is its own nearest neighbour by cosine; by raw dot product a longer vector can win",
-            float(np.mean(np.argmax(off, axis=1) == np.arange(n))): "leave the item itself among the "
-                                                                   "candidates: the question is whether it wins",
         }
+        if value == 0.0 and want > 0:
+            raise NotYet("no row came out as its own nearest neighbour, yet some must (the longest vector "
+                         "always is). If you left each item out of its own candidates, put it back: the "
+                         "question is whether q_i·q_i wins; otherwise check what you compare argmax with")
         for wrong, hint in mistakes.items():
             if abs(value - wrong) < 1e-6 and abs(value - want) > 1e-6:
                 raise NotYet(hint)
@@ -231,15 +257,47 @@ class _NoFullSort(np.ndarray):
         np.ndarray.sort(self, *args, **kwargs)
 
 
-@exercise("5.7", todo="np.argpartition on the negated scores keeps the k best (in no order); then order just "
-                      "those k by their scores")
+@contextlib.contextmanager
+def _no_full_sorts(limit: int) -> Any:
+    """While active, ``np.argsort``, ``np.sort``, ``np.lexsort`` and ``sorted`` refuse more than ``limit`` items."""
+    saved = {name: getattr(np, name) for name in ("argsort", "sort", "lexsort")}
+    saved_sorted = builtins.sorted
+
+    def guard(name: str, fn: Any) -> Any:
+        def wrapped(a: Any, *args: Any, **kwargs: Any) -> Any:
+            size = np.size(a) if name != "sorted" else None
+            if size is None:
+                a = list(a)
+                size = len(a)
+            if size > limit:
+                raise NotYet(f"you sorted all {size} scores (with {name}); use np.argpartition to keep the "
+                             "k best, then sort only those k")
+            return fn(a, *args, **kwargs)
+
+        return wrapped
+
+    try:
+        for name, fn in saved.items():
+            setattr(np, name, guard(name, fn))
+        builtins.sorted = guard("sorted", saved_sorted)
+        yield
+    finally:
+        for name, fn in saved.items():
+            setattr(np, name, fn)
+        builtins.sorted = saved_sorted
+
+
+@exercise("5.7", todo="write the body of top_k so that it returns k positions in scores, best first, "
+                      "without sorting all the scores")
 def check_top_k(answer: Any) -> str:
     top_k = needs_function(answer, "top_k(scores, k)")
     rng = np.random.default_rng(54)
     for n, k in ((10, 3), (1000, 10), (5000, 200), (7, 1)):
         scores = rng.normal(size=n)
         _NoFullSort.limit = k
-        got = as_array(top_k(scores.copy().view(_NoFullSort), k), f"top_k(scores, {k})")
+        with _no_full_sorts(k):
+            raw = top_k(scores.copy().view(_NoFullSort), k)
+        got = as_array(raw, f"top_k(scores, {k})")
         want = np.argsort(-scores)[:k]
         if got.shape != (k,):
             raise NotYet(f"top_k(scores, {k}) should return {k} indices; it returned shape {got.shape}")

@@ -11,14 +11,20 @@ Stacking the vectors as rows of ``P`` (users × f) and ``Q`` (items × f) makes
 the whole matrix of dot products one low-rank product ``P Qᵀ``.
 
 Training minimises the squared error over the observed ratings plus a penalty
-that grows with how often each user and item appears (``n_u``, ``n_i``):
+on the vectors that grows with how often each user and item appears (``n_u``,
+``n_i``: the "weighted-λ" rule of Zhou et al., 2008) and, by default, a fixed
+penalty ``λ_b`` on each bias (Koren's damped baselines):
 
     L = Σ_(u,i) (r_ui - r̂_ui)²
-        + λ [ Σ_u n_u (b_u² + ‖p_u‖²) + Σ_i n_i (b_i² + ‖q_i‖²) ]
+        + λ [ Σ_u n_u ‖p_u‖² + Σ_i n_i ‖q_i‖² ] + λ_b [ Σ_u b_u² + Σ_i b_i² ]
+
+With ``bias_penalty="count"`` the biases are penalised like the vectors,
+``λ_b n_u b_u²``: then an item with one rating keeps almost all of its
+residual as its bias, however little that one rating says.
 
 * **ALS** (alternating least squares) fixes the items and solves, for every
   user at once, the small regularised normal equations
-  ``(Q̃_uᵀ Q̃_u + λ n_u I) p̃_u = Q̃_uᵀ y_u`` (with ``q̃_i = [1, q_i]`` and
+  ``(Q̃_uᵀ Q̃_u + Λ_u) p̃_u = Q̃_uᵀ y_u``, ``Λ_u = diag(λ_b, λ n_u, …)`` (with ``q̃_i = [1, q_i]`` and
   ``p̃_u = [b_u, p_u]`` so that the bias is solved with the vector), then
   does the same for the items. The Gram matrices ``Q̃_uᵀ Q̃_u`` are dot
   products between the columns of the rated items' vectors; they are built
@@ -26,7 +32,8 @@ that grows with how often each user and item appears (``n_u``, ``n_i``):
   layout and solved with one batched ``solve``.
 * **SGD** visits the ratings in shuffled mini-batches and moves each vector
   against its gradient, ``p_u += η (e_ui q_i - λ p_u)``; applied once per
-  rating, the penalty adds up to the same ``λ n_u ‖p_u‖²`` as above.
+  rating, the penalty adds up to the same ``λ n_u ‖p_u‖²`` as above (a
+  fixed bias penalty is spread as ``λ_b / n_u`` per rating).
 
 User and item ids are any non-negative integers (MovieLens's start at 1);
 they are mapped to rows internally. A user or item that was not in the
@@ -171,9 +178,12 @@ class MatrixFactorization:
         lr: SGD step size ``η`` (ignored by ALS).
         batch_size: SGD mini-batch size (ignored by ALS).
         init_scale: standard deviation of the initial vector entries.
-        bias_reg: the penalty per rating on the biases (default: ``reg``);
-            biases are two numbers fitted from many ratings, so they need
-            far less shrinking than the vectors.
+        bias_reg: ``λ_b``, the penalty on each bias (default 10.0 with
+            ``bias_penalty="fixed"``, ``reg`` with ``"count"``).
+        bias_penalty: ``"fixed"`` (default): ``λ_b b²`` per user and item, so
+            a bias estimated from few ratings is shrunk towards 0 (one from
+            ``n`` ratings keeps about ``n / (n + λ_b)`` of its raw value);
+            ``"count"``: ``λ_b n b²``, the same share for every count.
 
     Attributes (after :meth:`fit`):
         user_factors ``(n_users, f)``, item_factors ``(n_items, f)``,
@@ -201,6 +211,7 @@ class MatrixFactorization:
         batch_size: int = 512,
         init_scale: float = 0.1,
         bias_reg: float | None = None,
+        bias_penalty: str = "fixed",
     ) -> None:
         op = "MatrixFactorization"
         self.n_factors = check_positive_int(op, "n_factors", n_factors, minimum=0)
@@ -208,7 +219,13 @@ class MatrixFactorization:
             raise InputValueError(f"{op}: method must be 'als' or 'sgd'; received {method!r}")
         if not biases and self.n_factors == 0:
             raise InputValueError(f"{op}: n_factors=0 without biases leaves nothing to learn")
-        bias_reg = reg if bias_reg is None else bias_reg
+        if bias_penalty not in ("fixed", "count"):
+            raise InputValueError(
+                f"{op}: bias_penalty must be 'fixed' or 'count'; received {bias_penalty!r}"
+            )
+        self.bias_penalty = bias_penalty
+        if bias_reg is None:
+            bias_reg = 10.0 if bias_penalty == "fixed" else reg
         checks = (("reg", reg), ("lr", lr), ("init_scale", init_scale), ("bias_reg", bias_reg))
         for name, value in checks:
             number = isinstance(value, (int, float)) and not isinstance(value, bool)
@@ -341,16 +358,18 @@ class MatrixFactorization:
         # The padding row: padded slots gather zeros.
         other = xp.concatenate([other, xp.zeros((1, d), dtype=self._dtype)], axis=0)
         other_bias = xp.concatenate([other_bias, xp.zeros((1,), dtype=self._dtype)])
-        diag = np.full(d, self.reg)
+        diag, fixed = np.full(d, self.reg), np.zeros(d)
         if self.biases:
-            diag[0] = self.bias_reg
-        eye = bk.asarray(np.diag(diag), dtype=self._dtype)  # λ per unknown (the bias may differ)
+            diag[0] = self.bias_reg if self.bias_penalty == "count" else 0.0
+            fixed[0] = self.bias_reg if self.bias_penalty == "fixed" else 0.0
+        eye = bk.asarray(np.diag(diag), dtype=self._dtype)  # λ per rating on each unknown
+        eye_fixed = bk.asarray(np.diag(fixed), dtype=self._dtype)  # λ_b once, on the bias
         solutions = []
         for ch in chunks:
             A = other[ch.other]  # (B, L, d): each entity's rated vectors, zero rows as padding
             target = (r[ch.rating] - self._mu - other_bias[ch.other]) * ch.mask  # (B, L)
             At = xp.swapaxes(A, 1, 2)
-            gram = xp.matmul(At, A) + ch.count[:, None, None] * eye  # AᵀA + n Λ
+            gram = xp.matmul(At, A) + ch.count[:, None, None] * eye + eye_fixed  # AᵀA + Λ
             rhs = xp.matmul(At, target[..., None])  # Aᵀ y
             solutions.append(bk.solve(gram, rhs)[..., 0])
         sol = xp.concatenate(solutions, axis=0)[back]
@@ -362,6 +381,16 @@ class MatrixFactorization:
         rows_u, rows_i, r = train
         rng = np.random.default_rng(self.seed + 1)
         n, lr, reg, breg = r.shape[0], self.lr, self.reg, self.bias_reg
+        # Per-rating share of the bias penalty: λ_b (count-scaled) or λ_b / n (fixed).
+        nu, ni = len(self._users), len(self._items)
+        if self.bias_penalty == "fixed":
+            cu = np.bincount(self._users.rows, minlength=nu).astype(np.float64)
+            ci = np.bincount(self._items.rows, minlength=ni).astype(np.float64)
+            breg_u = bk.asarray(breg / np.maximum(cu, 1), dtype=self._dtype)
+            breg_i = bk.asarray(breg / np.maximum(ci, 1), dtype=self._dtype)
+        else:
+            breg_u = bk.asarray(np.full(nu, breg), dtype=self._dtype)
+            breg_i = bk.asarray(np.full(ni, breg), dtype=self._dtype)
 
         def epoch() -> None:
             perm = bk.asarray(rng.permutation(n).astype(np.int32))
@@ -374,8 +403,8 @@ class MatrixFactorization:
                 P = bk.scatter_add(P, ub, lr * (err[:, None] * qi - reg * pu))
                 Q = bk.scatter_add(Q, ib, lr * (err[:, None] * pu - reg * qi))
                 if self.biases:
-                    bu = bk.scatter_add(bu, ub, lr * (err - breg * bu[ub]))
-                    bi = bk.scatter_add(bi, ib, lr * (err - breg * bi[ib]))
+                    bu = bk.scatter_add(bu, ub, lr * (err - breg_u[ub] * bu[ub]))
+                    bi = bk.scatter_add(bi, ib, lr * (err - breg_i[ib] * bi[ib]))
                 bk.sync(P, Q, bu, bi)  # keeps a lazy backend's graph one batch long
             self.user_factors, self.item_factors, self.user_bias, self.item_bias = P, Q, bu, bi
 
@@ -504,12 +533,41 @@ class MatrixFactorization:
         best_scores = np.asarray(bk.to_numpy(top_scores[order]), dtype=float)
         return Recommendation(self._items.ids[best], best_scores)
 
+    def fold_in(self, items: Any, ratings: Any) -> tuple[float, np.ndarray]:
+        """A new user's ``(b_u, p_u)`` from a few ratings, with every item fixed ("folding in").
+
+        One row of an ALS user half-step: rows ``[1, q_i]`` of the rated items,
+        targets ``r - μ - b_i``, penalty ``diag(λ_b, λn, …, λn)`` (``λ_b n`` on the
+        bias with ``bias_penalty="count"``). Nothing else is refitted.
+
+        Returns:
+            ``(b_u, p_u)`` as a float and a NumPy vector of length ``n_factors``.
+        """
+        op = "MatrixFactorization.fold_in"
+        self._check_fitted(op)
+        rows = self.item_rows(items)
+        y = np.asarray(self._bk.to_numpy(as_array(op, "ratings", ratings, self._bk, ndim=1,
+                                                  allow_int=True, finite=True)), dtype=float)
+        if len(y) != len(rows) or len(y) == 0:
+            raise ShapeError(f"{op}: give one rating per item (and at least one); received "
+                             f"{len(rows)} items and {len(y)} ratings")
+        Q = np.asarray(self._bk.to_numpy(self.item_factors), dtype=float)[rows]
+        b = np.asarray(self._bk.to_numpy(self.item_bias), dtype=float)[rows]
+        n, f = len(y), self.n_factors
+        A = np.hstack([np.ones((n, 1)), Q]) if self.biases else Q
+        pen = [self.reg * n] * f
+        if self.biases:
+            pen = [self.bias_reg * (n if self.bias_penalty == "count" else 1)] + pen
+        x = np.linalg.solve(A.T @ A + np.diag(pen), A.T @ (y - self._mu - b))
+        return (float(x[0]), x[1:]) if self.biases else (0.0, x)
+
     def similar_items(self, item: Any, k: int = 10, *, metric: str = "cosine") -> Recommendation:
         """The ``k`` items whose vectors are nearest to ``item``'s ("more like this").
 
+        Only the vectors ``q`` are compared, never the biases.
         ``metric="cosine"`` compares directions only; ``"dot"`` also rewards
-        long vectors, which is how popularity leaks into the ranking.
-        The item itself is left out.
+        long vectors, whatever made them long (on MovieLens: mostly films with
+        few ratings, not popular ones). The item itself is left out.
         """
         from dotkit.linalg import top_k_similar
 
@@ -584,7 +642,7 @@ class MatrixFactorization:
         return (
             f"MatrixFactorization(n_factors={self.n_factors}, reg={self.reg}, "
             f"method={self.method!r}, "
-            f"biases={self.biases}, seed={self.seed}) [{state}]"
+            f"biases={self.biases}, bias_penalty={self.bias_penalty!r}, seed={self.seed}) [{state}]"
         )
 
 

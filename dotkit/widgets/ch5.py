@@ -5,10 +5,11 @@ their two principal directions (PCA through the SVD of the centred item
 vectors: ``Q - q̄ = U S Vᵀ``, coordinates ``(Q - q̄) V[:, :2]``). Pick a user
 and the explorer draws every item as a grey dot, the user's taste vector as
 an arrow in the same plane, and highlights the ``k`` items that score highest
-for that user — by dot product (the predicted rating, what ``recommend``
-returns) or by cosine (direction only). The list beside the picture names
-them (by title when titles are given) with both their predicted rating and
-their cosine, whichever ranks them.
+for that user — by predicted rating (what ``recommend`` returns,
+``μ + b_u + b_i + p_u·q_i``, biases included) or by the cosine of ``p_u`` and
+``q_i`` (direction only, no biases). The list beside the picture, drawn into
+the same PNG, names them (by title when titles are given) with both their
+predicted rating and their cosine, whichever ranks them.
 
 The picture is rendered to PNG with matplotlib's Agg canvas inside an
 ``ipywidgets.Image``, so the explorer can be built and driven without a
@@ -70,8 +71,9 @@ def nearest_items(
 ) -> Any:
     """The ``k`` items nearest to ``user``'s vector: by predicted rating or by cosine.
 
-    ``"dot"`` is :meth:`MatrixFactorization.recommend` (scores ``Q p_u + b``);
-    ``"cosine"`` ranks by ``cos(p_u, q_i)`` over the items the user has not rated.
+    ``"dot"`` is :meth:`MatrixFactorization.recommend`: the predicted rating
+    ``μ + b_u + b_i + p_u·q_i`` (the biases included); ``"cosine"`` ranks by
+    ``cos(p_u, q_i)`` alone, biases left out, over the items the user has not rated.
     """
     from dotkit.linalg import to_numpy, top_k_similar
     from dotkit.models.mf import Recommendation
@@ -101,8 +103,15 @@ def draw_latent_space(
     k: int = 8,
     metric: str = "dot",
     projection: Projection | None = None,
+    titles: Mapping[int, str] | None = None,
+    list_ax: Any = None,
 ) -> Any:
-    """Draw the items in their PCA plane, ``user``'s vector, and the ``k`` nearest items."""
+    """Draw the films in their PCA plane, ``user``'s vector, and the ``k`` nearest films.
+
+    With ``list_ax`` (a second axes), the ranked films are also written there
+    by title (``titles``: ``{item id: title}``), with each one's predicted
+    rating and cosine, numbered like the points.
+    """
     from dotkit.linalg import to_numpy
 
     proj = project_items(model.item_factors) if projection is None else projection
@@ -112,8 +121,8 @@ def draw_latent_space(
     arrow = p @ proj.axes
     spread = float(np.abs(proj.coords).max()) or 1.0
     arrow = arrow / (np.linalg.norm(arrow) or 1.0) * 0.9 * spread
-    ax.scatter(*proj.coords.T, s=6, color="0.75", label="all items")
-    label = f"top {len(rows)} by {metric}"
+    ax.scatter(*proj.coords.T, s=6, color="0.75", label="all films")
+    label = f"top {len(rows)} by {'predicted rating' if metric == 'dot' else 'cosine'}"
     ax.scatter(*proj.coords[rows].T, s=40, color="tab:red", label=label, zorder=3)
     for rank, (x, y) in enumerate(proj.coords[rows], start=1):
         ax.annotate(str(rank), (x, y), textcoords="offset points", xytext=(4, 3), fontsize=8)
@@ -122,8 +131,22 @@ def draw_latent_space(
     ax.text(*(arrow * 1.06), f"user {user}", color="tab:blue", fontsize=9, ha="center")
     ax.plot([], [], color="tab:blue", lw=2, label=f"user {user}'s taste (direction)")
     ax.set(xlabel="principal direction 1", ylabel="principal direction 2", aspect="equal")
-    ax.set_title(f"item vectors in 2-D ({proj.explained:.0%} of their variance)", fontsize=10)
-    ax.legend(loc="lower left", fontsize=8)
+    ax.set_title(f"film vectors in 2-D ({proj.explained:.0%} of their variance)", fontsize=10)
+    ax.legend(loc="lower left", fontsize=9)
+    if list_ax is not None:
+        names = dict(titles or {})
+        predicted = np.asarray(to_numpy(model.predict([user] * len(rec.items), rec.items)), dtype=float)
+        cosines = _cosines(model, user, rec.items)
+        ranked_by = "predicted rating (μ + b_u + b_i + p·q)" if metric == "dot" else "cosine of p and q"
+        lines = [f"user {user}: ranked by {ranked_by}", "",
+                 f"{'#':<3s} {'predicted':>9s}  {'cosine':>6s}  film"]
+        for rank, (item, pred, cos) in enumerate(zip(rec.items, predicted, cosines), start=1):
+            name = names.get(int(item), f"item {int(item)}")
+            name = name if len(name) <= 34 else name[:33] + "…"
+            lines.append(f"{rank:<3d} {pred:9.2f}  {cos:6.2f}  {name}")
+        list_ax.axis("off")
+        list_ax.text(0.0, 0.95, "\n".join(lines), va="top", ha="left", family="monospace", fontsize=9,
+                     transform=list_ax.transAxes)
     return ax
 
 
@@ -147,22 +170,24 @@ class LatentSpaceExplorer(Explorer):
             raise InputValueError("latent_space_explorer: no users to choose from")
         self.user = w.Dropdown(options=choices, value=choices[0], description="user")
         self.k = w.IntSlider(value=k, min=1, max=20, description="k")
-        self.metric = w.ToggleButtons(options=["dot", "cosine"], value="dot", description="rank by")
-        self.image = w.Image(format="png", layout=w.Layout(width="420px"))
+        self.metric = w.ToggleButtons(options=[("predicted rating", "dot"), ("cosine", "cosine")], value="dot",
+                                         description="rank by")
+        self.image = w.Image(format="png", layout=w.Layout(width="840px"))
         self.listing = w.HTML()
         for control in (self.user, self.k, self.metric):
             control.observe(self._update, names="value")
         controls = w.HBox([self.user, self.k])
-        self.widget = w.VBox([controls, self.metric, w.HBox([self.image, self.listing])])
+        self.widget = w.VBox([controls, self.metric, self.image, self.listing])
         self._update()
 
     def _update(self, change: Any = None) -> None:
         from dotkit.linalg import to_numpy
 
         user, k, metric = self.user.value, self.k.value, self.metric.value
-        fig = new_figure(figsize=(5, 5))
-        ax = fig.add_subplot()
-        draw_latent_space(self.model, user, ax, k=k, metric=metric, projection=self.projection)
+        fig = new_figure(figsize=(10.5, 5))
+        ax, list_ax = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
+        draw_latent_space(self.model, user, ax, k=k, metric=metric, projection=self.projection,
+                          titles=self.titles, list_ax=list_ax)
         fig.tight_layout()
         self.image.value = png_bytes(fig)
         rec = nearest_items(self.model, user, k, metric)
@@ -174,7 +199,8 @@ class LatentSpaceExplorer(Explorer):
             for rank, (name, pred, cos) in enumerate(zip(names, predicted, cosines), start=1)
         )
         head = "<th>#</th><th>film</th><th>predicted rating</th><th>cosine</th>"
-        self.listing.value = f"<b>ranked by {metric}</b><table><tr>{head}</tr>{rows}</table>"
+        ranked_by = "predicted rating" if metric == "dot" else "cosine"
+        self.listing.value = f"<b>ranked by {ranked_by}</b><table><tr>{head}</tr>{rows}</table>"
 
 
 def _cosines(model: Any, user: int, items: Any) -> np.ndarray:
