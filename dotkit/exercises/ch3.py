@@ -10,7 +10,7 @@
 
 Functions are called on fresh inputs drawn here and compared with a float64
 NumPy oracle (``np.correlate``, the output-size formula, patches cut by hand,
-the gradient of a stack of convolutions, a padded sum of shifts).
+the closed form 1 + L(k − 1) of a receptive field, a padded sum of shifts).
 """
 
 from __future__ import annotations

@@ -48,9 +48,9 @@ from dotkit.backends import Backend
 from dotkit.errors import InputValueError, ShapeError
 
 _OP = "conv2d"
-#: Default bound on the column matrix of one chunk. A few MB keeps the patches
-#: of a chunk in cache between the copy that builds them and the matrix product
-#: that reads them, which is faster than one huge column matrix.
+#: Default bound on the column matrix of one chunk: it bounds the memory a
+#: layer needs, whatever its batch size. It is not free: on chapter 3's big
+#: layer, chunk by chunk took about 1.4x one whole column matrix and one product.
 CHUNK_BYTES = 4 * 2**20
 
 
