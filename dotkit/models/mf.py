@@ -170,7 +170,7 @@ class MatrixFactorization:
 
     Args:
         n_factors: length ``f`` of each vector (0 gives a biases-only model).
-        reg: ``λ``, the penalty per rating on the squared vector and bias sizes.
+        reg: ``λ``, the penalty per rating on the squared vector sizes (the biases have ``bias_reg``).
         method: ``"als"`` or ``"sgd"``.
         biases: learn ``μ + b_u + b_i`` around the dot product.
         seed: seeds the initial vectors and SGD's shuffling.
