@@ -42,6 +42,19 @@ def attention_without_max(Q, K, V):
     return (weights / weights.sum(axis=1, keepdims=True)) @ V
 
 
+def score_scale_stub(d, var_q, var_k):
+    # your code: the factor c that makes c·(q·k) have variance 1
+    ...
+
+
+def score_scale(d, var_q, var_k):
+    return 1 / math.sqrt(d * var_q * var_k)
+
+
+def full_softmax(Q, K, V, chunk):
+    return attention(Q, K, V)
+
+
 def causal_mask_stub(L):
     # your code: an (L, L) boolean array; row i is the query, column j the key
     ...
@@ -142,9 +155,16 @@ CASES = {
         solution=attention,
     ),
     "4.3": Case(
-        stub=...,
-        wrong=[(8, "inverse"), (1 / 64, "square"), (64.0, "grow"), (0.2, "c²·64"), (float("nan"), "nan")],
-        solution=1 / math.sqrt(64),
+        stub=score_scale_stub,
+        wrong=[
+            (lambda d, vq, vk: math.sqrt(d * vq * vk), "inverse"),
+            (lambda d, vq, vk: 1 / (d * vq * vk), "square root"),
+            (lambda d, vq, vk: 1 / math.sqrt(d), "unit-variance"),
+            (lambda d, vq, vk: 1 / (math.sqrt(d) * vq * vk), "under the square root"),
+            (lambda d, vq, vk: 0.125, "not 1"),
+        ],
+        solution=score_scale,
+        float32=False,
     ),
     "4.4": Case(
         stub=causal_mask_stub,
@@ -178,6 +198,7 @@ CASES = {
             (lambda Q, K, V, c: online(Q, K, V, c, per_block=True), "normalised on its own"),
             (lambda Q, K, V, c: online(Q, K, V, c, scale=False), "divide the scores by √d"),
             (online_without_max, "not finite"),
+            (full_softmax, "keys at once"),
         ],
         solution=online_attention,
     ),
@@ -193,8 +214,8 @@ CASES = {
     ),
     "4.8": Case(
         stub=...,
-        wrong=[((3, 1), "counted from 0"), ((6, 9), "row i"), ((6, 12), "slightly more"), ((1, 1), "argmax"),
-               ((4, 2, 1), "two numbers")],
+        wrong=[((3, 1), "counted from 0"), ((6, 9), "row i"),
+               ((1, 1), "not the head"), ((4, 2, 1), "two numbers")],
         solution=(4, 2),
         float32=False,
     ),

@@ -125,6 +125,19 @@ def test_attention_explorer_builds_without_a_frontend(model) -> None:
     assert ex.image.value == shown
     with pytest.raises(DtypeError):
         attention_explorer("not a list", model=model)
+    started = attention_explorer(["The cat sat on the mat."], model=model, backend="numpy", layer=1, head=3)
+    assert (started.layer.value, started.head.value) == (1, 3) and "head=3" in repr(started)
+
+
+def test_draw_attention_prints_the_weights_in_the_cells() -> None:
+    plt = pytest.importorskip("matplotlib.pyplot")
+    from dotkit.widgets.ch4 import draw_attention
+
+    fig, ax = plt.subplots()
+    draw_attention(np.array([[0.25, 0.75], [1.0, 0.0]]), ["a", "b"], ax, annotate=True, colorbar=True)
+    assert sorted(t.get_text() for t in ax.texts) == ["0.00", "0.25", "0.75", "1.00"]
+    assert fig.axes[-1].get_ylabel() == "attention weight"
+    plt.close(fig)
 
 
 def test_weights_rebuild_encode_in_numpy(model) -> None:

@@ -26,7 +26,7 @@ from dotkit.widgets._render import Explorer, new_figure, png_bytes
 
 
 def draw_attention(weights: Any, tokens: Sequence[str], ax: Any, *, title: str = "",
-                   colorbar: bool = False, vmax: float | None = None) -> Any:
+                   colorbar: bool = False, vmax: float | None = None, annotate: bool = False) -> Any:
     """Draw a ``(T, T)`` attention matrix as a heatmap with token labels.
 
     Rows are the queries (the token doing the looking), columns the keys. The
@@ -50,8 +50,13 @@ def draw_attention(weights: Any, tokens: Sequence[str], ax: Any, *, title: str =
     ax.set_ylabel("query (looking)", fontsize=9)
     if title:
         ax.set_title(title, fontsize=10)
+    if annotate:  # print each weight in its cell, dark text on light cells
+        for i in range(w.shape[0]):
+            for j in range(w.shape[1]):
+                ax.text(j, i, f"{w[i, j]:.2f}", ha="center", va="center", fontsize=9,
+                        color="black" if w[i, j] > 0.6 * top else "white")
     if colorbar:
-        ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+        ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="attention weight")
     return ax
 
 
@@ -66,7 +71,8 @@ class AttentionExplorer(Explorer):
         widget: the whole layout (a VBox).
     """
 
-    def __init__(self, sentences: Sequence[str], model: Any = None, *, backend: Any = None) -> None:
+    def __init__(self, sentences: Sequence[str], model: Any = None, *, backend: Any = None,
+                 layer: int = 1, head: int = 1) -> None:
         import ipywidgets as w
 
         if isinstance(sentences, str) or not sentences or not all(isinstance(s, str) for s in sentences):
@@ -82,8 +88,8 @@ class AttentionExplorer(Explorer):
         self.sentence = w.Combobox(options=list(sentences), value=sentences[0], description="sentence",
                                    placeholder="type a sentence, or pick one", ensure_option=False,
                                    continuous_update=False, layout=w.Layout(width="520px"))
-        self.layer = w.IntSlider(value=1, min=1, max=model.n_layers, description="layer")
-        self.head = w.IntSlider(value=1, min=1, max=model.n_heads, description="head")
+        self.layer = w.IntSlider(value=layer, min=1, max=model.n_layers, description="layer")
+        self.head = w.IntSlider(value=head, min=1, max=model.n_heads, description="head")
         self.readout = w.HTML()
         self.image = w.Image(format="png", layout=w.Layout(width="440px"))
         for control in (self.sentence, self.layer, self.head):
@@ -124,18 +130,20 @@ class AttentionExplorer(Explorer):
                 f"head={self.head.value})")
 
 
-def attention_explorer(sentences: Sequence[str], model: Any = None, *, backend: Any = None) -> AttentionExplorer:
+def attention_explorer(sentences: Sequence[str], model: Any = None, *, backend: Any = None,
+                       layer: int = 1, head: int = 1) -> AttentionExplorer:
     """An explorer of MiniLM's attention: choose sentence, layer and head, see the heatmap.
 
     Args:
         sentences: the sentences to choose from.
         model: a loaded :class:`~dotkit.models.minilm.MiniLM` (loaded from the package if None).
         backend: the backend that computes the weights (default: the current one).
+        layer, head: the head shown first (both counted from 1).
 
     Example:
         >>> attention_explorer(["The cat sat on the mat."])    # doctest: +SKIP
     """
-    return AttentionExplorer(sentences, model, backend=backend)
+    return AttentionExplorer(sentences, model, backend=backend, layer=layer, head=head)
 
 
 __all__ = ["AttentionExplorer", "attention_explorer", "draw_attention"]
