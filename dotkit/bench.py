@@ -861,18 +861,20 @@ def _machine_limit(limits: dict[str, dict], first: str | None = None, best_seen:
     ``hardware_peak_gflops`` is cores × lanes × 2 × clock with one FMA unit per
     core; the OS does not report how many FMA instructions a core starts per
     cycle, so ``fma_units_implied`` is the smallest whole number that no
-    matrix product of the run (``best_seen``, and the sgemm) exceeds by more
-    than 2 %, and ``peak_gflops`` the peak with that many (the measured sgemm
-    where a fact is missing).
+    matrix product of the run exceeds by more than 2 %, and ``peak_gflops``
+    the peak with that many (the measured sgemm where a fact is missing).
+    ``sgemm_gflops`` is the best repeat of any float32 product of the run:
+    the backends' sgemm figures and ``best_seen`` (dotkit's calls included),
+    the same rate the FMA count is taken from.
     """
     from dotkit.benchmarks.machine import cpu_facts, hardware_peak_gflops
 
     if not limits:
         return {}
-    sgemm = max(v["sgemm_gflops"] for v in limits.values())
+    sgemm = max([v["sgemm_gflops"] for v in limits.values()] + [best_seen])
     facts = cpu_facts()
     one_unit = hardware_peak_gflops(facts)
-    units = max(1, math.ceil(max(sgemm, best_seen) / one_unit - 0.02)) if one_unit else None
+    units = max(1, math.ceil(sgemm / one_unit - 0.02)) if one_unit else None
     return {
         "bandwidth_gbs": max(v["bandwidth_gbs"] for v in limits.values()),
         "sgemm_gflops": sgemm,
@@ -888,13 +890,14 @@ def _raise_peak_to_best_seen(lim: dict, rows: list[dict]) -> None:
     """A peak below a rate the same library reached later in the run was measured unluckily.
 
     On a shared machine one burst of load can spoil the sgemm measurement;
-    the library's own float32 products timed later (``raw_rate`` of the
-    matmul rows) are sgemm calls too, so the limit is the best of them all.
+    the library's own float32 products timed later (the best repeat of the
+    raw call in the matmul rows) are sgemm calls too, so the limit is the best
+    repeat of them all, the same definition as the dedicated measurement.
     """
     seen = [
-        r["raw_rate"]
+        r["flops"] / r["raw_best_s"] / GB
         for r in rows
-        if r.get("op") in ("matmul", "batched_matmul") and "raw_rate" in r
+        if r.get("op") in ("matmul", "batched_matmul") and "raw_best_s" in r
     ]
     lim["sgemm_measured_gflops"] = lim["sgemm_gflops"]
     lim["sgemm_gflops"] = max([lim["sgemm_gflops"], *seen])

@@ -8,7 +8,7 @@ from dotkit.exercises import check
 
 
 def matvec_intensity_stub(m, n, itemsize=4):
-    # your code: F = FLOPs of the product, B = bytes moved; return F / B
+    # your code: the arithmetic intensity of y = W x
     ...
 
 
@@ -17,7 +17,7 @@ def matvec_intensity(m, n, itemsize=4):
 
 
 def predict_seconds_stub(n, bandwidth_gbs):
-    # your code: bytes of both vectors, divided by bytes per second
+    # your code: the shortest time in seconds
     ...
 
 
@@ -25,13 +25,13 @@ def predict_seconds(n, bandwidth_gbs):
     return 8 * n / (bandwidth_gbs * 1e9)
 
 
-def break_even_n_stub(overhead_us, bandwidth_gbs):
-    # your code: the n whose 8n bytes take 100 times the overhead
+def break_even_n_stub(call_us, bandwidth_gbs):
+    # your code: the length n
     ...
 
 
-def break_even_n(overhead_us, bandwidth_gbs):
-    return 100 * overhead_us * 1e-6 * bandwidth_gbs * 1e9 / 8
+def break_even_n(call_us, bandwidth_gbs):
+    return 100 * call_us * 1e-6 * bandwidth_gbs * 1e9 / 8
 
 
 CASES = {
@@ -41,15 +41,20 @@ CASES = {
             (lambda m, n, itemsize=4: 2 * m * n / (m * n + n + m), "in bytes"),
             (lambda m, n, itemsize=4: 2 / itemsize, "only the matrix"),
             (lambda m, n, itemsize=4: itemsize * (m * n + n + m) / (2 * m * n), "bytes per FLOP"),
+            (lambda m, n, itemsize=4: m * n / (itemsize * (m * n + n + m)), "two FLOPs"),
+            (lambda m, n, itemsize=4: 2 * m * n / (itemsize * (m * n + n)), "result y"),
             (lambda m, n, itemsize=4: matvec_intensity(m, n, itemsize) * 1.5, "off"),
             (lambda m, n, itemsize=4: [1.0, 2.0], "one number"),
         ],
         solution=matvec_intensity,
     ),
     "A.2": Case(
-        stub=...,
-        wrong=[(3.35 / 67, "bytes per FLOP"), (20000.0, "factor of 1000"), (5.0, "factor of 4"), (12.0, "recompute")],
-        solution=20.0,
+        stub=...,  # the chapter passes (gpu_ridge, gpu_n) = (..., ...): see the test below
+        wrong=[((3.35 / 67, 120.0), "bytes per FLOP"), ((20000.0, 120.0), "factor of 1000"),
+               ((5.0, 120.0), "factor of 4"), ((120.0, 20.0), "side N"), ((10.0, 60.0), "half the ridge"),
+               ((12.0, 72.0), "recompute"), ((20.0, ...), "now gpu_n"), ((20.0, 20 / 6), "6 times"),
+               ((20.0, 20.0), "not N"), ((20.0, 100.0), "solve"), (20.0, "together")],
+        solution=(20.0, 120.0),
     ),
     "A.3": Case(
         stub=predict_seconds_stub,
@@ -57,6 +62,7 @@ CASES = {
             (lambda n, bw: 4 * n / (bw * 1e9), "half the time"),
             (lambda n, bw: 8 * n / bw, "10⁹"),
             (lambda n, bw: 2 * n / (bw * 1e9), "FLOPs"),
+            (lambda n, bw: 8 * n / (bw * 2**30), "GiB"),
             (lambda n, bw: 3 * n / (bw * 1e9), "off"),
         ],
         solution=predict_seconds,
@@ -67,6 +73,7 @@ CASES = {
             (lambda us, bw: 100 * us * 1e-6 * bw * 1e9, "one byte"),
             (lambda us, bw: us * 1e-6 * bw * 1e9 / 8, "equals the work"),
             (lambda us, bw: 100 * us * bw / 8, "off by 1000"),
+            (lambda us, bw: 100 * us * 1e-6 * bw * 1e9 / 4, "one vector"),
             (lambda us, bw: 7.0, "off"),
         ],
         solution=break_even_n,
@@ -77,7 +84,11 @@ globals().update(make_tests(CASES))
 
 
 def test_a_ridge_from_the_exact_quotient_passes() -> None:
-    assert check("A.2", 67 / 3.35).state == "correct"
+    assert check("A.2", (67 / 3.35, 6 * 67 / 3.35)).state == "correct"
+
+
+def test_the_chapters_pair_of_stubs_is_your_turn() -> None:
+    assert check("A.2", (..., ...)).state == "your turn"
 
 
 def test_the_exact_flop_count_is_accepted_too() -> None:

@@ -5,9 +5,10 @@ GFLOP/s (``2 N³`` operations per product):
 
 1. ``python loops``: three nested loops over Python floats (one multiply-add
    at a time, no SIMD);
-2. ``numpy rows``: ``C[i] += A[i, k] * B[k]`` for every ``i, k``, each a
-   whole row at once (SIMD), but every row of ``B`` is fetched again for every
-   ``i`` (no blocking), on one core;
+2. ``rank-1 updates``: ``C += A[:, k:k+1] * B[k]`` for every ``k``, ``N``
+   NumPy calls that each update the whole of ``C`` at once (SIMD), without
+   blocking: every update reads and writes all of ``C``, instead of keeping a
+   tile of it in registers, on one core;
 3. ``openblas, 1 thread``: NumPy's BLAS held to one thread (SIMD and
    cache blocking);
 4. ``openblas, all threads``: the same on every core;
@@ -17,7 +18,7 @@ Example:
     >>> from dotkit.benchmarks.ladder import matmul_ladder
     >>> rungs = matmul_ladder(32, python_n=8, budget_s=0.01, with_mlx=False)
     >>> [r["rung"] for r in rungs][:2]
-    ['python loops', 'numpy rows']
+    ['python loops', 'rank-1 updates']
 """
 
 from __future__ import annotations
@@ -42,13 +43,11 @@ def python_loops(a: list[list[float]], b: list[list[float]]) -> list[list[float]
     return c
 
 
-def numpy_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``C[i] += A[i, k] B[k]``: SIMD along each row, no reuse of ``B`` between rows of ``A``."""
+def rank1_updates(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``C += A[:, k] ⊗ B[k]`` for each ``k``: one NumPy call per ``k`` (SIMD), no blocking."""
     c = np.zeros((a.shape[0], b.shape[1]), dtype=a.dtype)
-    for i in range(a.shape[0]):
-        ci = c[i]
-        for k in range(a.shape[1]):
-            ci += a[i, k] * b[k]
+    for k in range(a.shape[1]):
+        c += a[:, k : k + 1] * b[k]
     return c
 
 
@@ -68,7 +67,7 @@ def matmul_ladder(n: int = 256, *, python_n: int = 48, budget_s: float = 0.2,
     rng = np.random.default_rng(0)
     a, b = (rng.standard_normal((n, n)).astype(np.float32) for _ in range(2))
     small = [r.tolist() for r in a[:python_n, :python_n]], [r.tolist() for r in b[:python_n, :python_n]]
-    assert np.allclose(numpy_rows(a[:8, :8], b[:8, :8]), a[:8, :8] @ b[:8, :8], atol=1e-4)
+    assert np.allclose(rank1_updates(a[:8, :8], b[:8, :8]), a[:8, :8] @ b[:8, :8], atol=1e-4)
 
     def one(rung: str, size: int, fn: Any, sync: Any = None) -> dict[str, Any]:
         t = time_call(fn, sync=sync, repeats=3, budget_s=budget_s)
@@ -79,7 +78,7 @@ def matmul_ladder(n: int = 256, *, python_n: int = 48, budget_s: float = 0.2,
     every = one("openblas, all threads", n, lambda: a @ b)
     rungs = [one("python loops", python_n, lambda: python_loops(*small))]
     with threadpool_limits(1):
-        rungs.append(one("numpy rows", n, lambda: numpy_rows(a, b)))
+        rungs.append(one("rank-1 updates", n, lambda: rank1_updates(a, b)))
         rungs.append(one("openblas, 1 thread", n, lambda: a @ b))
     rungs.append(every)
     if with_mlx:
@@ -93,4 +92,4 @@ def matmul_ladder(n: int = 256, *, python_n: int = 48, budget_s: float = 0.2,
     return rungs
 
 
-__all__ = ["matmul_ladder", "numpy_rows", "python_loops"]
+__all__ = ["matmul_ladder", "python_loops", "rank1_updates"]

@@ -86,6 +86,7 @@ def cpu_facts(sysfs: str = _SYSFS_CPU, cpuinfo: str = _CPUINFO) -> dict[str, Any
         "fma": "fma" in flags or "asimd" in flags,
         "clock_ghz": ghz,
         "clock_source": source,
+        "virtual_machine": "hypervisor" in flags,
     }
 
 
@@ -98,7 +99,10 @@ def hardware_peak_gflops(facts: dict[str, Any], fma_units: int = 1) -> float | N
 
 
 def caches(sysfs: str = _SYSFS_CPU) -> list[dict[str, Any]]:
-    """The data caches of core 0, smallest first: ``{"level", "bytes", "shared_by"}``."""
+    """The data caches of core 0, smallest first: ``{"level", "type", "bytes", "shared_by"}``.
+
+    ``type`` is sysfs's "Data" or "Unified" (data and instructions together).
+    """
     out = []
     for d in sorted(Path(sysfs, "cpu0", "cache").glob("index*")):
         kind, level, size = (_read(d / f) for f in ("type", "level", "size"))
@@ -109,7 +113,7 @@ def caches(sysfs: str = _SYSFS_CPU) -> list[dict[str, Any]]:
         if not digits.isdigit():
             continue
         shared = _read(d / "shared_cpu_list") or ""
-        out.append({"level": f"L{level}", "bytes": int(digits) * scale,
+        out.append({"level": f"L{level}", "type": kind or "Unknown", "bytes": int(digits) * scale,
                     "shared_by": _count_cpus(shared)})
     return sorted(out, key=lambda c: c["bytes"])
 

@@ -228,11 +228,19 @@ def plot_roofline(report: dict[str, Any], path: str | Path | None = None, ax: An
     ax.axhline(m.get("sgemm_gflops", peak), color="0.4", lw=0.8, ls="--",
                label=f"measured sgemm ({m.get('sgemm_gflops', peak):.0f} GFLOP/s)")
     colors = dict(_COLORS)
+    first = next((k for k in report["limits"] if k != "machine"), None)  # its points get size labels
+    labelled = 0
     for row in report["results"]:
         if "intensity" in row and "dotkit_s" in row:
             color = colors.setdefault(row["backend"], f"C{len(colors)}")
-            ax.plot(row["intensity"], row["flops"] / row["dotkit_s"] / GB,
-                    _MARKERS.get(row["op"], "x"), color=color, alpha=0.85, ms=6)
+            rate = row["flops"] / row["dotkit_s"] / GB
+            ax.plot(row["intensity"], rate, _MARKERS.get(row["op"], "x"), color=color, alpha=0.85, ms=6)
+            if row["backend"] == first and row["op"] in ("dot", "matmul"):
+                labelled += 1  # the dot points share one intensity: alternate their labels left and right
+                left = row["op"] == "dot" and labelled % 2 == 0
+                ax.annotate(row["size"].replace("n=", ""), (row["intensity"], rate), fontsize=9,
+                            xytext=(-5 if left else 5, 0), textcoords="offset points", color=color,
+                            ha="right" if left else "left", va="center")
     shown = {r["backend"] for r in report["results"] if "intensity" in r}
     for name, color in colors.items():
         if name in shown:
