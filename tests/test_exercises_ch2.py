@@ -24,13 +24,17 @@ def layer(X, W, b):
 
 
 def grad_w_stub(x, w, b, t):
-    # your code: z, then ∂L/∂z, then ∂L/∂w
+    # your code: z, then a = σ(z), then the error signal ∂L/∂z, then ∂L/∂w
     ...
 
 
+def sig(z):
+    return 1 / (1 + np.exp(-z))
+
+
 def grad_w(x, w, b, t):
-    z = np.dot(w, x) + b
-    return (z - t) * x
+    a = sig(np.dot(w, x) + b)
+    return (a - t) * a * (1 - a) * x
 
 
 def soft_xent_grad_stub(Z, T):
@@ -73,11 +77,14 @@ CASES = {
     "2.2": Case(
         stub=grad_w_stub,
         wrong=[
-            (lambda x, w, b, t: float(w @ x + b - t), "one number"),
-            (lambda x, w, b, t: (t - w @ x - b) * x, "sign is flipped"),
-            (lambda x, w, b, t: 2 * (w @ x + b - t) * x, "cancels the 2"),
-            (lambda x, w, b, t: (w @ x - t) * x, "leave b out"),
-            (lambda x, w, b, t: (w @ x + b - t) * w, "not the weights w"),
+            (lambda x, w, b, t: (w @ x + b - t) * x, "without activation"),
+            (lambda x, w, b, t: (sig(w @ x + b) - t) * x, "multiply by σ′(z)"),
+            (lambda x, w, b, t: float((sig(w @ x + b) - t) * sig(w @ x + b) * (1 - sig(w @ x + b))), "one number"),
+            (lambda x, w, b, t: (t - sig(w @ x + b)) * sig(w @ x + b) * (1 - sig(w @ x + b)) * x, "sign is flipped"),
+            (lambda x, w, b, t: (sig(w @ x + b) - t) * (1 - sig(w @ x + b)) * x, "(1 − σ(z)) half"),
+            (lambda x, w, b, t: (sig(w @ x + b) - t) * (w @ x + b) * (1 - w @ x - b) * x, "not z itself"),
+            (lambda x, w, b, t: (sig(w @ x + b) - t) * sig(w @ x + b) * (1 - sig(w @ x + b)) * w, "not the weights w"),
+            (lambda x, w, b, t: 2 * grad_w(x, w, b, t), "cancels the 2"),
         ],
         solution=grad_w,
     ),
@@ -90,22 +97,25 @@ CASES = {
             (lambda Z, T: (softmax(Z) - np.eye(Z.shape[1])[T.argmax(axis=1)]) / len(Z), "targets are soft"),
             (lambda Z, T: softmax(Z) / len(Z), "targets are missing"),
             (lambda Z, T: (softmax(Z, axis=0) - T) / len(Z), "not down each column"),
-            (lambda Z, T: (softmax(Z) - T) / Z.shape[1], "check your formula"),
+            (lambda Z, T: (softmax(Z) - T) / Z.shape[1], "not over the classes"),
+            (lambda Z, T: 3 * (softmax(Z) - T) / len(Z), "check your formula"),
         ],
         solution=soft_xent_grad,
     ),
     "2.4": Case(
         stub=...,
         wrong=[
-            (512 * 0.05 * 4, "variance 0.05²"),
-            (512 * 0.05**2 * 16, "without squaring"),
-            (512 * 0.05**2 * 2, "their variance, 4"),
-            (0.05**2 * 4, "adds up n = 512"),
-            ((512 * 0.05**2 * 4) ** 0.5, "standard deviation of w·x"),
+            (512 * 0.05**2 * 4, "centred on zero"),
+            (512 * 0.05**2 * 4 + 1, "enters every one of the 512"),
+            (512 * (0.05**2 * 4 + 1), "never acts alone"),
+            (512 * 0.05 * 5, "variance 0.05²"),
+            (0.05**2 * 5, "adds up n = 512"),
+            ((512 * 0.05**2 * 5) ** 0.5, "standard deviation of w·x"),
+            (512 * 0.05**2 * 9, "squared the sum"),
             (5.0, "variances of independent terms add up"),
             (float("nan"), "nan"),
         ],
-        solution=512 * 0.05**2 * 4,
+        solution=512 * 0.05**2 * (4 + 1),
     ),
     "2.5": Case(
         stub=...,
@@ -135,7 +145,9 @@ CASES = {
         stub=two_layer_grads_stub,
         wrong=[
             (lambda *a: two_layer_grads(*a, slope=False), "must be multiplied by the ReLU's slope"),
-            (lambda *a: two_layer_grads(*a, mean=False), "times too large"),
+            (lambda *a: two_layer_grads(*a, mean=False), "carries a 1/n"),
+            (lambda *a: {**two_layer_grads(*a), **two_layer_grads(*a, mean=False, keys=("W1", "b1"))},
+             "must reach every gradient"),
             (lambda *a: {k: v.T for k, v in two_layer_grads(*a).items()}, "the transpose of the expected"),
             (lambda *a: two_layer_grads(*a, keys=("W1", "W2")), "the four keys"),
             (lambda *a: tuple(two_layer_grads(*a).values()), "return a dict"),

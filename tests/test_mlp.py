@@ -210,6 +210,8 @@ def test_validation_curve_is_the_held_out_loss_and_does_not_change_training() ->
     assert plain.val_history_ == [] and len(watched.val_history_) == 4
     assert watched.history_ == plain.history_
     assert watched.val_history_[-1] == pytest.approx(watched.loss(X_val, y_val), rel=1e-12)
+    assert plain.val_accuracy_ == [] and len(watched.val_accuracy_) == 4
+    assert watched.val_accuracy_[-1] == pytest.approx(watched.score(X_val, y_val), abs=1e-12)
     with pytest.raises(InputValueError, match="validation must be a pair"):
         plain.fit(X, y, epochs=1, progress=False, validation=X_val)
 

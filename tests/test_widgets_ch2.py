@@ -99,3 +99,20 @@ def test_readout_never_shows_minus_zero() -> None:
     assert "−0.00" not in ex.readout.value and "-0.00" not in ex.readout.value
     ex.sliders["b"].value = -0.001
     assert "-0.00" not in ex.readout.value
+
+
+def test_draw_neuron_limit_keeps_a_long_arrow_in_view() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    d = make_blobs_2d(20)
+    fig, ax = plt.subplots()
+    from dotkit.widgets.ch2 import draw_neuron
+
+    draw_neuron((3.6, 1.0), -0.7, d.X, d.y, ax, limit=4.0)
+    assert ax.get_xlim() == (-4.0, 4.0) and ax.get_ylim() == (-4.0, 4.0)
+    with pytest.raises(InputValueError, match="limit must be"):
+        draw_neuron((1.0, 1.0), 0.0, d.X, d.y, ax, limit=0.0)
+    plt.close(fig)

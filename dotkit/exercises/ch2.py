@@ -1,9 +1,9 @@
 """Checkers for chapter 2, "Neurons and layers".
 
 2.1  ``layer(X, W, b)``: a dense layer's forward pass for a batch, ``X Wᵀ + b``.
-2.2  ``grad_w(x, w, b, t)``: ``∂L/∂w`` of one linear neuron with ``L = ½(w·x + b - t)²``.
+2.2  ``grad_w(x, w, b, t)``: ``∂L/∂w`` of one sigmoid neuron with ``L = ½(σ(w·x + b) - t)²``.
 2.3  ``soft_xent_grad(Z, T)``: ``∂L/∂Z`` of the mean cross-entropy against soft targets ``T``.
-2.4  a number: the variance of ``w·x`` for 512 inputs of variance 4 and weights of std 0.05.
+2.4  a number: the variance of ``w·x`` for 512 inputs of mean 1 and variance 4, centred weights of std 0.05.
 2.5  a number: the weight std that keeps a leaky-ReLU layer (slope 0.5, 128 inputs) steady.
 2.6  a number: the smallest learning rate at which gradient descent on one squared error stops converging.
 2.7  ``two_layer_grads(X, y, W1, b1, W2, b2)``: backpropagation through a ReLU hidden layer.
@@ -64,24 +64,38 @@ def check_layer(answer: Any) -> str:
     return "each output is a row of W dotted with a sample, plus the bias: X Wᵀ + b, one matrix product per batch."
 
 
-@exercise("2.2", todo="compute z = w·x + b, then the error signal ∂L/∂z, then scale the input x by it")
+def _sigmoid(z: float) -> float:
+    return 0.5 * (1.0 + math.tanh(0.5 * z))
+
+
+@exercise("2.2", todo="compute z = w·x + b and a = σ(z); then the error signal ∂L/∂z = (a − t)·σ′(z) "
+                      "with σ′(z) = σ(z)(1 − σ(z)); then scale the input x by it")
 def check_grad_w(answer: Any) -> str:
     grad_w = needs_function(answer, "grad_w(x, w, b, t)")
     rng = np.random.default_rng(22)
-    cases = [(np.array([1.0, 2.0]), np.array([0.5, 0.5]), 0.5, 0.5)]
-    cases += [(rng.normal(size=n), rng.normal(size=n), float(rng.normal()), float(rng.normal())) for n in (1, 3, 10)]
+    cases = [(np.array([1.0, 2.0]), np.array([0.5, 0.5]), 0.5, 0.2)]
+    cases += [(rng.normal(size=n), rng.normal(size=n), float(rng.normal()), float(rng.uniform()))
+              for n in (1, 3, 10)]
     for x, w, b, t in cases:
         z = float(w @ x) + b
+        a = _sigmoid(z)
+        slope = a * (1 - a)
         mistakes = [
-            (np.float64(z - t), "that is ∂L/∂z, one number; ∂L/∂w has one entry per weight: scale x by it"),
-            ((t - z) * x, "the sign is flipped: ∂L/∂z = z − t, positive when z overshoots t"),
-            (2 * (z - t) * x, "twice too large: the ½ in L = ½(z − t)² cancels the 2 from the square"),
-            ((z - b - t) * x, "z = w·x + b includes the bias; your z seems to leave b out"),
-            ((z - t) * w, "∂z/∂wᵢ = xᵢ, so the error signal scales the input x, not the weights w"),
+            ((z - t) * x, "that is the gradient of the neuron without activation; here the loss sees z "
+                          "through a = σ(z), so use a − t, and the chain rule adds σ′(z)"),
+            ((a - t) * x, "the chain rule has one more factor: a depends on z through σ, so multiply by "
+                          "σ′(z) = σ(z)(1 − σ(z))"),
+            (np.float64((a - t) * slope), "that is ∂L/∂z, one number; ∂L/∂w has one entry per weight: scale x by it"),
+            ((t - a) * slope * x, "the sign is flipped: ∂L/∂a = a − t, positive when a overshoots t"),
+            ((a - t) * (1 - a) * x, "σ′(z) is σ(z)(1 − σ(z)); you have only the (1 − σ(z)) half"),
+            ((a - t) * z * (1 - z) * x, "σ′(z) = σ(z)(1 − σ(z)) uses the sigmoid's output a = σ(z), not z itself"),
+            ((a - t) * slope * w, "∂z/∂wᵢ = xᵢ, so the error signal scales the input x, not the weights w"),
+            (2 * (a - t) * slope * x, "twice too large: the ½ in L = ½(a − t)² cancels the 2 from the square"),
         ]
-        _expect(grad_w(x, w, b, t), (z - t) * x, f"grad_w for x={np.round(x, 2).tolist()}", mistakes,
-                rtol=1e-6, atol=1e-9)
-    return "∂L/∂w = (∂L/∂z) x with ∂L/∂z = z − t: the error signal times the input, a scaled copy of x."
+        _expect(grad_w(x, w, b, t), (a - t) * slope * x, f"grad_w for x={np.round(x, 2).tolist()}", mistakes,
+                rtol=1e-5, atol=1e-8)
+    return ("∂L/∂w = (a − t)·σ(z)(1 − σ(z))·x: each link of the chain multiplies in its slope, and the last "
+            "link, z = w·x + b, turns the error signal into a scaled copy of x.")
 
 
 @exercise("2.3", todo="redo the two-line derivation with a target row t in place of the one-hot row; "
@@ -102,36 +116,47 @@ def check_soft_xent_grad(answer: Any) -> str:
             ((p - np.eye(k)[T.argmax(axis=1)]) / n, "the targets are soft: use the whole row T, not a one-hot "
                                                     "row at its largest entry"),
             (p / n, "the targets are missing: the gradient compares p with T"),
+            ((p - T) / k if k != n else None, f"the mean runs over the samples (n = {n}), not over the classes "
+                                             f"(k = {k}): divide by n"),
             ((_softmax(Z, axis=0) - T) / n, "softmax runs over each row (one sample's k scores, axis=1), "
                                             "not down each column"),
         ]
-        _expect(soft_xent_grad(Z, T), (p - T) / n, f"soft_xent_grad on a batch of {n} samples and {k} classes",
+        samples = f"{n} sample{'s' if n != 1 else ''}"
+        _expect(soft_xent_grad(Z, T), (p - T) / n, f"soft_xent_grad on a batch of {samples} and {k} classes",
                 mistakes, rtol=1e-5, atol=1e-8)
     return ("(softmax(Z) − T)/n: the one-hot rule survives soft targets, because the only fact about the truth "
             "the derivation uses is that its row adds up to 1.")
 
 
-@exercise("2.4", todo="replace the ... with a number; the rule for the variance of a dot product, a few cells up, "
-                      "answers it")
+@exercise("2.4", todo="replace the ... with a number; work out the variance of one product wᵢxᵢ with "
+                      "Var(u) = E[u²] − E[u]², then add up the 512 independent products")
 def check_variance(answer: Any) -> str:
     value = needs_number(answer, "a number (a variance)")
-    n, std_w, var_x = 512, 0.05, 4.0
-    want = n * std_w**2 * var_x
+    n, std_w, mean_x, var_x = 512, 0.05, 1.0, 4.0
+    want = n * std_w**2 * (var_x + mean_x**2)
     mistakes = [
-        (n * std_w * var_x, "that used the standard deviation 0.05 where the rule wants the variance 0.05²"),
-        (n * std_w**2 * var_x**2, "4 is already the variance of the inputs: use it as it is, without squaring"),
-        (n * std_w**2 * var_x**0.5, "that used 2, the inputs' standard deviation; the rule wants their variance, 4"),
-        (std_w**2 * var_x, "that is the variance of one product wᵢxᵢ; w·x adds up n = 512 of them"),
+        (n * std_w**2 * var_x, "that is the rule for inputs centred on zero; these have mean 1, and "
+                               "E[(wᵢxᵢ)²] = E[wᵢ²]·E[xᵢ²] with E[xᵢ²] = Var(x) + 1²"),
+        (n * std_w**2 * var_x + mean_x**2, "the mean of x enters every one of the 512 products, "
+                                           "multiplied by Var(w): Var(wᵢxᵢ) = Var(w)(Var(x) + E[x]²)"),
+        (n * (std_w**2 * var_x + mean_x**2), "the mean of x never acts alone: it is always multiplied by a "
+                                             "weight, so it enters as Var(w)·E[x]², not as E[x]²"),
+        (n * std_w * (var_x + mean_x**2), "that used the standard deviation 0.05 where the rule wants the "
+                                          "variance 0.05²"),
+        (std_w**2 * (var_x + mean_x**2), "that is the variance of one product wᵢxᵢ; w·x adds up n = 512 of them"),
         (want**0.5, "that is the standard deviation of w·x; the question asks for its variance, the square"),
+        (n * std_w**2 * (var_x**0.5 + mean_x) ** 2, "E[x²] = Var(x) + E[x]² = 4 + 1; you squared the sum of "
+                                                    "the standard deviation and the mean instead"),
     ]
     for wrong, hint in mistakes:
         if np.isclose(value, wrong, rtol=1e-4):
             raise NotYet(hint)
     if not np.isclose(value, want, rtol=1e-3):
         raise NotYet(f"{value:.4g} is not it; the variances of independent terms add up, and each term wᵢxᵢ "
-                     "has variance Var(w)·Var(x)")
-    return (f"n·Var(w)·Var(x) = 512 · 0.0025 · 4 = {want:g}: the signal's variance grows; "
-            "weights of std 1/√512 would keep it at 4.")
+                     "has variance E[wᵢ²]E[xᵢ²] − (E[wᵢ]E[xᵢ])²")
+    return (f"Var(wᵢxᵢ) = E[w²]E[x²] − 0 = 0.0025 · (4 + 1), and 512 of them add up to {want:g}: the "
+            "inputs' mean widens w·x just as their variance does, which is why He's rule is written with "
+            "E[a²], not Var(a).")
 
 
 def _number_with_hints(value: float, want: float, mistakes: list[tuple[float, str]], fallback: str) -> None:
@@ -235,8 +260,19 @@ def check_two_layer_grads(answer: Any) -> str:
             for wrong, hint in mistakes:
                 if same(mine, wrong):
                     raise NotYet(hint)
+            unscaled = _two_layer(X, y, W1, b1, W2, b2, per_sample=True)
+            too_large = [k for k in ("W1", "b1", "W2", "b2") if n > 1 and mine[k].shape == want[k].shape
+                         and not np.allclose(mine[k], want[k], rtol=1e-4, atol=1e-6)
+                         and np.allclose(mine[k], unscaled[k], rtol=1e-4, atol=1e-6)]
+            if too_large:
+                which = ", ".join(repr(k) for k in too_large)
+                which += " gradients are" if len(too_large) > 1 else " gradient is"
+                raise NotYet(f"the {which} "
+                             f"n = {n} times too large: the 1/n of the mean must reach every gradient, so put "
+                             "it into δ₂ once, before anything is computed from it")
         for name in ("W2", "b2", "W1", "b1"):  # in the order backpropagation computes them
-            expect_close(got[name], want[name], f"the {name!r} gradient for a batch of {n}, {d} inputs, "
+            samples = f"{n} sample{'s' if n > 1 else ''}"
+            expect_close(got[name], want[name], f"the {name!r} gradient for a batch of {samples}, {d} inputs, "
                                                 f"{m} hidden units", rtol=1e-5, atol=1e-6)
     return ("δ₂ = (p − onehot(y))/n, ∂L/∂W2 = δ₂ᵀh, δ₁ = (δ₂W2)·[z₁ > 0], ∂L/∂W1 = δ₁ᵀX: each step is a matrix "
             "product, the forward pass's products transposed.")

@@ -124,20 +124,23 @@ def gradient_step(w: Any, b: float, X: Any, y: Any, lr: float = 0.5) -> tuple[np
     return w - lr * dw, b - lr * db
 
 
-def draw_neuron(w: Any, b: float, X: Any, y: Any, ax: Any, *, shade: bool = True) -> Any:
+def draw_neuron(w: Any, b: float, X: Any, y: Any, ax: Any, *, shade: bool = True, limit: float = _LIMIT) -> Any:
     """Draw the data, the shading ``σ(w·x + b)``, the boundary ``w·x + b = 0`` and the arrow ``w``.
 
     The arrow is ``w`` itself, drawn from the origin: its length ``‖w‖`` is the
-    steepness of ``σ`` across the line.
+    steepness of ``σ`` across the line. The axes show ``[-limit, limit]²``; make
+    ``limit`` larger than ``‖w‖`` to keep the arrow's tip in view.
 
     Example:
         >>> fig, ax = plt.subplots()                            # doctest: +SKIP
         >>> draw_neuron((1, 1), 0.0, d.X, d.y, ax)              # doctest: +SKIP
     """
     w, b = _check_neuron(w, b)
+    if not (isinstance(limit, (int, float)) and math.isfinite(limit) and limit > 0):
+        raise InputValueError(f"draw_neuron: limit must be a positive number; received limit={limit!r}")
     X, y = np.asarray(X, dtype=float), np.asarray(y)
     if shade:
-        grid = np.linspace(-_LIMIT, _LIMIT, 121)
+        grid = np.linspace(-limit, limit, 121)
         g1, g2 = np.meshgrid(grid, grid)
         z = w[0] * g1 + w[1] * g2 + b
         prob = 0.5 * (1.0 + np.tanh(0.5 * z))  # σ(z), written so that it never overflows
@@ -150,11 +153,11 @@ def draw_neuron(w: Any, b: float, X: Any, y: Any, ax: Any, *, shade: bool = True
     if norm > 1e-12:
         foot = -b / norm**2 * w  # the point of the line nearest the origin
         direction = np.array([-w[1], w[0]]) / norm
-        ends = foot + np.outer([-3 * _LIMIT, 3 * _LIMIT], direction)
+        ends = foot + np.outer([-3 * limit, 3 * limit], direction)
         ax.plot(ends[:, 0], ends[:, 1], "k-", lw=2, label="w·x + b = 0")
         ax.quiver(0.0, 0.0, w[0], w[1], angles="xy", scale_units="xy", scale=1.0, color="k", width=0.012,
                   label="w (from the origin)")
-    ax.set(xlim=(-_LIMIT, _LIMIT), ylim=(-_LIMIT, _LIMIT), aspect="equal", xlabel="x₁", ylabel="x₂")
+    ax.set(xlim=(-limit, limit), ylim=(-limit, limit), aspect="equal", xlabel="x₁", ylabel="x₂")
     v = evaluate(w, b, X, y)
     ax.set_title(f"w = ({_fmt(w[0])}, {_fmt(w[1])}), b = {_fmt(b)}: accuracy {v['accuracy']:.0%}", fontsize=10)
     ax.legend(loc="lower right", fontsize=7)
