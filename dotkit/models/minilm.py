@@ -1,6 +1,6 @@
 """all-MiniLM-L6-v2, a real sentence encoder, rebuilt from dotkit's dot products.
 
-The model is BERT-small: token + position embeddings, then 6 layers of
+The model is a small BERT-style encoder (384 wide): token + position (+ token-type) embeddings, then 6 layers of
 12-head self-attention and a two-layer feed-forward block, each followed by a
 residual sum and LayerNorm; the sentence vector is the mean of the last
 layer's token vectors (padding excluded), scaled to length 1. So the cosine
