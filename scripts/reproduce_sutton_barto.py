@@ -1,7 +1,8 @@
-"""Full-size runs of the Sutton & Barto (2nd ed.) experiments that chapter 6 shows reduced.
+"""Larger runs of the Sutton & Barto (2nd ed.) experiments that chapter 6 shows reduced (Figure 10.2: 30 runs).
 
-    python scripts/reproduce_sutton_barto.py            # everything, a few minutes on 2 cores
-    python scripts/reproduce_sutton_barto.py --only 9.1 --only mc
+    python scripts/reproduce_sutton_barto.py            # everything; on 2 cores the parts take as below
+    python scripts/reproduce_sutton_barto.py --only 9.1 --only 9.2 --only 9.5   # about 2 minutes
+    python scripts/reproduce_sutton_barto.py --only 10.2   # 5 minutes or more; rewrites the stored table
 
 Prints the numbers each figure is drawn from:
 
@@ -13,7 +14,10 @@ Prints the numbers each figure is drawn from:
 * Mountain Car: semi-gradient SARSA, 8 tilings, α = 0.5/8, ε = 0, steps per episode averaged over
   seeds, on Gymnasium's MountainCar-v0 (200-step limit) and without the limit, as in the book;
 * Figure 10.2: the same SARSA at α = 0.1/8, 0.2/8, 0.5/8 for 500 episodes without a time limit,
-  30 runs; the mean curves are stored in dotkit/data/ for the chapter to draw.
+  30 runs by default (the book: 100; set --fig10-runs); the mean curves are stored in dotkit/data/
+  for the chapter to draw.
+
+Figures 9.1, 9.2 and 9.5 run at the book's size; Figure 10.2 and the Mountain Car table use 30 runs.
 
 Everything is seeded; the same command prints the same numbers.
 """

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from exercise_harness import Case, make_tests
 
-from dotkit.exercises.ch6 import GAME_FEATURES, GAME_WEIGHTS_NEW
-from dotkit.rl import StateAggregation, mc_fixed_point, td_fixed_point, value_error
+from dotkit.exercises.ch6 import GAME_FEATURES, GAME_TARGET, GAME_WEIGHTS_NEW
+from dotkit.rl import StateAggregation, mc_fixed_point, td_fixed_point
 from dotkit.rl import random_walk as rw
 
 P, r = rw.transition_model()
@@ -14,7 +14,7 @@ V = np.asarray(rw.true_values(backend="numpy"))
 MU500, MU501 = rw.visit_distribution(), rw.visit_distribution(start=501)
 PHI10 = np.asarray(StateAggregation(1000, 10, first=1).transform(np.arange(1, 1001), backend="numpy"))
 PHI20 = np.asarray(StateAggregation(1000, 20, first=1).transform(np.arange(1, 1001), backend="numpy"))
-W501 = td_fixed_point(PHI10, P, r, MU501)
+W500, W501 = td_fixed_point(PHI10, P, r, MU500), td_fixed_point(PHI10, P, r, MU501)
 
 
 def td0_update_stub(w, phi_s, phi_next, reward, alpha, gamma, terminal):
@@ -39,13 +39,15 @@ CASES = {
     "6.1": Case(
         stub=...,
         wrong=[
-            (GAME_WEIGHTS_NEW * GAME_FEATURES, "adds them up"),
-            (0.61, "first section's weights"),
-            (0.45, "bias"),
-            (0.5, "five products"),
+            (0.2, "how much the value must rise"),
+            (0.0, "where the ball ends up"),
+            ((0.75 - 0.61) / 0.15, "first section's weights"),
+            (0.04, "do not multiply"),
+            (0.5, "is not it"),
+            (GAME_WEIGHTS_NEW * GAME_FEATURES, "one value"),
             (float("nan"), "nan"),
         ],
-        solution=float(GAME_WEIGHTS_NEW @ GAME_FEATURES),
+        solution=(GAME_TARGET - float(GAME_WEIGHTS_NEW @ GAME_FEATURES)) / GAME_WEIGHTS_NEW[2],
     ),
     "6.2": Case(
         stub=td0_update_stub,
@@ -69,7 +71,8 @@ CASES = {
             (lambda w, G, a, c: w + c * a * (G - w), "each step is smaller"),
             (lambda w, G, a, c: G + a**c * (w - G), "not α"),
             (lambda w, G, a, c: (1 - a) ** c * (w - G), "add G back"),
-            (lambda w, G, a, c: G + (1 - a) ** (c + 1) * (w - G), "still w_g"),
+            (lambda w, G, a, c: G + (1 - a) ** (c + 1) * (w - G), "one too large"),
+            (lambda w, G, a, c: G + (1 - a) ** (c - 1) * (w - G), "one too small"),
         ],
         solution=mc_group_after,
     ),
@@ -82,7 +85,9 @@ CASES = {
             (81, "one tiling"),
             (1, "count the tilings"),
             (8.5, "whole number"),
-            (16, "not it"),
+            (16, "A'"),
+            (3, "one weight per action"),
+            (5, "not it"),
         ],
         solution=8,
         float32=False,  # a count typed in: nothing is computed in float32
@@ -100,11 +105,14 @@ CASES = {
     "6.6": Case(
         stub=...,
         wrong=[
-            (value_error(PHI10 @ W501, V), "every state weighted equally"),
-            (value_error(PHI10 @ W501, V, MU500), "μ of the new start"),
-            (0.2, "is not it"),
+            (W500, "for start 500"),
+            (W500[::-1].copy(), "change sign too"),
+            (-W500, "trades places"),
+            (mc_fixed_point(PHI10, V, MU501), "MC optimum"),
+            (W501 + 0.01, "is off"),
+            (W501[:5], "10 numbers"),
         ],
-        solution=value_error(PHI10 @ W501, V, MU501),
+        solution=W501,
     ),
 }
 

@@ -372,3 +372,29 @@ def test_n_step_returns_discount_and_bootstrap_against_a_loop() -> None:
         want = [[sum(gamma**j * R[b, t + j] for j in range(n) if t + j < 9) for t in range(9)]
                 for b in range(3)]
         np.testing.assert_allclose(n_step_returns(R, n, gamma), want, rtol=1e-12)
+
+
+def test_untried_marks_states_whose_action_weights_never_moved() -> None:
+    from dotkit.rl.control import cost_to_go, sarsa_mountain_car, untried
+
+    res = sarsa_mountain_car(3, seed=0, max_episode_steps=100_000, show_progress=False)
+    mask = untried(res, n=15)
+    _, _, cost = cost_to_go(res, n=15)
+    assert mask.shape == (15, 15) and 0 < mask.mean() < 1
+    np.testing.assert_allclose(cost[mask], 0.0, atol=1e-12)  # an untouched action keeps q̂ = 0 there
+    # against a plain loop: some action whose 8 active weights are all still 0
+    pos, vel = np.linspace(-1.2, 0.6, 15), np.linspace(-0.07, 0.07, 15)
+    for i in (0, 7, 14):
+        for j in (0, 5, 14):
+            active = res.coder.active(np.array([pos[j], vel[i]]))
+            want = any(np.all(res.W[a, active] == 0) for a in range(3))
+            assert mask[i, j] == want
+    zero = res._replace(W=np.zeros_like(res.W))
+    assert untried(zero, n=4).all()
+
+
+def test_value_error_is_not_rounded() -> None:
+    from dotkit.rl.prediction import value_error
+
+    got = value_error([0.0, 1.0 / 3.0], [0.0, 0.0], mu=[0.5, 0.5])
+    assert got == pytest.approx(np.sqrt(0.5) / 3.0, rel=1e-12)

@@ -61,3 +61,10 @@ def test_explorer_shows_which_groups_an_episode_moved(explorer) -> None:
             assert moved[g] == pytest.approx(delta[g])
     assert "episode 7 moved: group" in explorer.readout.value
     assert explorer.episode_update(0) == {}
+
+
+def test_explorer_opens_on_a_late_episode_that_visited_few_groups(explorer) -> None:
+    first = explorer.quiet_episode()
+    counts = [len(explorer.groups_visited(e)) for e in range(1, 41)]
+    assert counts[first - 1] == min(counts) < 10
+    assert all(c > min(counts) for c in counts[first:])  # the last of the fewest

@@ -1,12 +1,13 @@
 """Checkers for chapter 6, "Value functions".
 
-6.1  a number: the value ``w·φ(s)`` of the chapter's game state under new weights.
+6.1  a number: how far the ball-position feature must change for the game state's value under
+     new weights to reach ``GAME_TARGET`` (the value is linear in each feature).
 6.2  ``td0_update(w, phi_s, phi_next, reward, alpha, gamma, terminal)``: one TD(0) step.
 6.3  ``mc_group_after(w_g, G, alpha, visits)``: a group's weight after ``visits`` MC
      updates with return ``G``.
 6.4  a whole number: how many weights one SARSA update changes with 8 tilings.
 6.5  a vector of 20 weights: the TD fixed point of the random walk with 20 groups of 50 states.
-6.6  a number: √VE of the 10-group TD fixed point when every episode starts in state 501.
+6.6  a vector of 10 weights: the TD fixed point when every episode starts in state 501.
 
 Functions are called on fresh inputs drawn here and compared with a float64
 NumPy oracle; a result that matches a typical mistake gets that mistake's hint.
@@ -18,11 +19,14 @@ from typing import Any
 
 import numpy as np
 
-from dotkit.exercises import NotYet, as_array, exercise, expect_close, is_stub, needs_function, needs_number
+from dotkit.exercises import NotYet, as_array, exercise, expect_close, needs_function, needs_number
 
 #: The game state of exercise 6.1 (features) and the weights to value it with.
 GAME_FEATURES = np.array([1.0, 2.0, -1.0, 3.0, 0.5])
 GAME_WEIGHTS_NEW = np.array([0.1, 0.3, 0.2, -0.05, 0.4])
+#: The value exercise 6.1 asks the state to reach.
+GAME_TARGET = 0.75
+_BALL = 2  # the index of the "ball position" feature
 #: The weights of the chapter's first section, before "more games".
 _GAME_WEIGHTS_FIRST = np.array([0.05, 0.25, 0.15, 0.02, 0.30])
 
@@ -51,25 +55,34 @@ def _diagnose(got: Any, want: Any, mistakes: list[tuple[Any, str]], what: str, o
     expect_close(got, want, what, rtol=RTOL, atol=ATOL)
 
 
-@exercise("6.1", todo="replace the ... with the value: the dot product of the new weights and the state's features")
-def check_game_value(answer: Any) -> str:
-    want = float(GAME_WEIGHTS_NEW @ GAME_FEATURES)
-    if not is_stub(answer) and (isinstance(answer, list | tuple) or len(getattr(answer, "shape", ())) > 0):
-        got = as_array(answer, "your value")
-        if got.size > 1:
-            raise NotYet(f"your value has {got.size} numbers (shape {got.shape}): those are the products "
-                         "wᵢ φᵢ(s); a value adds them up into one number")
-    value = needs_number(answer, "one number, the value w·φ(s)")
-    mistakes = [(float(_GAME_WEIGHTS_FIRST @ GAME_FEATURES),
-                 "that is the value under the first section's weights w_game; use GAME_WEIGHTS_NEW"),
-                (want - GAME_WEIGHTS_NEW[0] * GAME_FEATURES[0],
-                 "that leaves out the bias: its feature is always 1, so w₀ = 0.1 counts too")]
-    _diagnose(value, want, mistakes, "your value",
-              f"{value:g} is not it: multiply each new weight by its feature, then add the five products")
-    return f"w·φ(s) = Σ wᵢ φᵢ(s) = {want:.2f}: every feature weighed, then summed."
+@exercise("6.1", todo="replace the ... with one number: the change in the ball-position feature that "
+                       "brings the value to 0.75")
+def check_ball_move(answer: Any) -> str:
+    value = needs_number(answer, "one number, the change in the ball-position feature")
+    now = float(GAME_WEIGHTS_NEW @ GAME_FEATURES)
+    gap = GAME_TARGET - now
+    want = gap / GAME_WEIGHTS_NEW[_BALL]
+    old_gap = GAME_TARGET - float(_GAME_WEIGHTS_FIRST @ GAME_FEATURES)
+    mistakes = [
+        (gap, f"{gap:.2f} is how much the value must rise; each unit of ball position adds only its weight "
+              f"w = {GAME_WEIGHTS_NEW[_BALL]} to the value"),
+        (GAME_FEATURES[_BALL] + want, "that is where the ball ends up; the question asks how far it moves "
+                                      "(the change in the feature)"),
+        (old_gap / _GAME_WEIGHTS_FIRST[_BALL], "that starts from the first section's weights w_game; the state's "
+                                               "value now uses GAME_WEIGHTS_NEW"),
+        (gap * GAME_WEIGHTS_NEW[_BALL], "moving the ball by Δ changes the value by w Δ; solve for Δ (divide, "
+                                        "do not multiply)"),
+    ]
+    _diagnose(value, want, mistakes, "your change",
+              f"{value:g} is not it: find the value now, then how much one unit of ball position adds to it")
+    return (f"the value is {now:.2f} now; each unit of ball position adds its weight {GAME_WEIGHTS_NEW[_BALL]}, "
+            f"so the ball must move by ({GAME_TARGET} − {now:.2f}) / {GAME_WEIGHTS_NEW[_BALL]} = {want:.2f}: "
+            "from deep in our half to midfield. A linear value moves by the same amount per unit of a "
+            "feature, whatever the others are.")
 
 
-@exercise("6.2", todo="find the TD error δ (the next state's value is 0 when terminal), then move w by α δ along phi_s")
+@exercise("6.2", todo="write the body of td0_update: return the weights after one TD(0) step "
+                       "(when terminal is true, the next state's value is 0)")
 def check_td0_update(answer: Any) -> str:
     td0_update = needs_function(answer, "td0_update(w, phi_s, phi_next, reward, alpha, gamma, terminal)")
     rng = np.random.default_rng(62)
@@ -93,11 +106,11 @@ def check_td0_update(answer: Any) -> str:
     return "w ← w + α [R + γ w·φ(S') − w·φ(S)] φ(S), with w·φ(S') = 0 when S' is terminal."
 
 
-@exercise("6.3", todo="each visit keeps a share (1 − α) of the gap between w_g and G: how much is left after `visits`?")
+@exercise("6.3", todo="write the body of mc_group_after: one expression in w_g, G, alpha and visits, no loop")
 def check_mc_group_after(answer: Any) -> str:
     mc_group_after = needs_function(answer, "mc_group_after(w_g, G, alpha, visits)")
     rng = np.random.default_rng(63)
-    for visits in (0, 1, 7, 40):
+    for visits in (7, 40, 1, 0):
         w, G, a = float(rng.uniform(-1, 1)), float(rng.choice([-1.0, 1.0])), float(rng.uniform(0.02, 0.2))
         want = w
         for _ in range(visits):  # the updates one at a time: the oracle
@@ -108,12 +121,20 @@ def check_mc_group_after(answer: Any) -> str:
             (G + a**visits * (w - G), "each visit keeps the share 1 − α of the gap, not α: raise (1 − α) to the power"),
             ((1 - a) ** visits * (w - G), "that is the gap still left between the weight and G; add G back"),
         ]
+        if visits > 1:  # off-by-one exponents (at 0 and 1 visits they collide with other answers)
+            mistakes += [
+                (G + (1 - a) ** (visits + 1) * (w - G), "the exponent is one too large: after one visit the gap "
+                                                        "is (1 − α) times the old gap, so after `visits` it is "
+                                                        "(1 − α) to the power `visits`"),
+                (G + (1 - a) ** (visits - 1) * (w - G), "the exponent is one too small: every visit, the first "
+                                                        "included, shrinks the gap by (1 − α)"),
+            ]
         what = f"the weight after {visits} visit(s)" + (" (no update yet, so still w_g)" if visits == 0 else "")
         _diagnose(mc_group_after(w, G, a, visits), want, mistakes, what)
     return "each visit keeps a share (1 − α) of the gap to G: w_g ← G + (1 − α)^visits (w_g − G)."
 
 
-@exercise("6.4", todo="replace the ... with a whole number: which entries of φ(s) are not 0, and whose weights move?")
+@exercise("6.4", todo="replace the ... with a whole number: how many weights one SARSA update changes")
 def check_weights_changed(answer: Any) -> str:
     value = needs_number(answer, "a whole number of weights")
     if value != round(value):
@@ -123,6 +144,9 @@ def check_weights_changed(answer: Any) -> str:
         648: "648 is every feature of one action; φ(s) is 1 in only a few of them, and the others' weights stay put",
         81: "81 = 9 × 9 is the tiles of one tiling; the state lies in just one of them, in each tiling",
         24: "24 counts the active tiles in all three actions' rows; SARSA updates only the action A it took",
+        16: "16 would update both A and A'; only W_A moves: A' only supplies the target's value q̂(S', A')",
+        3: "3 is one weight per action; the update changes only the row of the action taken, and in that "
+           "row one active weight per tiling",
         1: "a state lies in one tile of every tiling, not in one tile in all: count the tilings",
     }
     if value in hints:
@@ -148,7 +172,7 @@ def _rms(phi: np.ndarray, w: np.ndarray, v: np.ndarray, mu: np.ndarray | None = 
     return float(np.sqrt(e2.mean() if mu is None else e2 @ mu))
 
 
-@exercise("6.5", todo="build the 20-group features, then td_fixed_point(Phi, P, r, mu): 20 weights")
+@exercise("6.5", todo="replace the ... with the 20 weights of the TD fixed point for 20 groups of 50 states")
 def check_td_fixed_point_20(answer: Any) -> str:
     from dotkit.rl.prediction import mc_fixed_point, td_fixed_point
 
@@ -181,28 +205,30 @@ def _uniform_start_mu() -> np.ndarray:
     return eta / eta.sum()
 
 
-@exercise("6.6", todo="μ for start 501 (visit_distribution(start=501)), the TD fixed point with it, then its √VE")
-def check_ve_start_501(answer: Any) -> str:
-    from dotkit.rl.prediction import td_fixed_point
+@exercise("6.6", todo="replace the ... with 10 weights: the TD fixed point when every episode starts in 501")
+def check_fixed_point_start_501(answer: Any) -> str:
+    from dotkit.rl.prediction import mc_fixed_point, td_fixed_point
 
-    value = needs_number(answer, "one number, the √VE")
+    got = as_array(answer, "your weights")
+    if got.ndim != 1 or got.size != 10:
+        raise NotYet(f"expected one weight per group, 10 numbers; received shape {got.shape}")
     phi, P, r, v, mu = _walk(10, start=501)
     _, _, _, _, mu500 = _walk(10)
-    w = td_fixed_point(phi, P, r, mu)
-    want = _rms(phi, w, v, mu)
-    tol = 6e-5  # value_error rounds to 4 decimals
-    for result, hint in [
-        (_rms(phi, w, v), "that is the RMS error with every state weighted equally; √VE weighs by μ"),
-        (_rms(phi, w, v, mu500), "the fixed point is right, but that error weighs states by the μ of start "
-                                 "500; use the μ of the new start"),
-    ]:
-        if abs(value - result) <= tol and abs(value - want) > tol:
-            raise NotYet(hint)
-    if abs(value - want) > tol:
-        raise NotYet(f"{value:g} is not it: μ = visit_distribution(start=501), w = td_fixed_point(Φ, P, r, μ), "
-                     "then value_error(Φ w, v, μ)")
-    return (f"√VE = {want:.4f}, the same as with start 500: state 501 is the mirror image of state 500 "
-            "(s ↔ 1001 − s), so the whole problem, fixed point and error included, is mirrored.")
+    want = td_fixed_point(phi, P, r, mu)
+    w500 = td_fixed_point(phi, P, r, mu500)
+    mistakes = [
+        (w500, "those are the weights for start 500: a new start changes μ, and μ weighs A and b"),
+        (w500[::-1], "the groups swap places in the mirror, and the values change sign too: "
+                     "left ends at −1, right at +1"),
+        (-w500, "the signs flip in the mirror, but group 1 also trades places with group 10"),
+        (mc_fixed_point(phi, v, mu), "that is the MC optimum for start 501, the least-squares fit; "
+                                     "TD converges to the solution of A w = b"),
+    ]
+    _diagnose(got, want, mistakes, "your 10 weights")
+    ve501, ve500 = _rms(phi, want, v, mu), _rms(phi, w500, v, mu500)
+    return (f"the mirror image of the start-500 fixed point, w(501) = −reverse(w(500)): reflecting "
+            f"s ↔ 1001 − s swaps 500 and 501 and flips the rewards. √VE is unchanged, {ve501:.4f} "
+            f"against {ve500:.4f}.")
 
 
-__all__ = ["GAME_FEATURES", "GAME_WEIGHTS_NEW"]
+__all__ = ["GAME_FEATURES", "GAME_TARGET", "GAME_WEIGHTS_NEW"]

@@ -138,8 +138,9 @@ def sarsa_mountain_car(
         n_episodes: episodes to learn from.
         seed: seeds the environment (``reset(seed=seed)`` on the first episode)
             and the tie-breaking / exploration generator.
-        alpha: step size for the whole value; each tiling's weight moves by
-            ``alpha``, the book writes it ``0.5/8`` for 8 tilings.
+        alpha: step size per weight: each of the ``n_tilings`` active weights
+            moves by ``alpha · δ``, so the value ``q̂(S, A)``, their sum, moves by
+            ``n_tilings · alpha · δ``; the book writes ``0.5/8`` for 8 tilings.
         n_tilings, tiles, hash_size: the tile coder (see :class:`TileCoder`).
         epsilon: exploration rate (0: greedy, exploring through optimism).
         max_episode_steps: the time limit (200 in MountainCar-v0; the book has none).
@@ -207,6 +208,26 @@ def cost_to_go(
     return pos, vel, -q.max(axis=1).reshape(n, n)
 
 
+def untried(result: SarsaResult, n: int = 50) -> np.ndarray:
+    """Grid states where some action has never been updated, on the grid of :func:`cost_to_go`.
+
+    An action is untried in ``s`` when none of its active weights has moved from
+    0: ``q̂(s, a)`` is still the optimistic start value, so ``−max_a q̂(s, a)`` is
+    0 there. Counted with a dot product: ``Φ (W ≠ 0)ᵀ`` is, for each state and
+    action, how many of the state's active weights have been updated.
+
+    Returns:
+        ``(n, n)`` booleans, ``[i, j]`` at velocity ``i`` and position ``j``.
+    """
+    check_positive_int("untried", "n", n, minimum=2)
+    pos = np.linspace(MOUNTAIN_CAR_LOW[0], MOUNTAIN_CAR_HIGH[0], n)
+    vel = np.linspace(MOUNTAIN_CAR_LOW[1], MOUNTAIN_CAR_HIGH[1], n)
+    P, V = np.meshgrid(pos, vel)
+    phi = np.asarray(result.coder.matrix(np.stack([P.ravel(), V.ravel()], axis=1), backend="numpy"))
+    updated = phi @ (result.W != 0).T  # (n², n_actions): updated active weights per action
+    return (updated == 0).any(axis=1).reshape(n, n)
+
+
 #: Where ``scripts/reproduce_sutton_barto.py --only 10.2`` stores its full-size Figure 10.2 run.
 FIGURE_10_2_FILE = "sarsa_mountain_car_steps.csv"
 
@@ -239,4 +260,5 @@ __all__ = [
     "sarsa_episode",
     "sarsa_mountain_car",
     "stored_figure_10_2",
+    "untried",
 ]

@@ -344,8 +344,10 @@ def value_error(v_hat: Any, v_true: Any, mu: Any = None) -> float:
 
     ``mu=None`` weighs all states equally (the book's "RMS error over all states").
 
+    The result is not rounded; round it where you print it.
+
     Example:
-        >>> value_error([0.0, 1.0], [0.0, 0.0])
+        >>> round(value_error([0.0, 1.0], [0.0, 0.0]), 4)
         0.7071
     """
     op = "value_error"
@@ -371,7 +373,7 @@ def value_error(v_hat: Any, v_true: Any, mu: Any = None) -> float:
             raise InputValueError(
                 f"{op}: mu is a distribution and cannot be negative; received min(mu)={m.min()}"
             )
-    return np.round(np.sqrt((e**2) @ m), 4) if e.ndim > 1 else round(float(np.sqrt((e**2) @ m)), 4)
+    return np.sqrt((e**2) @ m) if e.ndim > 1 else float(np.sqrt((e**2) @ m))
 
 
 def mc_fixed_point(phi: Any, v_true: Any, mu: Any) -> np.ndarray:

@@ -5,7 +5,9 @@ stream of episodes and keeps the weights after every episode. An episode
 slider shows ``v̂(s) = w·φ(s)`` after that many episodes, with the episode's
 own path drawn underneath; a group selector and a weight slider let you move
 one weight by hand and see one step of the staircase follow it, because each
-state's value is its features dotted with the weights. The picture is PNG from
+state's value is its features dotted with the weights. It opens on the last of
+the episodes that visited the fewest groups, so that even a static picture shows
+unvisited groups standing still. The picture is PNG from
 matplotlib's Agg canvas in an ``ipywidgets.Image``, so the explorer is built
 and driven without a frontend (tests do).
 
@@ -70,8 +72,9 @@ class ValueExplorer(Explorer):
             StateAggregation(1000, n_groups, first=1).transform(np.arange(1, 1001), backend="numpy")
         )
         self.v_true = np.asarray(true_values(backend="numpy"))
-        self.w = self.history[-1].copy()
-        self.episode = w.IntSlider(value=n_episodes, min=0, max=n_episodes, description="episodes")
+        first = self.quiet_episode()
+        self.w = self.history[first].copy()
+        self.episode = w.IntSlider(value=first, min=0, max=n_episodes, description="episodes")
         self.group = w.Dropdown(
             options=[(f"group {g + 1}", g) for g in range(n_groups)],
             value=0,
@@ -95,6 +98,20 @@ class ValueExplorer(Explorer):
             [w.HBox([self.episode, self.group, self.weight]), self.image, self.readout]
         )
         self._draw()
+
+    def groups_visited(self, e: int) -> np.ndarray:
+        """The groups (0-based) whose states episode ``e`` (1-based) visited."""
+        L = int(self.episodes.lengths[e - 1])
+        return np.unique((self.episodes.states[e - 1, :L] - 1) // (1000 // self.history.shape[1]))
+
+    def quiet_episode(self) -> int:
+        """The last episode among those that visited the fewest groups: the opening picture.
+
+        Most episodes wander through most groups; opening on one that did not
+        shows in the static picture that only visited groups move.
+        """
+        counts = [len(self.groups_visited(e)) for e in range(1, self.history.shape[0])]
+        return int(np.flatnonzero(np.array(counts) == min(counts))[-1]) + 1
 
     def values(self) -> np.ndarray:
         """``v̂ = Φ w`` for all 1000 states: one matrix–vector product."""
@@ -141,14 +158,12 @@ class ValueExplorer(Explorer):
         """``{group: Δw}`` for the groups that episode ``e`` updated (its states' groups), in group order."""
         if e <= 0:
             return {}
-        L = int(self.episodes.lengths[e - 1])
-        group_size = 1000 // self.phi.shape[1]
-        visited = np.unique((self.episodes.states[e - 1, :L] - 1) // group_size)
+        visited = self.groups_visited(e)
         delta = self.history[e] - self.history[e - 1]
         return {int(g): float(delta[g]) for g in visited}
 
     def _png(self, v_hat: np.ndarray, e: int) -> bytes:
-        fig = new_figure(figsize=(7.0, 4.0))
+        fig = new_figure(figsize=(7.0, 4.4))
         ax, path_ax = fig.subplots(2, 1, sharex=True, height_ratios=[3, 1])
         s = np.arange(1, 1001)
         ax.plot(s, self.v_true, color="0.4", lw=1.2, label="true value v(s)")
@@ -159,7 +174,7 @@ class ValueExplorer(Explorer):
             ax.axvspan(g * group_size + 0.5, (g + 1) * group_size + 0.5, color="tab:orange", alpha=0.15,
                        label=f"groups episode {e} updated (Δw printed)" if i == 0 else None)
             ax.text((g + 0.5) * group_size, -1.15, f"{d:+.3f}", ha="center", fontsize=9, color="tab:orange")
-        ax.legend(loc="upper left", fontsize=9)
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, fontsize=9, frameon=False)
         if e > 0:
             L = int(self.episodes.lengths[e - 1])
             path = self.episodes.states[e - 1, :L]
