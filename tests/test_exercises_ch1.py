@@ -31,7 +31,7 @@ def my_dot_returns_in_the_loop(a, b):
 
 
 def angle_degrees_stub(a, b):
-    # your code: cos θ from dot products, keep it inside [-1, 1], then np.arccos, then degrees
+    # your code: the angle between a and b, in degrees
     ...
 
 
@@ -102,6 +102,7 @@ CASES = {
             (lambda a, b: np.dot(a, b) / np.linalg.norm(b) * b, "not by ‖b‖"),
             (lambda a, b: np.dot(a, b) * b, "still has to be divided"),
             (lambda a, b: np.dot(a, b) / np.dot(b, b) * b.reshape(1, -1), "shape"),
+            (lambda a, b: np.dot(a, b) / np.dot(b, b) * a, "wrong vector"),
         ],
         solution=projection,
     ),
@@ -113,7 +114,7 @@ CASES = {
             (lambda c: np.sqrt(1 - c), "a·b comes twice"),
             (lambda c: 1 - c, "start again"),
             (lambda c: np.sqrt(2 - 2 * c) + 0.01, "off"),
-            (lambda c: math.sqrt(2 - 2 * c), "raised"),
+            (lambda c: math.sqrt(2 - 2 * c), "np.sqrt works"),
         ],
         solution=distance_from_cosine,
     ),
@@ -134,6 +135,8 @@ CASES = {
         stub=...,
         wrong=[
             (1 / math.sqrt(300), "not a probability: 0.2 is"),
+            (100 * math.erfc(0.2 * math.sqrt(150)), "percentage"),
+            (100 * 4.8e-4, "percentage"),
             (math.erfc(0.2 * math.sqrt(150)) / 2, "one side"),
             (0.05, "too large"),
             (1e-6, "too small"),

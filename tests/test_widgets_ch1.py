@@ -78,6 +78,9 @@ def test_draw_pair_draws_on_given_axes() -> None:
     ax = Figure().add_subplot()
     assert draw_pair([2.0, 1.0], [0.5, 2.0], ax) is ax
     assert "a·b = 3.00" in ax.get_title()
+    # every line style drawn is keyed in the legend: the line through b, the residual, the projection, the arc
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert len(labels) == 4 and any("perpendicular" in t for t in labels) and any("θ" in t for t in labels)
 
 
 def test_starting_vectors_are_kept_exactly_until_a_slider_moves() -> None:

@@ -95,13 +95,14 @@ def draw_pair(a: Any, b: Any, ax: Any, *, values: dict[str, Any] | None = None) 
     ax.axhline(0, color="0.85", lw=0.8)
     ax.axvline(0, color="0.85", lw=0.8)
     unit_b = b / np.linalg.norm(b)
-    ax.plot(*np.outer([-_LIMIT * 2, _LIMIT * 2], unit_b).T, ":", color="tab:orange", lw=0.8)
+    ax.plot(*np.outer([-_LIMIT * 2, _LIMIT * 2], unit_b).T, ":", color="tab:orange", lw=0.8,
+            label="the line through b")
     p = v["projection"]
-    ax.plot([a[0], p[0]], [a[1], p[1]], "--", color="0.5", lw=1)
+    ax.plot([a[0], p[0]], [a[1], p[1]], "--", color="0.5", lw=1, label="a − projection, perpendicular to b")
     # drawn beside the line of b, not on top of it, so that b stays visible where they overlap
-    side = 0.07 * np.array([-unit_b[1], unit_b[0]])
-    ax.plot([side[0], p[0] + side[0]], [side[1], p[1] + side[1]], color="tab:green", lw=3,
-            solid_capstyle="butt", label="projection of a on b", zorder=2)
+    side = 0.16 * np.array([-unit_b[1], unit_b[0]])
+    ax.plot([side[0], p[0] + side[0]], [side[1], p[1] + side[1]], color="tab:green", lw=2.5,
+            solid_capstyle="butt", label="projection of a on b (drawn beside b)", zorder=2)
     for vec, color, name in ((a, "tab:blue", "a"), (b, "tab:orange", "b")):
         arrow = {"arrowstyle": "-|>", "color": color, "lw": 2, "zorder": 3}
         ax.annotate("", xy=vec, xytext=(0, 0), arrowprops=arrow)
@@ -110,9 +111,13 @@ def draw_pair(a: Any, b: Any, ax: Any, *, values: dict[str, Any] | None = None) 
     if hi - lo > 180:  # draw the arc the short way round
         lo, hi = hi, lo + 360
     ax.add_patch(Arc((0, 0), 1.0, 1.0, theta1=lo, theta2=hi, color="0.3"))
+    middle = math.radians((lo + hi) / 2)
+    ax.text(0.75 * math.cos(middle), 0.75 * math.sin(middle), "θ", fontsize=11, ha="center", va="center")
+    ax.plot([], [], color="0.3", lw=1, label="θ, the angle between a and b")
     ax.set(xlim=(-_LIMIT, _LIMIT), ylim=(-_LIMIT, _LIMIT), aspect="equal")
     ax.set_title(f"a·b = {v['dot']:.2f}   θ = {v['angle']:.0f}°", fontsize=11)
-    ax.legend(loc="lower left", fontsize=8)
+    # below the picture, so that it never covers an arrow, wherever the sliders point them
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), fontsize=9)
     return ax
 
 
@@ -145,7 +150,7 @@ class VectorExplorer(Explorer):
             "b_length": slider(b_len, 0.1, 3.0, 0.1, "b: length"),
         }
         self.readout = w.HTML()
-        self.image = w.Image(format="png", layout=w.Layout(width="380px"))
+        self.image = w.Image(format="png", layout=w.Layout(width="368px"))
         self.values: dict[str, Any] = {}
         # the vectors as given, until a slider moves: the sliders' rounding would turn (2, 1) into (1.97, 0.99)
         self._exact: dict[str, np.ndarray] = {"a": np.asarray(a, dtype=float), "b": np.asarray(b, dtype=float)}
@@ -195,9 +200,8 @@ class VectorExplorer(Explorer):
 
     @staticmethod
     def _png(a: np.ndarray, b: np.ndarray, v: dict[str, Any]) -> bytes:
-        fig = new_figure(figsize=(4.2, 4.2))
-        draw_pair(a, b, fig.add_subplot(), values=v)
-        fig.tight_layout()
+        fig = new_figure(figsize=(4.6, 5.5))
+        draw_pair(a, b, fig.add_axes((0.1, 0.25, 0.85, 0.69)), values=v)  # room for the legend below
         return png_bytes(fig)
 
 
