@@ -49,8 +49,9 @@ from dotkit.errors import InputValueError, ShapeError
 
 _OP = "conv2d"
 #: Default bound on the column matrix of one chunk: it bounds the memory a
-#: layer needs, whatever its batch size. It is not free: on chapter 3's big
-#: layer, chunk by chunk took about 1.4x one whole column matrix and one product.
+#: layer needs, whatever its batch size. Against one whole column matrix and one
+#: product its speed depends on the load: faster on a quiet machine, slower when
+#: many small BLAS calls compete for busy cores.
 CHUNK_BYTES = 4 * 2**20
 
 
