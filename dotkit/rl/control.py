@@ -60,7 +60,7 @@ class SarsaResult(NamedTuple):
 def mountain_car_coder(
     n_tilings: int = 8, tiles: int = 8, hash_size: int | None = None
 ) -> TileCoder:
-    """Sutton & Barto's Mountain Car tile coder: 8 tilings of 9 × 9 tiles (8 × 8 plus one for the offsets), position × velocity."""
+    """Sutton & Barto's Mountain Car tile coder: 8 tilings of 9 × 9 tiles (8 × 8 plus one for the offsets)."""
     return TileCoder(
         MOUNTAIN_CAR_LOW, MOUNTAIN_CAR_HIGH, n_tilings=n_tilings, tiles=tiles, hash_size=hash_size
     )
