@@ -13,6 +13,7 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import dotkit.exercises as ex
@@ -204,3 +205,26 @@ def test_nothing_but_the_course_in_view(nb: Path) -> None:
             assert "0%|" not in _text({"outputs": [out]}), f"{nb.stem} cell {i}: a frozen progress bar is stored"
             if "application/vnd.jupyter.widget-view+json" in data:
                 assert "image/png" in data, f"{nb.stem} cell {i}: a widget output without a picture"
+
+
+def test_expect_close_names_a_known_mistake_only_after_the_answer_is_wrong() -> None:
+    want = np.array([1.0, 2.0])
+    mistakes = [(None, "skipped: cannot happen"), (want, "coincides with the answer"), (2 * want, "twice too large")]
+    ex.expect_close(want, want, "v", mistakes=mistakes)  # right: no hint
+    with pytest.raises(NotYet, match="twice too large"):
+        ex.expect_close(2.002 * want, want, "v", mistakes=mistakes, mistake_rtol=1e-2)
+    with pytest.raises(NotYet, match="v is off"):  # near a mistake, but not within the (default, tight) tolerance
+        ex.expect_close(2.002 * want, want, "v", mistakes=mistakes)
+    with pytest.raises(NotYet, match="^try again$"):
+        ex.expect_close(3 * want, want, "v", mistakes=mistakes, otherwise="try again")
+    with pytest.raises(NotYet, match="should have shape"):
+        ex.expect_close(np.ones(3), want, "v", mistakes=mistakes)
+
+
+def test_known_mistake_compares_tuples_part_by_part() -> None:
+    p, q = np.array([1.0, 2.0]), np.array([3.0])
+    mistakes = [((p, -q), "q has the wrong sign"), ((p, q), "the right answer is no mistake")]
+    assert ex.known_mistake((p, -q + 1e-5), (p, q), mistakes) == "q has the wrong sign"
+    assert ex.known_mistake((p, q), (p, q), mistakes) is None
+    assert ex.known_mistake((p, 2 * q), (p, q), mistakes) is None
+    assert ex.known_mistake((q, -q), (p, q), mistakes) is None  # shapes differ

@@ -27,7 +27,7 @@ import contextlib
 import importlib
 import signal
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -269,26 +269,93 @@ def as_array(answer: Any, what: str) -> np.ndarray:
         raise NotYet(f"{what} should be a number or an array of numbers; received {_describe(answer)}") from None
 
 
-def expect_close(answer: Any, expected: Any, what: str, *, rtol: float = 1e-5, atol: float = 1e-8) -> None:
+def _loosened(answer: Any, rtol: float, atol: float) -> tuple[float, float]:
+    """``(rtol, atol)`` raised to the floors of ``answer`` (of every part, for a tuple of answers)."""
+    for part in answer if isinstance(answer, tuple) else (answer,):
+        floor_r, floor_a = _floors(part)
+        rtol, atol = max(rtol, floor_r), max(atol, floor_a)
+    return rtol, atol
+
+
+def _floats(value: Any) -> Any:
+    return tuple(_floats(v) for v in value) if isinstance(value, tuple) else np.asarray(value, dtype=float)
+
+
+def _alike(got: Any, other: Any, rtol: float, atol: float) -> bool:
+    """Same shapes and close values; tuples part by part."""
+    if isinstance(got, tuple) or isinstance(other, tuple):
+        return (isinstance(got, tuple) and isinstance(other, tuple) and len(got) == len(other)
+                and all(_alike(g, o, rtol, atol) for g, o in zip(got, other)))
+    return got.shape == other.shape and bool(np.allclose(got, other, rtol=rtol, atol=atol))
+
+
+def known_mistake(answer: Any, expected: Any, mistakes: Iterable[tuple[Any, str]], what: str = "the answer", *,
+                  rtol: float = 1e-3, atol: float = 1e-6) -> str | None:
+    """The hint of the first typical mistake that ``answer`` matches, or ``None``.
+
+    ``mistakes`` pairs a wrong result with its hint; a wrong result given as
+    ``None`` cannot happen on these inputs and is skipped, and so is one that
+    coincides with ``expected`` (it could not be told apart). An ``answer``
+    that is itself close to ``expected`` matches no mistake. The tolerances
+    are raised to what the answer's precision allows, as in :func:`expect_close`.
+    ``answer``, ``expected`` and the wrong results may be tuples of arrays,
+    compared part by part.
+    """
+    rtol, atol = _loosened(answer, rtol, atol)
+    got = tuple(as_array(a, what) for a in answer) if isinstance(answer, tuple) else as_array(answer, what)
+    want = _floats(expected)
+    if _alike(got, want, rtol, atol):
+        return None
+    for wrong, hint in mistakes:
+        if wrong is None:
+            continue
+        wrong = _floats(wrong)
+        if _alike(got, wrong, rtol, atol) and not _alike(wrong, want, rtol, atol):
+            return hint
+    return None
+
+
+def expect_close(answer: Any, expected: Any, what: str, *, rtol: float = 1e-5, atol: float = 1e-8,
+                 mistakes: Iterable[tuple[Any, str]] = (), mistake_rtol: float | None = None,
+                 mistake_atol: float | None = None, otherwise: str = "") -> None:
     """Raise :class:`NotYet` unless ``answer`` matches ``expected`` (arrays or numbers).
 
     The tolerances are raised to what the answer's precision allows (float32 on
     MLX, say); NaN in the answer is never right unless it is expected there.
+
+    When the answer is not right, it is compared with the typical ``mistakes``
+    (``[(wrong_result, hint), ...]``, see :func:`known_mistake`; tolerances
+    ``mistake_rtol`` and ``mistake_atol``, by default ``rtol`` and ``atol``), and
+    the first that it matches gives the hint; failing that, ``otherwise``, if
+    given, replaces the general hint.
     """
     floor_r, floor_a = _floors(answer)
     got = as_array(answer, what)
     want = np.asarray(expected, dtype=float)
+    failure = _difference(got, want, what, max(rtol, floor_r), max(atol, floor_a))
+    if failure is None:
+        return
+    mistakes = list(mistakes)
+    hint = known_mistake(answer, expected, mistakes, what,
+                         rtol=rtol if mistake_rtol is None else mistake_rtol,
+                         atol=atol if mistake_atol is None else mistake_atol) if mistakes else None
+    raise NotYet(hint or otherwise or failure)
+
+
+def _difference(got: np.ndarray, want: np.ndarray, what: str, rtol: float, atol: float) -> str | None:
+    """What is wrong with ``got`` against ``want``, or ``None`` when they match."""
     if got.shape != want.shape:
         if got.ndim == 2 and got.shape == want.shape[::-1]:
-            raise NotYet(f"{what} has shape {got.shape}, the transpose of the expected {want.shape}")
-        raise NotYet(f"{what} should have shape {want.shape}; yours has shape {got.shape}")
+            return f"{what} has shape {got.shape}, the transpose of the expected {want.shape}"
+        return f"{what} should have shape {want.shape}; yours has shape {got.shape}"
     bad = np.isnan(got) & ~np.isnan(want)
     if bad.any():
-        raise NotYet(f"{what} contains NaN (not a number): look for a 0/0, or a square root or arccos "
-                     "of a value pushed just outside its range by rounding")
-    if not np.allclose(got, want, rtol=max(rtol, floor_r), atol=max(atol, floor_a), equal_nan=True):
+        return (f"{what} contains NaN (not a number): look for a 0/0, or a square root or arccos "
+                "of a value pushed just outside its range by rounding")
+    if not np.allclose(got, want, rtol=rtol, atol=atol, equal_nan=True):
         err = np.max(np.abs(got - want)) if got.size else 0.0
-        raise NotYet(f"{what} is off (largest difference {err:.3g}); check your formula")
+        return f"{what} is off (largest difference {err:.3g}); check your formula"
+    return None
 
 
 __all__ = [
@@ -302,6 +369,7 @@ __all__ = [
     "exercise",
     "expect_close",
     "is_stub",
+    "known_mistake",
     "needs_function",
     "needs_number",
 ]

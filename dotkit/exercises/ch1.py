@@ -23,19 +23,13 @@ import numpy as np
 
 from dotkit.exercises import NotYet, as_array, exercise, expect_close, needs_function, needs_number
 
+#: How near a typical wrong result an answer must be to get that mistake's hint.
+_LOOSE = {"mistake_rtol": 1e-3, "mistake_atol": 1e-6}
+
 
 def _pairs(seed: int, sizes: tuple[int, ...]) -> list[tuple[np.ndarray, np.ndarray]]:
     rng = np.random.default_rng(seed)
     return [(rng.normal(size=n), rng.normal(size=n)) for n in sizes]
-
-
-def _name_the_mistake(got: np.ndarray, want: Any, mistakes: list[tuple[Any, str]]) -> None:
-    """Raise the hint of the first typical mistake that ``got`` matches (where it differs from ``want``)."""
-    for wrong, hint in mistakes:
-        wrong = np.asarray(wrong, dtype=float)
-        if (got.shape == wrong.shape and np.allclose(got, wrong, rtol=1e-3, atol=1e-6)
-                and not np.allclose(wrong, want, rtol=1e-3, atol=1e-6)):
-            raise NotYet(hint)
 
 
 @exercise("1.1", todo="write the body of my_dot(a, b): it should return Σ aᵢ bᵢ as one number, "
@@ -49,12 +43,12 @@ def check_my_dot(answer: Any) -> str:
         if got.ndim != 0:
             raise NotYet(f"{what} returned {got.size} numbers (shape {got.shape}); a dot product is one number: "
                          "add the products up")
-        _name_the_mistake(got, a @ b, [
+        mistakes = [
             (a.sum() * b.sum(), "that is (Σ aᵢ)(Σ bᵢ), the product of the two sums: multiply matching entries "
                                 "first, then add the products"),
             (a[0] * b[0], "that is only the first product a₁b₁: is the `return` indented inside the loop?"),
-        ])
-        expect_close(result, float(a @ b), what, rtol=1e-9, atol=1e-12)
+        ]
+        expect_close(result, float(a @ b), what, rtol=1e-9, atol=1e-12, mistakes=mistakes, **_LOOSE)
     return "your loop multiplies matching components and adds them up: Σ aᵢ bᵢ."
 
 
@@ -82,14 +76,13 @@ def check_angle_degrees(answer: Any) -> str:
         cos = (a @ b) / math.sqrt((a @ a) * (b @ b))
         want = math.degrees(math.acos(max(-1.0, min(1.0, cos))))
         result = angle_degrees(a, b)
-        _name_the_mistake(as_array(result, what), want, [
+        # to a tenth of a degree: near 0° and 180°, float32 rounding of cos θ moves arccos by a few hundredths
+        expect_close(result, want, what, rtol=0, atol=0.1, **_LOOSE, mistakes=[
             (math.radians(want), f"{what} looks like an angle in radians ({math.radians(want):.4g}): "
                                  "turn it into degrees with np.degrees"),
             (math.degrees(math.acos(max(-1.0, min(1.0, (a @ b) / ((a @ a) * (b @ b)))))),
              "divide by ‖a‖ ‖b‖, the square root of (a·a)(b·b), not by (a·a)(b·b) itself"),
         ])
-        # to a tenth of a degree: near 0° and 180°, float32 rounding of cos θ moves arccos by a few hundredths
-        expect_close(result, want, what, rtol=0, atol=0.1)
     _parallel_pairs_need_a_clip(angle_degrees)
     return "θ = arccos(a·b / (‖a‖ ‖b‖)) in degrees; clipping cos θ to [-1, 1] guards against rounding."
 
@@ -105,7 +98,7 @@ def check_projection(answer: Any) -> str:
         got = as_array(result, what)
         if got.ndim == 0:
             raise NotYet("projection should return a vector (the shadow of a along b), not one number such as a·b/‖b‖")
-        _name_the_mistake(got, want, [
+        expect_close(result, want, what, rtol=1e-7, atol=1e-10, **_LOOSE, mistakes=[
             ((a @ b) / (a @ a) * a, "that is the projection of b on a: the shadow of a lies along b, so scale b"),
             ((a @ b) / np.linalg.norm(b) * b, "right direction, wrong length: divide by b·b = ‖b‖², not by ‖b‖ "
                                               "(the b you multiply by has length ‖b‖ too)"),
@@ -113,7 +106,6 @@ def check_projection(answer: Any) -> str:
             ((a @ b) / (b @ b) * a, "right number, wrong vector: a·b / b·b is how far along b the shadow "
                                     "reaches, so multiply it by b, not by a"),
         ])
-        expect_close(result, want, what, rtol=1e-7, atol=1e-10)
     return "(a·b / b·b) b: the part of a along b; what is left, a − proj, is perpendicular to b."
 
 
@@ -126,13 +118,12 @@ def check_distance_from_cosine(answer: Any) -> str:
     for c, w in zip(cosines, want):
         what = f"distance_from_cosine({c:g})"
         got = as_array(distance_from_cosine(float(c)), what)
-        _name_the_mistake(got, w, [
+        expect_close(got, w, what, rtol=1e-7, atol=1e-9, **_LOOSE, mistakes=[
             (2 - 2 * c, f"{what} gave {2 - 2 * c:g}, the squared distance ‖a − b‖²: take its square root"),
             (math.sqrt(2 + 2 * c), f"{what} gave √(2 + 2c): the cross term enters with a minus sign, −2 a·b"),
             (math.sqrt(1 - c), f"{what} gave √(1 − c): ‖a‖² + ‖b‖² is 2 for unit vectors, and a·b comes twice"),
             (1 - c, f"{what} gave 1 − c: start again from ‖a‖² + ‖b‖² − 2 a·b with ‖a‖ = ‖b‖ = 1"),
         ])
-        expect_close(got, w, what, rtol=1e-7, atol=1e-9)
     try:
         on_array = distance_from_cosine(cosines)
     except NotYet as err:

@@ -22,20 +22,8 @@ import numpy as np
 
 from dotkit.exercises import NotYet, as_array, exercise, expect_close, needs_function, needs_number
 
-
-def _expect(out: Any, want: np.ndarray, what: str, mistakes: list[tuple[Any, str]], **tol: float) -> None:
-    """Like :func:`expect_close`, but a result that matches a typical mistake gets that mistake's hint.
-
-    A mistake given as ``None`` cannot happen on these inputs (its shapes do not fit) and is skipped.
-    """
-    try:
-        expect_close(out, want, what, **tol)
-    except NotYet:
-        got = as_array(out, what)
-        for wrong, hint in mistakes:
-            if wrong is not None and got.shape == np.shape(wrong) and np.allclose(got, wrong, rtol=1e-4, atol=1e-6):
-                raise NotYet(hint) from None
-        raise
+#: How near a typical wrong result an answer must be to get that mistake's hint.
+_LOOSE = {"mistake_rtol": 1e-4, "mistake_atol": 1e-6}
 
 
 def _softmax(Z: np.ndarray, axis: int | None = 1) -> np.ndarray:
@@ -59,8 +47,8 @@ def check_layer(answer: Any) -> str:
             (X @ W + b if W.shape[0] == W.shape[1] else None,
              "W has one row per neuron, so each sample must meet the rows of W: multiply by W.T, not W"),
         ]
-        _expect(layer(X, W, b), X @ W.T + b, f"layer on X of shape {X.shape} and W of shape {W.shape}",
-                mistakes, rtol=1e-5, atol=1e-6)
+        expect_close(layer(X, W, b), X @ W.T + b, f"layer on X of shape {X.shape} and W of shape {W.shape}",
+                     rtol=1e-5, atol=1e-6, mistakes=mistakes, **_LOOSE)
     return "each output is a row of W dotted with a sample, plus the bias: X Wᵀ + b, one matrix product per batch."
 
 
@@ -92,8 +80,8 @@ def check_grad_w(answer: Any) -> str:
             ((a - t) * slope * w, "∂z/∂wᵢ = xᵢ, so the error signal scales the input x, not the weights w"),
             (2 * (a - t) * slope * x, "twice too large: the ½ in L = ½(a − t)² cancels the 2 from the square"),
         ]
-        _expect(grad_w(x, w, b, t), (a - t) * slope * x, f"grad_w for x={np.round(x, 2).tolist()}", mistakes,
-                rtol=1e-5, atol=1e-8)
+        expect_close(grad_w(x, w, b, t), (a - t) * slope * x, f"grad_w for x={np.round(x, 2).tolist()}",
+                     rtol=1e-5, atol=1e-8, mistakes=mistakes, **_LOOSE)
     return ("∂L/∂w = (a − t)·σ(z)(1 − σ(z))·x: each link of the chain multiplies in its slope, and the last "
             "link, z = w·x + b, turns the error signal into a scaled copy of x.")
 
@@ -122,8 +110,8 @@ def check_soft_xent_grad(answer: Any) -> str:
                                             "not down each column"),
         ]
         samples = f"{n} sample{'s' if n != 1 else ''}"
-        _expect(soft_xent_grad(Z, T), (p - T) / n, f"soft_xent_grad on a batch of {samples} and {k} classes",
-                mistakes, rtol=1e-5, atol=1e-8)
+        expect_close(soft_xent_grad(Z, T), (p - T) / n, f"soft_xent_grad on a batch of {samples} and {k} classes",
+                     rtol=1e-5, atol=1e-8, mistakes=mistakes, **_LOOSE)
     return ("(softmax(Z) − T)/n: the one-hot rule survives soft targets, because the only fact about the truth "
             "the derivation uses is that its row adds up to 1.")
 
@@ -148,24 +136,12 @@ def check_variance(answer: Any) -> str:
         (n * std_w**2 * (var_x**0.5 + mean_x) ** 2, "E[x²] = Var(x) + E[x]² = 4 + 1; you squared the sum of "
                                                     "the standard deviation and the mean instead"),
     ]
-    for wrong, hint in mistakes:
-        if np.isclose(value, wrong, rtol=1e-4):
-            raise NotYet(hint)
-    if not np.isclose(value, want, rtol=1e-3):
-        raise NotYet(f"{value:.4g} is not it; the variances of independent terms add up, and each term wᵢxᵢ "
-                     "has variance E[wᵢ²]E[xᵢ²] − (E[wᵢ]E[xᵢ])²")
+    expect_close(value, want, "your variance", rtol=1e-3, atol=1e-8, mistakes=mistakes, mistake_rtol=1e-4,
+                 otherwise=f"{value:.4g} is not it; the variances of independent terms add up, and each term "
+                           "wᵢxᵢ has variance E[wᵢ²]E[xᵢ²] − (E[wᵢ]E[xᵢ])²")
     return (f"Var(wᵢxᵢ) = E[w²]E[x²] − 0 = 0.0025 · (4 + 1), and 512 of them add up to {want:g}: the "
             "inputs' mean widens w·x just as their variance does, which is why He's rule is written with "
             "E[a²], not Var(a).")
-
-
-def _number_with_hints(value: float, want: float, mistakes: list[tuple[float, str]], fallback: str) -> None:
-    if np.isclose(value, want, rtol=1e-3):
-        return
-    for wrong, hint in mistakes:
-        if np.isclose(value, wrong, rtol=1e-3):
-            raise NotYet(hint)
-    raise NotYet(f"{value:.4g} is not it; {fallback}")
 
 
 @exercise("2.5", todo="work out the mean of a² for a = leaky ReLU(z), with z symmetric around 0 of variance q; "
@@ -186,8 +162,9 @@ def check_leaky_std(answer: Any) -> str:
                                        "and that product must be 1"),
         (math.sqrt(1 / n), "that is LeCun's 1/n, right for a linear layer; the leaky ReLU shrinks the negative half"),
     ]
-    _number_with_hints(value, want, mistakes, "E[a²] = ½q + ½α²q for a symmetric z, and the layer multiplies "
-                                              "the variance by n·Var(w)·E[a²]/q")
+    expect_close(value, want, "your standard deviation", rtol=1e-3, atol=1e-8, mistakes=mistakes,
+                 otherwise=f"{value:.4g} is not it; E[a²] = ½q + ½α²q for a symmetric z, and the layer "
+                           "multiplies the variance by n·Var(w)·E[a²]/q")
     return (f"E[a²] = (1 + α²)/2 · q = 0.625 q, so Var(w) = 1/(0.625 · 128) and the std is {want:.4f}; "
             "at α = 0 this is He's √(2/n), at α = 1 (a linear unit) LeCun's √(1/n).")
 
@@ -207,8 +184,9 @@ def check_diverging_lr(answer: Any) -> str:
         (2 / 7, "‖x‖² is 3² + 4² = 25, not 3 + 4"),
         (1.0, "with ‖x‖² = 25 each step multiplies the error by 1 − 25η: try η = 1 and see how far it overshoots"),
     ]
-    _number_with_hints(value, want, mistakes, "after one step the error is e·(1 − η‖x‖²); it stops shrinking when "
-                                              "that factor reaches −1")
+    expect_close(value, want, "your learning rate", rtol=1e-3, atol=1e-8, mistakes=mistakes,
+                 otherwise=f"{value:.4g} is not it; after one step the error is e·(1 − η‖x‖²); it stops "
+                           "shrinking when that factor reaches −1")
     return ("each step multiplies the error by 1 − 25η; for η > 2/25 = 0.08 that factor is below −1, "
             "so the error flips sign and grows at every step.")
 

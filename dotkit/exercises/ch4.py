@@ -39,17 +39,8 @@ def _softmax(s: np.ndarray, axis: int = -1) -> np.ndarray:
     return e / e.sum(axis=axis, keepdims=True)
 
 
-def _close_or_known_mistake(answer: Any, want: np.ndarray, what: str,
-                            mistakes: list[tuple[np.ndarray, str]]) -> None:
-    """Like expect_close; but where ``answer`` equals a typical wrong result, say which mistake it is."""
-    got = as_array(answer, what)
-    try:
-        expect_close(answer, want, what, rtol=1e-6, atol=1e-9)
-    except NotYet:
-        for wrong, hint in mistakes:
-            if got.shape == wrong.shape and np.allclose(got, wrong, rtol=1e-3, atol=1e-5):
-                raise NotYet(hint) from None
-        raise
+#: The tolerances of the attention checkers: tight for the right answer, looser to name a mistake.
+_TOL = {"rtol": 1e-6, "atol": 1e-9, "mistake_rtol": 1e-3, "mistake_atol": 1e-5}
 
 
 @exercise("4.1", todo="score all n keys against q at once (a matrix times a vector), divide by √d, "
@@ -66,12 +57,12 @@ def check_one_query(answer: Any) -> str:
         w = _softmax(s / math.sqrt(d))
         if as_array(got[0], "the weights").shape == (dv,) and as_array(got[1], "the context").shape == (n,):
             raise NotYet(f"the pair is swapped: first the {n} weights (one per key), then the context vector")
-        _close_or_known_mistake(got[0], w, f"the weights for {n} keys of size {d}", [
+        expect_close(got[0], w, f"the weights for {n} keys of size {d}", **_TOL, mistakes=[
             (s / math.sqrt(d), "these are the scaled scores themselves: the softmax turns them into weights"),
             (_softmax(s), "the softmax of the raw scores: divide the scores by √d first"),
             (_softmax(s / d), "you divided the scores by d; the scale is 1/√d"),
         ])
-        _close_or_known_mistake(got[1], w @ V, f"the context vector for {n} keys", [
+        expect_close(got[1], w @ V, f"the context vector for {n} keys", **_TOL, mistakes=[
             (w @ K, "that is the weighted sum of the keys; the context sums the values, w @ V"),
         ])
     return "scores K q/√d, softmax to weights, then Σⱼ wⱼ vⱼ: one query's context vector."
@@ -95,7 +86,8 @@ def check_attention(answer: Any) -> str:
         if L == S:
             mistakes.append((_softmax(s.T / math.sqrt(d)) @ V,
                              "the scores are transposed: row i of Q @ K.T is query i against every key"))
-        _close_or_known_mistake(fn(Q, K, V), w @ V, f"attention for L={L} queries, S={S} keys, d={d}", mistakes)
+        expect_close(fn(Q, K, V), w @ V, f"attention for L={L} queries, S={S} keys, d={d}", mistakes=mistakes,
+                     **_TOL)
     big = rng.normal(size=(4, 8)) * 100  # scores in the thousands: exp overflows without the max trick
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         got = as_array(fn(big, big, np.eye(4)), "attention for large scores")
@@ -280,7 +272,8 @@ def check_online_attention(answer: Any) -> str:
                             for i in range(0, S, chunk)) / n_blocks
             mistakes.append((per_block, "each block was normalised on its own and the blocks averaged; the "
                                         "weights must share one total over all keys: keep a running sum l"))
-        _close_or_known_mistake(raw, want, f"online_attention with S={S} keys in chunks of {chunk}", mistakes)
+        expect_close(raw, want, f"online_attention with S={S} keys in chunks of {chunk}", mistakes=mistakes,
+                     **_TOL)
         if keys.widest[0] > min(chunk, S) * d:
             raise NotYet(f"the result is right, but a product used {keys.widest[0] // d} keys at once, more than the "
                          f"chunk of {chunk}: take the keys one block at a time, K[start:start + chunk]")
@@ -326,7 +319,7 @@ def check_multi_head(answer: Any) -> str:
             (_multi_head(x, ws, h, mistake="w_o"),
              "the concatenated heads still have to be mixed by W_O"),
         ]
-        _close_or_known_mistake(got, want, f"multi_head for L={L}, D={D}, h={h}", mistakes)
+        expect_close(got, want, f"multi_head for L={L}, D={D}, h={h}", mistakes=mistakes, **_TOL)
     return "split = reshape (L, h, d) + swap axes; merge = the inverse: the same numbers as dk.multi_head_attention."
 
 

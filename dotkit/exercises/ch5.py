@@ -20,16 +20,19 @@ from typing import Any
 
 import numpy as np
 
-from dotkit.exercises import NotYet, as_array, exercise, expect_close, needs_function, needs_number
+from dotkit.exercises import (
+    NotYet,
+    as_array,
+    exercise,
+    expect_close,
+    known_mistake,
+    needs_function,
+    needs_number,
+)
 
 #: The viewer and the musical of exercise 5.1 (features: action, romance, comedy, music).
 VIEWER = np.array([0.9, -0.4, 0.5, 0.2])
 MUSICAL = np.array([0.1, 0.6, 0.4, 0.9])
-
-
-def _same(got: np.ndarray, other: np.ndarray) -> bool:
-    """``got`` equals a known wrong result (loosely: the reader may have worked in float32)."""
-    return got.shape == other.shape and bool(np.allclose(got, other, rtol=1e-3, atol=1e-6))
 
 
 @exercise("5.1", todo="replace the ... with one number: your score for the musical, worked out by hand")
@@ -45,10 +48,7 @@ def check_musical_score(answer: Any) -> str:
                                                                        "plain dot product, without dividing by "
                                                                        "the lengths",
     }
-    for wrong, hint in mistakes.items():
-        if abs(value - wrong) < 5e-3 and abs(value - want) >= 5e-3:
-            raise NotYet(hint)
-    expect_close(value, want, "the viewer's score for the musical", rtol=0, atol=5e-3)
+    expect_close(value, want, "the viewer's score for the musical", rtol=0, atol=5e-3, mistakes=mistakes.items())
     return (f"0.9·0.1 + (−0.4)·0.6 + 0.5·0.4 + 0.2·0.9 = {want:.2f}: the dislike of romance cancels most of "
             "what comedy and music add.")
 
@@ -71,7 +71,6 @@ def check_als_user_update(answer: Any) -> str:
                              f"f entries, and y has one per rating (here n = {n}, f = {f}); which product of "
                              "Q_rated and y has f entries?") from None
             raise
-        got = as_array(raw, what)
         mistakes = [
             (np.linalg.solve(gram + reg * np.eye(f), rhs),
              "the penalty should grow with the user's number of ratings: use λ·n·I, with n = len(y)"),
@@ -81,11 +80,8 @@ def check_als_user_update(answer: Any) -> str:
              "you added λ·n to every entry of QᵀQ; it belongs on the diagonal only (multiply by np.eye(f))"),
             (np.linalg.lstsq(Q, y, rcond=None)[0], "that is plain least squares: add λ·n to the diagonal of QᵀQ"),
         ]
-        if not _same(got, want):
-            for wrong, hint in mistakes:
-                if _same(got, wrong):
-                    raise NotYet(hint)
-        expect_close(raw, want, what, rtol=1e-6, atol=1e-9)
+        expect_close(raw, want, what, rtol=1e-6, atol=1e-9, mistakes=mistakes,
+                     mistake_rtol=1e-3, mistake_atol=1e-6)
     return "(QᵀQ + λnI) p = Qᵀy: an f×f system built from dot products of the rated items' vectors."
 
 
@@ -150,11 +146,9 @@ def check_sgd_step(answer: Any) -> str:
             (p + lr * (2 * e * q - reg * p), q + lr * (2 * e * p - reg * q),
              "the 2 from differentiating the square is already folded into η: use η·(e·q − λ·p)"),
         ]
-        right = _same(got_p, want_p) and _same(got_q, want_q)
-        if not right:
-            for wrong_p, wrong_q, hint in mistakes:
-                if _same(got_p, wrong_p) and _same(got_q, wrong_q):
-                    raise NotYet(hint)
+        hint = known_mistake((got_p, got_q), (want_p, want_q), [((wp, wq), hint) for wp, wq, hint in mistakes])
+        if hint:
+            raise NotYet(hint)
         expect_close(out[0], want_p, f"the new p ({f} factors)", rtol=1e-6, atol=1e-9)
         expect_close(out[1], want_q, f"the new q ({f} factors)", rtol=1e-6, atol=1e-9)
     return ("e = r − p·q from the old vectors, then p += η(e q − λ p) and q += η(e p − λ q): the negative "
@@ -202,10 +196,9 @@ def check_fold_in(answer: Any) -> str:
              "you fitted the bias first and the vector after it; the two share the ratings, so solve for "
              "[b_u, p_u] together in one (f+1)×(f+1) system"),
         ]
-        if got.shape == want.shape and not _same(got, want):
-            for wrong, hint in mistakes:
-                if _same(got, wrong):
-                    raise NotYet(hint)
+        hint = known_mistake(got, want, mistakes)
+        if hint:
+            raise NotYet(hint)
         expect_close(out[1], want[1:], f"the vector of a user with {n} ratings", rtol=1e-6, atol=1e-9)
         expect_close(out[0], np.full(got_b.shape, want[0]), f"the bias of a user with {n} ratings",
                      rtol=1e-6, atol=1e-9)

@@ -35,26 +35,6 @@ _GAME_WEIGHTS_FIRST = np.array([0.05, 0.25, 0.15, 0.02, 0.30])
 RTOL, ATOL = 1e-5, 1e-6
 
 
-def _matches(got: Any, want: Any) -> bool:
-    try:
-        expect_close(got, want, "", rtol=RTOL, atol=ATOL)
-    except NotYet:
-        return False
-    return True
-
-
-def _diagnose(got: Any, want: Any, mistakes: list[tuple[Any, str]], what: str, otherwise: str = "") -> None:
-    """Pass if ``got`` is ``want``; else the first matching mistake's hint, ``otherwise``, or a general hint."""
-    if _matches(got, want):
-        return
-    for result, hint in mistakes:
-        if _matches(got, result):
-            raise NotYet(hint)
-    if otherwise:
-        raise NotYet(otherwise)
-    expect_close(got, want, what, rtol=RTOL, atol=ATOL)
-
-
 @exercise("6.1", todo="replace the ... with one number: the change in the ball-position feature that "
                        "brings the value to 0.75")
 def check_ball_move(answer: Any) -> str:
@@ -73,8 +53,9 @@ def check_ball_move(answer: Any) -> str:
         (gap * GAME_WEIGHTS_NEW[_BALL], "moving the ball by Δ changes the value by w Δ; solve for Δ (divide, "
                                         "do not multiply)"),
     ]
-    _diagnose(value, want, mistakes, "your change",
-              f"{value:g} is not it: find the value now, then how much one unit of ball position adds to it")
+    expect_close(value, want, "your change", rtol=RTOL, atol=ATOL, mistakes=mistakes,
+                 otherwise=f"{value:g} is not it: find the value now, then how much one unit of ball position "
+                           "adds to it")
     return (f"the value is {now:.2f} now; each unit of ball position adds its weight {GAME_WEIGHTS_NEW[_BALL]}, "
             f"so the ball must move by ({GAME_TARGET} − {now:.2f}) / {GAME_WEIGHTS_NEW[_BALL]} = {want:.2f}: "
             "from deep in our half to midfield. A linear value moves by the same amount per unit of a "
@@ -102,7 +83,7 @@ def check_td0_update(answer: Any) -> str:
             (w + a * (r + v2 - v) * x, "the next state's value is discounted: multiply it by gamma"),
         ]
         what = "the new weights" + (" at a terminal step" if terminal else "")
-        _diagnose(got, w + a * delta * x, mistakes, what)
+        expect_close(got, w + a * delta * x, what, rtol=RTOL, atol=ATOL, mistakes=mistakes)
     return "w ← w + α [R + γ w·φ(S') − w·φ(S)] φ(S), with w·φ(S') = 0 when S' is terminal."
 
 
@@ -130,7 +111,7 @@ def check_mc_group_after(answer: Any) -> str:
                                                         "included, shrinks the gap by (1 − α)"),
             ]
         what = f"the weight after {visits} visit(s)" + (" (no update yet, so still w_g)" if visits == 0 else "")
-        _diagnose(mc_group_after(w, G, a, visits), want, mistakes, what)
+        expect_close(mc_group_after(w, G, a, visits), want, what, rtol=RTOL, atol=ATOL, mistakes=mistakes)
     return "each visit keeps a share (1 − α) of the gap to G: w_g ← G + (1 − α)^visits (w_g − G)."
 
 
@@ -190,7 +171,7 @@ def check_td_fixed_point_20(answer: Any) -> str:
         (td_fixed_point(phi, P, r, _uniform_start_mu()), "that μ is for a start spread over all states; "
                                                            "every episode starts in state 500"),
     ]
-    _diagnose(got, want, mistakes, "your 20 weights")
+    expect_close(got, want, "your 20 weights", rtol=RTOL, atol=ATOL, mistakes=mistakes)
     ve_td, ve_mc = _rms(phi, want, v, mu), _rms(phi, mc_fixed_point(phi, v, mu), v, mu)
     return (f"w_TD = A⁻¹b with 20 groups: √VE {ve_td:.4f} against the MC optimum's {ve_mc:.4f}; "
             "finer groups shrink both errors, and TD's stays the larger.")
@@ -224,7 +205,7 @@ def check_fixed_point_start_501(answer: Any) -> str:
         (mc_fixed_point(phi, v, mu), "that is the MC optimum for start 501, the least-squares fit; "
                                      "TD converges to the solution of A w = b"),
     ]
-    _diagnose(got, want, mistakes, "your 10 weights")
+    expect_close(got, want, "your 10 weights", rtol=RTOL, atol=ATOL, mistakes=mistakes)
     ve501, ve500 = _rms(phi, want, v, mu), _rms(phi, w500, v, mu500)
     return (f"the mirror image of the start-500 fixed point, w(501) = −reverse(w(500)): reflecting "
             f"s ↔ 1001 − s swaps 500 and 501 and flips the rewards. √VE is unchanged, {ve501:.4f} "
