@@ -48,6 +48,7 @@ import math
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -184,8 +185,11 @@ def measure_limits(bk: Backend, prof: Profile, *, ceilings: bool = False) -> dic
         read-only traffic (the dot kernel, as in BabelStream) over two vectors
         that together hold twice the last-level cache; ``bandwidth_gbs`` is
         that figure, the roof of read-only kernels such as the dot product.
-        Copy moves 2 arrays' bytes and add 3 (STREAM's convention:
-        write-allocate traffic is not counted, so these read as lower).
+        Copy moves 2 arrays' bytes and add 3 (STREAM's convention: the
+        write-allocate read of the output is not counted). Their arrays are
+        ``stream_mb`` each, which can fit in a large last-level cache, so copy
+        and add may measure that cache rather than main memory; they are not
+        comparable with ``read_gbs``.
     """
     n = prof.stream_elems
     a, b = _inputs(bk, (n,), (n,))
@@ -222,9 +226,24 @@ def _read_elems(prof: Profile) -> int:
     llc = found[-1]["bytes"] if found else 0
     n = max(prof.stream_elems, llc // 4)
     free = available_memory_bytes()
+    limit = _cgroup_limit_bytes()  # a container's limit (Binder: 2 GB) that MemAvailable does not show
+    if limit is not None:
+        free = limit if free is None else min(free, limit)
     if free is not None:
         n = min(n, free // 32)  # two float32 vectors in at most a quarter of the free memory
     return int(max(n, 1 << 16))
+
+
+def _cgroup_limit_bytes() -> int | None:
+    """The memory limit of this process's control group (cgroup v2 or v1), or None where there is none."""
+    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            text = Path(path).read_text().strip()
+        except OSError:
+            continue
+        if text.isdigit() and int(text) < 1 << 60:  # v1 reports "no limit" as a huge number
+            return int(text)
+    return None
 
 
 def _read_gbs(bk: Backend, n: int, budget_s: float) -> float:
@@ -232,7 +251,9 @@ def _read_gbs(bk: Backend, n: int, budget_s: float) -> float:
     a = bk.asarray(np.full(n, 0.5, dtype=np.float32))
     b = bk.asarray(np.full(n, 0.25, dtype=np.float32))
     bk.sync(a, b)
-    t = time_call(lambda: _raw_dot(bk, a, b), sync=bk.sync, repeats=5, budget_s=budget_s)
+    # At least 3 repeats whatever the budget: one call over vectors this long can take a large part
+    # of it, and a limit taken from a single call is at the mercy of one burst of load.
+    t = time_call(lambda: _raw_dot(bk, a, b), sync=bk.sync, repeats=3, budget_s=1e9)
     return 8.0 * n / t.best / GB
 
 
@@ -241,8 +262,9 @@ def measure_ceilings(bk: Backend, prof: Profile, *, memory_gbs: float) -> list[d
 
     A level's ceiling is the best rate of the dot kernel over a few working
     sets (both vectors together) that fit in it but not in the level above:
-    from twice the level above (half the L1 for L1) up to half the level, at
-    most 128 MB. Short vectors also pay the call's fixed cost, so the L1 figure
+    starting at twice the size of the level below (half the L1 for L1) and
+    growing fourfold, at most four sizes, stopping above half the level or
+    128 MiB. Short vectors also pay the call's fixed cost, so the L1 figure
     is a lower bound of what L1 can deliver. The last entry is main memory
     (``memory_gbs``).
 

@@ -208,3 +208,27 @@ def test_bundled_libraries_of_numpy_include_its_blas() -> None:
     libs = bundled_libraries("numpy")
     assert any("blas" in name.lower() for name in libs), libs
     assert bundled_libraries("no-such-distribution") == []
+
+
+def test_smt_siblings_count_as_one_core(tmp_path: Path) -> None:
+    from dotkit.benchmarks.machine import cpu_facts, hardware_peak_gflops, physical_cores
+
+    for cpu, siblings in (("cpu0", "0-1"), ("cpu1", "0-1"), ("cpu2", "2-3"), ("cpu3", "2-3")):
+        (tmp_path / cpu / "topology").mkdir(parents=True)
+        (tmp_path / cpu / "topology" / "thread_siblings_list").write_text(siblings + "\n")
+    assert physical_cores(str(tmp_path)) == 2
+    assert physical_cores(str(tmp_path / "nosysfs")) is None
+    info = tmp_path / "cpuinfo"
+    info.write_text("model name\t: Test CPU\ncpu MHz\t\t: 2000.0\nflags\t\t: avx2 fma\n")
+    facts = cpu_facts(sysfs=str(tmp_path), cpuinfo=str(info))
+    assert facts["physical_cores"] == 2
+    assert hardware_peak_gflops(facts) == 2 * 8 * 2 * 2.0  # two cores, not four hardware threads
+
+
+def test_read_vectors_fit_a_container_memory_limit(monkeypatch) -> None:
+    from dotkit import bench
+
+    monkeypatch.setattr(bench, "_cgroup_limit_bytes", lambda: 2 * 10**9)  # Binder's 2 GB
+    n = bench._read_elems(bench.PROFILES["quick"])
+    assert 2 * 4 * n <= 2 * 10**9 // 4  # two float32 vectors in a quarter of the limit
+    assert bench._cgroup_limit_bytes() is None or bench._cgroup_limit_bytes() > 0

@@ -100,7 +100,7 @@ class MlxBackend(Backend):
 
     def vecdot(self, a: Any, b: Any) -> Any:
         # MLX's CPU reduction accumulates float32 sequentially (a relative error
-        # of ~4e-4 over 1e6 terms); summing blocks of 1024 first, then the block
+        # of ~1e-5 over 1e6 terms, hundreds of times NumPy's); summing blocks of 1024 first, then the block
         # sums, keeps the error near float32's epsilon.
         prod = a * b
         n, block = prod.shape[-1], 1024

@@ -5,7 +5,7 @@ sysfs) or from the installed files; a fact the system does not report is
 ``None`` with the reason in ``*_source``, never a guess. The compute peak
 follows from the facts::
 
-    peak = cores × float32 SIMD lanes × 2 (a fused multiply-add is 2 FLOPs) × clock × FMA units
+    peak = physical cores × float32 SIMD lanes × 2 (a fused multiply-add is 2 FLOPs) × clock × FMA units
 
 The number of FMA units a core has is not reported by any of these files, so
 :func:`hardware_peak_gflops` takes it as an argument (1 by default).
@@ -72,6 +72,16 @@ def clock_ghz(sysfs: str = _SYSFS_CPU, cpuinfo: str = _CPUINFO) -> tuple[float |
         return None, "not reported by this system (no cpufreq, no 'cpu MHz')"
 
 
+def physical_cores(sysfs: str = _SYSFS_CPU) -> int | None:
+    """Physical cores: logical CPUs that share a core (SMT siblings) count once; None if not reported."""
+    groups = set()
+    for cpu in Path(sysfs).glob("cpu[0-9]*"):
+        siblings = _read(cpu / "topology" / "core_cpus_list") or _read(cpu / "topology" / "thread_siblings_list")
+        if siblings:
+            groups.add(siblings.strip())
+    return len(groups) or None
+
+
 def cpu_facts(sysfs: str = _SYSFS_CPU, cpuinfo: str = _CPUINFO) -> dict[str, Any]:
     """Cores, widest SIMD instruction set and its float32 lanes, FMA support and clock."""
     fields = _cpuinfo_fields(cpuinfo)
@@ -81,6 +91,7 @@ def cpu_facts(sysfs: str = _SYSFS_CPU, cpuinfo: str = _CPUINFO) -> dict[str, Any
     return {
         "model": fields.get("model name") or fields.get("processor") or None,
         "cores": os.cpu_count(),
+        "physical_cores": physical_cores(sysfs),
         "simd": simd,
         "simd_lanes_f32": lanes,
         "fma": "fma" in flags or "asimd" in flags,
@@ -91,11 +102,16 @@ def cpu_facts(sysfs: str = _SYSFS_CPU, cpuinfo: str = _CPUINFO) -> dict[str, Any
 
 
 def hardware_peak_gflops(facts: dict[str, Any], fma_units: int = 1) -> float | None:
-    """``cores × lanes × 2 × clock × fma_units`` in GFLOP/s, or None when a fact is missing."""
+    """``physical cores × lanes × 2 × clock × fma_units`` in GFLOP/s, or None when a fact is missing.
+
+    SMT siblings (two hardware threads of one core) share that core's FMA
+    units, so they count once; where the topology is not reported, every
+    logical CPU counts as a core.
+    """
     if not (facts.get("cores") and facts.get("simd_lanes_f32") and facts.get("clock_ghz")):
         return None
     per_cycle = facts["simd_lanes_f32"] * (2 if facts.get("fma") else 1) * fma_units
-    return facts["cores"] * per_cycle * facts["clock_ghz"]
+    return (facts.get("physical_cores") or facts["cores"]) * per_cycle * facts["clock_ghz"]
 
 
 def caches(sysfs: str = _SYSFS_CPU) -> list[dict[str, Any]]:

@@ -218,12 +218,13 @@ def plot_roofline(report: dict[str, Any], path: str | Path | None = None, ax: An
     peak = m.get("peak_gflops") or m.get("sgemm_gflops", 1.0)
     ceilings = m.get("ceilings") or [{"level": "memory", "gbs": m.get("bandwidth_gbs", 1e-9)}]
     for c, shade in zip(ceilings[::-1], ("0.1", "0.35", "0.55", "0.7", "0.8")):
-        lw = 2.0 if c["level"] == "memory" else 1.0
-        ax.plot(xs, [roof(x, peak, c["gbs"]) for x in xs], "-", color=shade, lw=lw,
+        lw = 2.0 if c["level"] in ("memory", "L1") else 1.0
+        l1 = c["level"] == "L1"  # dotted and thicker: it can lie on another level's line
+        ax.plot(xs, [roof(x, peak, c["gbs"]) for x in xs], ":" if l1 else "-", color=shade, lw=lw,
                 label=f"{'main memory' if c['level'] == 'memory' else c['level'] + ' ceiling'} "
-                      f"({c['gbs']:.0f} GB/s)")
+                      f"({c['gbs']:.0f} GB/s{', a lower bound' if l1 else ''})")
     if m.get("hardware_peak_gflops"):
-        ax.axhline(peak, color="k", lw=0.8, ls="-.",
+        ax.axhline(peak, color="k", lw=1.6, ls="-.",
                    label=f"peak: CPU facts × implied FMA units ({peak:.0f} GFLOP/s)")
     ax.axhline(m.get("sgemm_gflops", peak), color="0.4", lw=0.8, ls="--",
                label=f"measured sgemm ({m.get('sgemm_gflops', peak):.0f} GFLOP/s)")
