@@ -314,3 +314,17 @@ def test_previous_token_task_inputs_and_errors() -> None:
     np.testing.assert_array_equal(x[0, :, 5:], np.eye(6))
     with pytest.raises(InputValueError, match="length=1"):
         previous_token_task(2, 1, 5)
+
+
+def test_integer_masks_and_string_causal_flags_are_refused(backend) -> None:
+    """A 0/1 integer mask would be added to the scores, and "False" is a true string: both misread silently."""
+    q = np.ones((3, 2))
+    with pytest.raises(TypeError, match=r"mask must be boolean .* integer dtype .* mask.astype\(bool\)"):
+        dk.scaled_dot_product_attention(q, q, q, mask=np.tril(np.ones((3, 3), dtype=int)), backend=backend)
+    with pytest.raises(ValueError, match=r"is_causal must be True or False; received 'False'"):
+        dk.scaled_dot_product_attention(q, q, q, is_causal="False", backend=backend)
+    with pytest.raises(ValueError, match="is_causal"):
+        attention_weights(q, q, is_causal=1, backend=backend)
+    ok = dk.scaled_dot_product_attention(q, q, q, mask=np.tril(np.ones((3, 3), dtype=bool)), is_causal=np.bool_(True),
+                                         backend=backend)
+    assert tuple(ok.shape) == (3, 2)

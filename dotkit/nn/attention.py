@@ -76,7 +76,13 @@ def _check_mask(op: str, mask: Any, bk: Backend, batch: tuple[int, ...], L: int,
         from dotkit.linalg import to_numpy
 
         raw = to_numpy(mask) if not isinstance(mask, (list, tuple)) else np.asarray(mask)
-        is_bool = getattr(raw, "dtype", None) == np.dtype(bool)
+        kind = getattr(getattr(raw, "dtype", None), "kind", "")
+        if kind in "iu" and kind:  # a 0/1 mask read as numbers would be added to the scores, not mask them
+            raise DtypeError(
+                f"{op}: mask must be boolean (True = may attend) or floating (added to the scores); received "
+                f"integer dtype {raw.dtype}: for a 0/1 mask pass mask.astype(bool)"
+            )
+        is_bool = kind == "b"
         m = bk.asarray(raw) if is_bool else as_array(op, "mask", mask, bk, allow_int=False)
     try:
         full = tuple(np.broadcast_shapes(tuple(m.shape), batch + (L, S)))
@@ -88,6 +94,13 @@ def _check_mask(op: str, mask: Any, bk: Backend, batch: tuple[int, ...], L: int,
             f"mask.shape={tuple(m.shape)}"
         )
     return m
+
+
+def _check_causal(op: str, is_causal: Any) -> bool:
+    """``is_causal`` as a bool; a string such as ``"False"`` would otherwise count as True."""
+    if not isinstance(is_causal, (bool, np.bool_)):
+        raise InputValueError(f"{op}: is_causal must be True or False; received {is_causal!r}")
+    return bool(is_causal)
 
 
 def _check_scale(op: str, scale: Any, d: int) -> float:
@@ -389,6 +402,7 @@ def scaled_dot_product_attention(
         array([[0.67, 0.33],
                [0.33, 0.67]])
     """
+    is_causal = _check_causal(_OP, is_causal)
     bk, q, k, v, mask, scale, out_dtype = _prepare(_OP, q, k, v, mask, scale, backend)
     if k.shape[-2] == 0:  # no keys at all: every row is "fully masked"
         batch = _batch_shape(q, k, v, mask)
@@ -440,7 +454,7 @@ def attention_weights(
     work = float_dtype_for(bk, q, k)
     scale = _check_scale(op, scale, q.shape[-1])
     q, k = (t if t.dtype == work else t.astype(work) for t in (q, k))
-    return _generic_weights(bk, q, k, mask, bool(is_causal), scale)
+    return _generic_weights(bk, q, k, mask, _check_causal(op, is_causal), scale)
 
 
 def split_heads(x: Any, n_heads: int, *, backend: str | Backend | None = None) -> Any:
