@@ -7,6 +7,8 @@ dozen products of unit-variance numbers).
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from conftest import tol
@@ -280,3 +282,20 @@ def test_conv2d_is_per_channel_correlation_summed(backend, stride, padding) -> N
     got = conv2d(dk.asarray(x, backend=backend), dk.asarray(f, backend=backend), dk.asarray(b, backend=backend),
                  stride=stride, padding=padding)
     np.testing.assert_allclose(dk.to_numpy(got), want, **close(backend))
+
+
+@pytest.mark.parametrize(
+    ("x_shape", "w_shape", "words"),
+    [
+        ((1, 3, 2, 2), (4, 3, 5, 5), "kernel is larger than the padded input"),
+        ((1, 3, 8, 8), (4, 2, 3, 3), "x has 3 input channel(s) but w expects 2"),
+        ((1, 3, 8), (4, 3, 3, 3), "4 dimensions"),
+        ((1, 3, 8.5, 8), (4, 3, 3, 3), "non-negative integers"),
+    ],
+)
+def test_shape_arithmetic_refuses_what_conv2d_refuses(x_shape, w_shape, words) -> None:
+    """conv2d_output_shape and conv2d_multiply_adds used to return negative (or squared-positive) sizes."""
+    for fn in (conv2d_output_shape, conv2d_multiply_adds):
+        with pytest.raises(ShapeError, match=re.escape(words)) as info:
+            fn(x_shape, w_shape)
+        assert str(info.value).startswith(fn.__name__)

@@ -110,6 +110,33 @@ def _shapes(x: Any, w: Any) -> str:
     return f"x.shape={tuple(x.shape)}, w.shape={tuple(w.shape)}"
 
 
+def _geometry(op: str, x_shape: tuple, w_shape: tuple, stride: Any, padding: Any) -> ConvGeometry:
+    """Check the shapes, stride and padding of a conv2d call (from the shapes alone) and return its geometry."""
+    shapes = f"x.shape={x_shape}, w.shape={w_shape}"
+    if len(x_shape) != 4:
+        raise ShapeError(f"{op}: expected x of shape (N, C, H, W) with 4 dimensions; received {shapes}")
+    if len(w_shape) != 4:
+        raise ShapeError(f"{op}: expected w of shape (O, C, kH, kW) with 4 dimensions; received {shapes}")
+    if any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0 for v in x_shape + w_shape):
+        raise ShapeError(f"{op}: shapes must hold non-negative integers; received {shapes}")
+    sh, sw = _pair(op, "stride", stride, 1, shapes)
+    ph, pw = _pair(op, "padding", padding, 0, shapes)
+    (n, c, h, wd), (o, cw, kh, kw) = (int(v) for v in x_shape), (int(v) for v in w_shape)
+    if c != cw:
+        raise ShapeError(
+            f"{op}: x has {c} input channel(s) but w expects {cw} (x.shape[1] must equal w.shape[1]); "
+            f"received {shapes}"
+        )
+    if min(c, kh, kw) == 0:
+        raise ShapeError(f"{op}: channels and kernel sizes must be at least 1; received {shapes}")
+    if kh > h + 2 * ph or kw > wd + 2 * pw:
+        raise ShapeError(
+            f"{op}: the {kh}×{kw} kernel is larger than the padded input "
+            f"{h + 2 * ph}×{wd + 2 * pw} (padding={(ph, pw)}); received {shapes}"
+        )
+    return ConvGeometry(n, c, h, wd, o, kh, kw, sh, sw, ph, pw)
+
+
 def _prepare(
     op: str, x: Any, w: Any, bias: Any, stride: Any, padding: Any, backend: str | Backend | None
 ) -> tuple[Backend, Any, Any, Any, ConvGeometry, Any]:
@@ -117,27 +144,8 @@ def _prepare(
     bk = resolve(op, x, w, bias, backend=backend)
     x = as_array(op, "x", x, bk, allow_int=False)
     w = as_array(op, "w", w, bk, allow_int=False)
-    if x.ndim != 4:
-        raise ShapeError(f"{op}: expected x of shape (N, C, H, W) with 4 dimensions; received x.shape={tuple(x.shape)}")
-    if w.ndim != 4:
-        raise ShapeError(
-            f"{op}: expected w of shape (O, C, kH, kW) with 4 dimensions; received w.shape={tuple(w.shape)}"
-        )
-    sh, sw = _pair(op, "stride", stride, 1, _shapes(x, w))
-    ph, pw = _pair(op, "padding", padding, 0, _shapes(x, w))
-    (n, c, h, wd), (o, cw, kh, kw) = tuple(x.shape), tuple(w.shape)
-    if c != cw:
-        raise ShapeError(
-            f"{op}: x has {c} input channel(s) but w expects {cw} (x.shape[1] must equal w.shape[1]); "
-            f"received {_shapes(x, w)}"
-        )
-    if min(c, kh, kw) == 0:
-        raise ShapeError(f"{op}: channels and kernel sizes must be at least 1; received {_shapes(x, w)}")
-    if kh > h + 2 * ph or kw > wd + 2 * pw:
-        raise ShapeError(
-            f"{op}: the {kh}×{kw} kernel is larger than the padded input "
-            f"{h + 2 * ph}×{wd + 2 * pw} (padding={(ph, pw)}); received {_shapes(x, w)}"
-        )
+    g = _geometry(op, tuple(x.shape), tuple(w.shape), stride, padding)
+    o = g.o
     if bias is not None:
         bias = as_array(op, "bias", bias, bk, allow_int=False)
         if tuple(bias.shape) != (o,):
@@ -150,7 +158,7 @@ def _prepare(
     out_dtype = bk.float16 if all(bk.is_half(a) for a in arrays) else dtype  # ... and returned as half
     x, w = bk.cast(x, dtype), bk.cast(w, dtype)
     bias = None if bias is None else bk.cast(bias, dtype)
-    return bk, x, w, bias, ConvGeometry(n, c, h, wd, o, kh, kw, sh, sw, ph, pw), out_dtype
+    return bk, x, w, bias, g, out_dtype
 
 
 # -- the generic path: im2col, then one matrix product ---------------------------------
@@ -460,10 +468,8 @@ def conv2d_output_shape(
         >>> conv2d_output_shape((8, 64, 56, 56), (64, 64, 3, 3), padding=1)
         (8, 64, 56, 56)
     """
-    sh, sw = _pair("conv2d_output_shape", "stride", stride, 1)
-    ph, pw = _pair("conv2d_output_shape", "padding", padding, 0)
-    (n, _, h, wd), (o, _, kh, kw) = tuple(x_shape), tuple(w_shape)
-    return n, o, (h + 2 * ph - kh) // sh + 1, (wd + 2 * pw - kw) // sw + 1
+    g = _geometry("conv2d_output_shape", tuple(x_shape), tuple(w_shape), stride, padding)
+    return g.n, g.o, g.out_h, g.out_w
 
 
 def conv2d_multiply_adds(
@@ -475,8 +481,8 @@ def conv2d_multiply_adds(
         >>> conv2d_multiply_adds((8, 64, 56, 56), (64, 64, 3, 3), padding=1)
         924844032
     """
-    n, o, ho, wo = conv2d_output_shape(x_shape, w_shape, stride=stride, padding=padding)
-    return n * o * ho * wo * int(np.prod(w_shape[1:]))
+    g = _geometry("conv2d_multiply_adds", tuple(x_shape), tuple(w_shape), stride, padding)
+    return g.n * g.o * g.out_h * g.out_w * g.c * g.kh * g.kw
 
 
 # -- the backward pass: the chapter-2 rule on the column matrix ---------------------------------
