@@ -398,3 +398,16 @@ def test_value_error_is_not_rounded() -> None:
 
     got = value_error([0.0, 1.0 / 3.0], [0.0, 0.0], mu=[0.5, 0.5])
     assert got == pytest.approx(np.sqrt(0.5) / 3.0, rel=1e-12)
+
+
+def test_tile_coder_too_many_tiles_asks_for_hashing() -> None:
+    """8 tilings of 1001^7 tiles used to report a negative feature count (int64 overflow)."""
+    from dotkit.errors import InputValueError
+    from dotkit.rl.features import TileCoder
+
+    with pytest.raises(InputValueError, match=r"8\.06e\+21 features, too many to index; pass hash_size"):
+        TileCoder(np.zeros(7), np.ones(7), n_tilings=8, tiles=1000)
+    hashed = TileCoder(np.zeros(7), np.ones(7), n_tilings=8, tiles=1000, hash_size=4096)
+    idx = hashed.indices(np.full((2, 7), 0.3))
+    assert hashed.n_features == 4096 and idx.shape == (2, 8) and 0 <= idx.min() and idx.max() < 4096
+    assert np.array_equal(hashed.active(np.full(7, 0.3)), idx[0])

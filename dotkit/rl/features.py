@@ -20,6 +20,7 @@ rescale it to ``[0, 1]``.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -258,11 +259,18 @@ class TileCoder:
         )
         odd = 2 * np.arange(self.k) + 1
         self.offsets = (np.arange(self.n_tilings)[:, None] * odd[None, :] / self.n_tilings) % 1.0
-        self.per_tiling = int(np.prod(self.tiles + 1))
+        self.per_tiling = math.prod(int(v) + 1 for v in self.tiles)  # Python ints: no int64 overflow
+        if self.hash_size is None and self.n_tilings * self.per_tiling >= 2**62:
+            raise InputValueError(
+                f"TileCoder: {self.n_tilings} tilings of {' × '.join(str(int(v) + 1) for v in self.tiles)} tiles make "
+                f"{self.n_tilings * self.per_tiling:.3g} features, too many to index; pass hash_size=... to hash "
+                "them into a fixed number of features"
+            )
         self.n_features = self.hash_size or self.n_tilings * self.per_tiling
         self._scale = self.tiles / (self.high - self.low)
-        self._base = np.arange(self.n_tilings, dtype=np.int64) * self.per_tiling
-        self._strides = np.cumprod(np.concatenate([[1], (self.tiles + 1)[:-1]])).astype(np.int64)
+        if self.hash_size is None:  # the unhashed index (only then known to fit in int64)
+            self._base = np.arange(self.n_tilings, dtype=np.int64) * self.per_tiling
+            self._strides = np.cumprod(np.concatenate([[1], (self.tiles + 1)[:-1]])).astype(np.int64)
 
     def indices(self, states: Any) -> np.ndarray:
         """The active feature of each tiling: an int array ``(n, n_tilings)`` (NumPy).
