@@ -5,8 +5,8 @@ padded image, a score table) estimates its peak first and refuses, naming the
 size and what to do, when the machine cannot hold it: on NumPy the alternative
 is a bare ``MemoryError`` after seconds of swapping, on MLX a crashed kernel.
 
-The limit is the memory available now (``MemAvailable`` on Linux, the physical
-memory elsewhere); ``DOTKIT_MEMORY_LIMIT`` overrides it, in bytes or with a
+The limit is the memory available now (``MemAvailable`` on Linux, capped by a
+container's cgroup limit; the physical memory elsewhere); ``DOTKIT_MEMORY_LIMIT`` overrides it, in bytes or with a
 unit (``"512MiB"``, ``"8GB"``).
 """
 
@@ -30,18 +30,47 @@ def _parse(text: str) -> int:
     return int(float(m.group(1)) * _UNITS[m.group(2).lower()])
 
 
-def available_bytes() -> int:
-    """The bytes an op may allocate: ``DOTKIT_MEMORY_LIMIT``, else what the machine has free."""
-    override = os.environ.get(ENV_VAR, "").strip()
-    if override:
-        return _parse(override)
+def cgroup_limit_bytes() -> int | None:
+    """The memory limit of this process's control group (cgroup v2 or v1), or None where there is none.
+
+    A container (Binder gives 2 GB) can hold far less than ``MemAvailable`` shows.
+    """
+    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            with open(path) as f:
+                text = f.read().strip()
+        except OSError:
+            continue
+        if text.isdigit() and int(text) < 1 << 60:  # v1 reports "no limit" as a huge number
+            return int(text)
+    return None
+
+
+def free_bytes() -> int | None:
+    """Memory this process can still get: ``MemAvailable``, capped by a container's limit; None if unknown."""
+    free = None
     try:
         with open("/proc/meminfo") as f:
             for line in f:
                 if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
+                    free = int(line.split()[1]) * 1024
+                    break
+    except (OSError, ValueError, IndexError):
         pass
+    limit = cgroup_limit_bytes()
+    if limit is not None:
+        free = limit if free is None else min(free, limit)
+    return free
+
+
+def available_bytes() -> int:
+    """The bytes an op may allocate: ``DOTKIT_MEMORY_LIMIT``, else what this process can still get."""
+    override = os.environ.get(ENV_VAR, "").strip()
+    if override:
+        return _parse(override)
+    free = free_bytes()
+    if free is not None:
+        return free
     try:
         return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):  # pragma: no cover - no way to tell
@@ -64,4 +93,4 @@ def check_allocation(op: str, nbytes: float, what: str, advice: str) -> None:
         )
 
 
-__all__ = ["ENV_VAR", "available_bytes", "check_allocation"]
+__all__ = ["ENV_VAR", "available_bytes", "cgroup_limit_bytes", "check_allocation", "free_bytes"]

@@ -48,7 +48,6 @@ import math
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -225,25 +224,10 @@ def _read_elems(prof: Profile) -> int:
     found = caches()
     llc = found[-1]["bytes"] if found else 0
     n = max(prof.stream_elems, llc // 4)
-    free = available_memory_bytes()
-    limit = _cgroup_limit_bytes()  # a container's limit (Binder: 2 GB) that MemAvailable does not show
-    if limit is not None:
-        free = limit if free is None else min(free, limit)
+    free = available_memory_bytes()  # capped by a container's limit (Binder: 2 GB)
     if free is not None:
         n = min(n, free // 32)  # two float32 vectors in at most a quarter of the free memory
     return int(max(n, 1 << 16))
-
-
-def _cgroup_limit_bytes() -> int | None:
-    """The memory limit of this process's control group (cgroup v2 or v1), or None where there is none."""
-    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
-        try:
-            text = Path(path).read_text().strip()
-        except OSError:
-            continue
-        if text.isdigit() and int(text) < 1 << 60:  # v1 reports "no limit" as a huge number
-            return int(text)
-    return None
 
 
 def _read_gbs(bk: Backend, n: int, budget_s: float) -> float:

@@ -187,15 +187,10 @@ def cpu_model() -> str:
 
 
 def available_memory_bytes() -> int | None:
-    """Memory the system can still hand out (``MemAvailable``), or None if unknown."""
-    try:
-        with open("/proc/meminfo", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
+    """Memory this process can still get (``MemAvailable``, capped by a container's limit), or None."""
+    from dotkit._memory import free_bytes
+
+    return free_bytes()
 
 
 def blas_info() -> dict[str, Any]:
