@@ -22,6 +22,12 @@ HUGE = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def machine_of_16_gib(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same limit on every machine, so a big one cannot start allocating 75 GiB instead of refusing."""
+    monkeypatch.setenv("DOTKIT_MEMORY_LIMIT", "16GiB")
+
+
 @pytest.mark.parametrize(("fn", "words"), [pytest.param(f, w, id=i) for i, f, w in HUGE])
 def test_huge_results_are_refused_at_once(backend, fn, words) -> None:
     start = time.perf_counter()
