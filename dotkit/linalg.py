@@ -149,7 +149,7 @@ def dot(a: Any, b: Any, *, backend: str | Backend | None = None) -> Any:
         array(32)
     """
     if backend is None and _plain_float_vectors(a, b):
-        return np.dot(a, b)  # the checks below, already known to pass: skip their cost
+        return np.asarray(np.dot(a, b))  # the checks below, already known to pass: skip their cost
     bk = resolve("dot", a, b, backend=backend)
     a = as_array("dot", "a", a, bk, min_ndim=1)
     b = as_array("dot", "b", b, bk, min_ndim=1)

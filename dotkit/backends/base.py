@@ -1,26 +1,86 @@
-"""The backend object every op is written against.
+"""The backend contract: an Array API namespace, a few extras, and the fast paths a backend declares.
 
-A backend is a small class: a name, the array namespace it wraps (``xp``),
-conversion to and from NumPy, ``sync()`` for lazy libraries, and the few
-primitives where array libraries disagree. Ops never branch on the backend's
-name; they call ``bk.xp.<function>`` or one of the primitives below, and a
-backend may register a *fast path* for a whole op (see :meth:`fast_path`).
+A backend is a small class. Its library is imported in ``__init__`` (through
+:meth:`Backend._import`), never at module import, so that a framework nobody
+selected is never imported.
 
-The library is imported in ``__init__``, never at module import, so that a
-framework nobody selected is never imported.
+**The namespace** (``bk.xp``) conforms to the Python Array API standard
+(2023.12 or later): NumPy 2's own module, ``array_api_compat.<library>`` for
+PyTorch, CuPy, JAX or Dask, a thin adapter where a library differs (MLX).
+Kernels call only standard functions on it: ``xp.astype(x, dt)``, never the
+array method ``x.astype``; ``math.prod(x.shape)``, never ``x.size``;
+``bool(a)``/``float(a)`` on 0-d arrays, never ``.item()``.
+
+**The extras**, the short list of what the standard lacks or leaves open. Each
+has a default written against the standard (or through NumPy where the
+standard has no way), which a backend overrides where its library does better:
+
+- ``asarray(x, dtype=None)``: NumPy arrays, lists and scalars onto this backend;
+  ``to_numpy(x)``: back to NumPy (evaluating lazy arrays first).
+- ``sync(*arrays)``: wait until ``arrays`` are computed; a no-op for eager
+  libraries, ``mx.eval`` for MLX. Every timing calls it.
+- ``erf(x)``, ``scatter_add(target, index, values)``, ``top_k(scores, k)``
+  (the ``k`` largest along the last axis, unordered), ``solve(a, b)``,
+  ``vecdot(a, b)`` (where the library's own sums inaccurately), and
+  ``sliding_windows(x, shape, strides)`` (a strided view, for im2col).
+- dtypes: ``dtype(spec)`` (this backend's dtype for a NumPy dtype or a name),
+  ``dtype_kind(x)``, ``is_half(x)``, ``cast(x, dtype)``, ``supports_float64``
+  (False: inputs in float64 are computed in float32, and tests use float32
+  tolerances).
+- ``fast_paths``: a class attribute, ``{op name: callable or "module:function"}``,
+  resolved on first use by :meth:`Backend.fast_path` and cached.
+
+**Fast paths** replace one whole op. The public op checks and converts its
+arguments, then calls ``bk.fast_path(op)`` when it returns one, else dotkit's
+kernel (the reference a fast path is tested against). The op names and their
+signatures (arrays of this backend, already checked and in the dtype the op
+computes in):
+
+- ``"conv2d"``: ``f(x, w, b, stride, padding)``; ``x`` ``(N, C, H, W)``,
+  ``w`` ``(O, C, kH, kW)``, ``b`` ``(O,)`` or None, ``stride`` and ``padding``
+  pairs of ints; returns ``(N, O, Ho, Wo)``.
+- ``"scaled_dot_product_attention"``: ``f(q, k, v, mask, is_causal, scale)``;
+  ``q`` ``(..., L, d)``, ``k`` ``(..., S, d)``, ``v`` ``(..., S, d_v)``, ``mask``
+  a boolean (True = may attend) or floating (added) array broadcastable to
+  ``(..., L, S)``, or None; ``is_causal`` a bool (top-left aligned); ``scale``
+  a float. Returns ``(..., L, d_v)``; a fully masked row gives zeros.
+- ``"matmul"``: ``f(a, b)``, the two operands in one dtype; returns ``a @ b``.
+
+Example:
+    >>> import dotkit
+    >>> bk = dotkit.get_backend("numpy")
+    >>> bk.xp.astype(bk.asarray([1, 2]), bk.float32).dtype
+    dtype('float32')
 """
 
 from __future__ import annotations
 
+import math
+import warnings
 from collections.abc import Callable
 from typing import Any, ClassVar
+
+#: The public op names a backend may declare a fast path for (see the module docstring).
+FAST_PATH_OPS = ("conv2d", "scaled_dot_product_attention", "matmul")
+
+
+def _load_callable(spec: str | Callable[..., Any]) -> Callable[..., Any]:
+    if callable(spec):
+        return spec
+    module_name, sep, attr = str(spec).partition(":")
+    if not sep:
+        raise ValueError(f"expected 'module:function'; received {spec!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module_name), attr)
 
 
 class Backend:
     """Base class of dotkit backends (built-in and third-party).
 
-    Subclasses set the class attributes and implement :meth:`_import`.
-    Everything else has a NumPy-flavoured default that a subclass may override.
+    Subclasses set the class attributes and implement :meth:`_import`, which
+    returns an Array API namespace. Everything else has a default written
+    against the standard that a subclass may override.
 
     Example:
         >>> import dotkit
@@ -39,10 +99,15 @@ class Backend:
     #: Whether independent pieces of one op may run on Python threads, one per core
     #: (the library releases the GIL and computes eagerly; see ``dotkit._threads``).
     threads_in_parallel: ClassVar[bool] = False
+    #: Op name -> the backend's own implementation: a callable or ``"module:function"``,
+    #: imported on first use. The names and signatures are in the module docstring.
+    fast_paths: ClassVar[dict[str, str | Callable[..., Any]]] = {}
 
     def __init__(self) -> None:
         self.xp = self._import()
+        #: fast paths resolved so far (see :meth:`fast_path`)
         self._fast_paths: dict[str, Callable[..., Any]] = {}
+        self._broken_fast_paths: set[str] = set()
         self.float32 = self.xp.float32
         self.float16 = self.xp.float16
         self.default_float = self.xp.float64 if self.supports_float64 else self.xp.float32
@@ -75,22 +140,34 @@ class Backend:
         return module == cls.array_module or module.startswith(cls.array_module + ".")
 
     def asarray(self, x: Any, dtype: Any = None) -> Any:
+        """``x`` (a NumPy array, list or scalar, or an array of this backend) on this backend.
+
+        Without float64 support, float64 data arrives as float32.
+        """
+        if dtype is None and not self.supports_float64:
+            import numpy as np
+
+            arr = np.asarray(x) if not self.owns(x) else x
+            if isinstance(arr, np.ndarray) and arr.dtype == np.float64:
+                dtype = self.float32
         return self.xp.asarray(x) if dtype is None else self.xp.asarray(x, dtype=dtype)
 
     def to_numpy(self, x: Any) -> Any:
+        """``x`` as a NumPy array (through DLPack where the library offers it)."""
         import numpy as np
 
+        if self.owns(x):
+            try:
+                return np.from_dlpack(x)
+            except (TypeError, AttributeError, BufferError, RuntimeError):
+                pass
         return np.asarray(x)
 
     def sync(self, *arrays: Any) -> None:
         """Wait until ``arrays`` are computed. A no-op for eager libraries."""
 
     def cast(self, x: Any, dtype: Any) -> Any:
-        """``x`` in ``dtype`` (a dtype of this backend), without a copy when it already is.
-
-        ``xp.astype`` is the Array API standard's spelling; kernels call this,
-        never the array method ``x.astype`` (PyTorch tensors have none).
-        """
+        """``x`` in ``dtype`` (a dtype of this backend), without a copy when it already is."""
         return x if x.dtype == dtype else self.xp.astype(x, dtype)
 
     def dtype(self, spec: Any) -> Any:
@@ -102,10 +179,12 @@ class Backend:
         """
         import numpy as np
 
-        if isinstance(spec, str) or isinstance(spec, np.dtype) or (isinstance(spec, type) and issubclass(
-                spec, np.generic)):
+        if isinstance(spec, str) or isinstance(spec, np.dtype) or (
+                isinstance(spec, type) and issubclass(spec, np.generic)):
             name = np.dtype(spec).name
-            found = getattr(self.xp, name, None)
+            if name == "float64" and not self.supports_float64:
+                raise TypeError(f"the {self.name} backend has no float64 dtype; use float32")
+            found = getattr(self.xp, "bool" if name == "bool" else name, None)
             if found is None:
                 raise TypeError(f"the {self.name} backend has no {name} dtype")
             return found
@@ -114,31 +193,41 @@ class Backend:
     # -- dtype questions ----------------------------------------------------
     def dtype_kind(self, x: Any) -> str:
         """One of ``'b'`` (bool), ``'i'`` (signed), ``'u'`` (unsigned), ``'f'``, ``'c'``, ``'O'``."""
-        import numpy as np
-
-        return np.dtype(x.dtype).kind
+        isdtype, dt = self.xp.isdtype, x.dtype
+        for kind, name in (("f", "real floating"), ("i", "signed integer"), ("u", "unsigned integer"),
+                           ("b", "bool"), ("c", "complex floating")):
+            if isdtype(dt, name):
+                return kind
+        return "O"
 
     def is_half(self, x: Any) -> bool:
-        return x.dtype == self.xp.float16
+        return x.dtype == self.float16
 
-    # -- primitives where libraries differ ----------------------------------
+    # -- primitives the standard lacks or leaves open --------------------------
     def vecdot(self, a: Any, b: Any) -> Any:
         """Dot product over the last axis, broadcasting the leading ones."""
         return self.xp.vecdot(a, b)
 
     def erf(self, x: Any) -> Any:
-        return self.xp.erf(x)
+        """The error function, element-wise (the standard has none: through SciPy by default)."""
+        from scipy.special import erf
+
+        return self.asarray(erf(self.to_numpy(x)), dtype=x.dtype)
+
+    def top_k(self, scores: Any, k: int) -> Any:
+        """Indices of the ``k`` largest entries along the last axis, in no particular order."""
+        return self.xp.argsort(-scores, axis=-1)[..., :k]  # NumPy's argsort has no descending=
 
     def argpartition_top(self, scores: Any, k: int) -> Any:
-        """Indices of the ``k`` largest entries along the last axis, unordered."""
-        n = scores.shape[-1]
-        return self.xp.argpartition(-scores, k - 1, axis=-1)[..., :k] if k < n else (
-            self.xp.broadcast_to(self.xp.arange(n), scores.shape)
-        )
+        """Former name of :meth:`top_k`, kept for callers written against it."""
+        return self.top_k(scores, k)
 
     def sliding_windows(self, x: Any, shape: tuple[int, ...], strides: tuple[int, ...]) -> Any:
-        """A strided view ``x`` with the given element shape and element strides."""
-        raise NotImplementedError
+        """A strided view of ``x`` with the given element shape and element strides."""
+        raise NotImplementedError(
+            f"the {self.name} backend offers no strided views (sliding_windows), which the Array API "
+            "standard lacks; declare a conv2d fast path or override sliding_windows"
+        )
 
     def solve(self, a: Any, b: Any) -> Any:
         """Solve the (batched) square systems ``a @ x = b``; ``a`` is ``(..., n, n)``, ``b`` ``(..., n, m)``."""
@@ -147,11 +236,14 @@ class Backend:
     def scatter_add(self, target: Any, index: Any, values: Any) -> Any:
         """``target`` with ``values[j]`` added to row ``index[j]``, repeated indices summed.
 
-        Returns a new array; ``target`` is not modified.
+        Returns a new array; ``target`` is not modified. The default goes through
+        NumPy's ``add.at``: the standard has no scatter.
         """
-        out = self.xp.array(target, copy=True)
-        self.xp.add.at(out, index, values)
-        return out
+        import numpy as np
+
+        out = np.array(self.to_numpy(target), copy=True)
+        np.add.at(out, self.to_numpy(index), self.to_numpy(values))
+        return self.asarray(out, dtype=target.dtype)
 
     def seeded_normal(self, seed: int, shape: tuple[int, ...], dtype: Any = None) -> Any:
         """Standard normal draws from a seeded generator (the same on every backend)."""
@@ -160,10 +252,41 @@ class Backend:
         values = np.random.default_rng(seed).standard_normal(shape)
         return self.asarray(values, dtype=dtype or self.default_float)
 
+    def size(self, x: Any) -> int:
+        """The number of entries of ``x``, from its shape (``x.size`` is a method on some libraries)."""
+        return math.prod(x.shape)
+
     # -- fast paths -----------------------------------------------------------
     def fast_path(self, op: str) -> Callable[..., Any] | None:
-        """The backend's own implementation of ``op``, or None to use the generic one."""
-        return self._fast_paths.get(op)
+        """The backend's own implementation of ``op``, or None to use dotkit's kernel.
+
+        Declared in :attr:`fast_paths`; a ``"module:function"`` string is imported
+        on first use and cached. One that fails to import warns once, and the op
+        falls back to the kernel.
+
+        Example:
+            >>> dotkit.get_backend("numpy").fast_path("no such op") is None
+            True
+        """
+        found = self._fast_paths.get(op)
+        if found is not None or op in self._broken_fast_paths:
+            return found
+        spec = type(self).fast_paths.get(op)
+        if spec is None:
+            return None
+        try:
+            found = _load_callable(spec)
+        except Exception as exc:  # a broken fast path must not break the op
+            self._broken_fast_paths.add(op)
+            warnings.warn(
+                f"dotkit: the {self.name} backend's fast path for {op!r} ({spec!r}) failed to load "
+                f"and dotkit's own kernel is used: {type(exc).__name__}: {exc}",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+            return None
+        self._fast_paths[op] = found
+        return found
 
     def __repr__(self) -> str:
         return f"<dotkit backend {self.name!r}>"

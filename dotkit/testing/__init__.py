@@ -1,0 +1,1 @@
+"""dotkit's conformance suite for backends: ``pytest --pyargs dotkit.testing --dotkit-backend NAME``."""
