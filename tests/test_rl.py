@@ -24,11 +24,11 @@ from dotkit.rl import (
     linear_value,
     mc_fixed_point,
     n_step_td,
-    n_step_td_sparse,
     semi_gradient_td,
     td_fixed_point,
     value_error,
 )
+from dotkit.rl import experiments
 from dotkit.rl import random_walk as rw
 
 STATES = np.arange(1, 1001)
@@ -216,18 +216,51 @@ def _plain_n_step(phi, ep, w, alpha, n, gamma=1.0):
 
 
 @pytest.mark.parametrize("n", [1, 3, None])
-def test_n_step_td_matches_plain_loop_dense_and_sparse(n) -> None:
+def test_one_run_n_step_td_matches_plain_loop_on_tile_codes(n) -> None:
+    # four active features per state: the one-run path touches only those
     ep = rw.episodes(6, rng=4)
     tc = TileCoder([1.0], [1000.0], n_tilings=4, tiles=9)
     phi = dk.to_numpy(tc.matrix(STATES.astype(float)))
     want = _plain_n_step(phi, ep, np.zeros(tc.n_features), 0.05 / 4, n)
-    np.testing.assert_allclose(
-        n_step_td(phi, ep, np.zeros(tc.n_features), 0.05 / 4, n=n), want, atol=1e-12
-    )
-    got = n_step_td_sparse(
-        tc.indices(STATES.astype(float)), ep, np.zeros(tc.n_features), 0.05 / 4, n=n
-    )
+    got = n_step_td(phi, ep, np.zeros(tc.n_features), 0.05 / 4, n=n)
     np.testing.assert_allclose(got, want, atol=1e-12)
+
+
+@pytest.mark.parametrize("n", [2, None])
+def test_one_run_equals_side_by_side_path_episode_by_episode(backend, n) -> None:
+    # a dense basis with signed values: the one-run path (episodes in sequence) and the
+    # side-by-side path fed one episode at a time do the same arithmetic
+    ep = rw.episodes(4, rng=9)
+    poly = dk.to_numpy(PolynomialBasis(3, low=1, high=1000).transform(STATES.astype(float)))
+    w_one = dk.to_numpy(n_step_td(dk.asarray(poly, backend=backend), ep, dk.asarray(np.zeros(4), backend=backend),
+                                  0.05, n=n))
+    W = dk.asarray(np.zeros((1, 4)), backend=backend)
+    for b in range(4):
+        W = n_step_td(dk.asarray(poly, backend=backend), ep.one(b), W, dk.asarray([0.05], backend=backend), n=n)
+    atol = 1e-12 if backend.supports_float64 else 2e-4
+    np.testing.assert_allclose(w_one, dk.to_numpy(W)[0], atol=atol)
+    np.testing.assert_allclose(w_one, _plain_n_step(poly, ep, np.zeros(4), 0.05, n), atol=atol)
+
+
+def test_one_run_returns_the_backend_and_dtype_of_w(backend) -> None:
+    ep = rw.episodes(2, rng=3)
+    phi = dk.asarray(dk.to_numpy(StateAggregation(1000, 5, first=1).transform(STATES)), backend=backend)
+    w = dk.asarray(np.zeros(5, dtype=np.float32), backend=backend)
+    got = n_step_td(phi, ep, w, 0.1)
+    assert backend.owns(got) and got.dtype == w.dtype and got.shape == (5,)
+    assert np.abs(dk.to_numpy(got)).max() > 0  # it learned
+
+
+def test_episodes_one_and_tile() -> None:
+    ep = rw.episodes(3, rng=2)
+    one = ep.one(1)
+    L = int(ep.lengths[1])
+    assert one.states.shape == (1, L) and one.lengths.tolist() == [L]
+    np.testing.assert_array_equal(one.states[0], ep.states[1, :L])
+    tiled = ep.tile(2)
+    assert tiled.states.shape == (6, ep.states.shape[1])
+    np.testing.assert_array_equal(tiled.states[3:], ep.states)
+    np.testing.assert_array_equal(tiled.lengths, np.tile(ep.lengths, 2))
 
 
 @pytest.mark.parametrize("n", [1, 4])
@@ -252,7 +285,7 @@ def test_side_by_side_runs_equal_separate_runs(backend) -> None:
         n=2,
     )
     for b in range(5):
-        one = rw.Episodes(ep.states[b : b + 1], ep.rewards[b : b + 1], ep.lengths[b : b + 1])
+        one = ep.one(b)
         want = _plain_n_step(poly, one, np.zeros(5), alphas[b], 2)
         np.testing.assert_allclose(
             dk.to_numpy(W)[b], want, atol=1e-10 if backend.supports_float64 else 2e-4
@@ -268,13 +301,23 @@ def test_closed_form_aggregated_mc_equals_stepwise_updates() -> None:
     )
 
 
+def test_mc_weight_history_is_gradient_mc_after_every_episode() -> None:
+    groups = StateAggregation(1000, 10, first=1).group(STATES)
+    history, eps = experiments.mc_weight_history(12, 5e-3, seed=4)
+    assert history.shape == (13, 10) and np.all(history[0] == 0)
+    np.testing.assert_array_equal(eps.states, rw.episodes(12, 4).states)
+    for e in (1, 5, 12):
+        want = gradient_mc_aggregated(groups, rw.Episodes(*(x[:e] for x in eps)), np.zeros(10), 5e-3)
+        np.testing.assert_allclose(history[e], want, atol=1e-12)
+
+
 def test_gradient_mc_reproduces_figure_9_1_levels(truth) -> None:
     # Figure 9.1 at full size: 100,000 episodes at α = 2e-5 (under a second with the
     # closed-form episode update). Tolerance: 0.05 on every group against the exact
     # μ-weighted average of the true values over the group, where gradient MC converges.
     v, mu, _ = truth
     agg = StateAggregation(1000, 10, first=1)
-    w, visits = rw.mc_aggregation_run(100_000, 2e-5, seed=0, show_progress=False)
+    w, visits = experiments.mc_aggregation_run(100_000, 2e-5, seed=0, show_progress=False)
     target = mc_fixed_point(agg.transform(STATES), v, mu)
     assert np.abs(w - target).max() < 0.05
     assert -0.86 < w[0] < -0.76 and 0.76 < w[-1] < 0.86  # the end groups near ±0.8
@@ -287,7 +330,7 @@ def test_td0_is_more_biased_than_mc_figure_9_2_left(truth) -> None:
     agg = StateAggregation(1000, 10, first=1)
     phi = dk.to_numpy(agg.transform(STATES))
     # the book: 100,000 episodes at α = 2e-4; here 20,000 at α = 1e-3 (a second), same fixed point
-    w_td = rw.td_aggregation_run(20_000, 1e-3, seed=1, show_progress=False)
+    w_td = experiments.td_aggregation_run(20_000, 1e-3, seed=1, show_progress=False)
     w_star_td, w_star_mc = td_fixed_point(phi, P, r, mu), mc_fixed_point(phi, v, mu)
     assert np.abs(w_td - w_star_td).max() < 0.04  # learned TD(0) sits at its fixed point (eq. 9.12)
     ve_td, ve_mc = value_error(phi @ w_star_td, v, mu), value_error(phi @ w_star_mc, v, mu)
@@ -297,7 +340,7 @@ def test_td0_is_more_biased_than_mc_figure_9_2_left(truth) -> None:
 
 
 def test_n_step_sweep_intermediate_n_is_best() -> None:
-    errs = rw.n_step_sweep([1, 4, 64], [0.1, 0.3, 0.6], n_runs=10, show_progress=False)
+    errs = experiments.n_step_sweep([1, 4, 64], [0.1, 0.3, 0.6], n_runs=10, show_progress=False)
     best = errs.min(axis=1)
     assert (
         best[1] < best[0] and best[1] < best[2]

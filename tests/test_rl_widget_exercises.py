@@ -14,7 +14,7 @@ from dotkit.rl.prediction import gradient_mc_aggregated
 @pytest.fixture(scope="module")
 def explorer():
     pytest.importorskip("ipywidgets")
-    from dotkit.widgets.ch6 import value_explorer
+    from dotkit.widgets.value_function import value_explorer
 
     return value_explorer(n_episodes=40, alpha=5e-3, seed=3)
 
@@ -41,7 +41,7 @@ def test_explorer_episode_slider_and_weight_slider(explorer) -> None:
 
 def test_explorer_rejects_bad_step_size() -> None:
     pytest.importorskip("ipywidgets")
-    from dotkit.widgets.ch6 import value_explorer
+    from dotkit.widgets.value_function import value_explorer
 
     with pytest.raises(InputValueError, match="alpha"):
         value_explorer(n_episodes=5, alpha=2.0)

@@ -1,11 +1,18 @@
 """Reinforcement learning with linear value functions: ``v̂(s) = w·φ(s)``.
 
-Feature maps (:mod:`dotkit.rl.features`), linear values
-(:mod:`dotkit.rl.value`), prediction by Monte Carlo and TD
-(:mod:`dotkit.rl.prediction`), SARSA control on Mountain Car
-(:mod:`dotkit.rl.control`) and the 1000-state random walk of Sutton & Barto's
-Example 9.1 (:mod:`dotkit.rl.random_walk`). Gymnasium is imported only when a
-Mountain Car run starts.
+The modules follow the data, each importing only those before it:
+
+- :mod:`dotkit.rl.random_walk` — the 1000-state walk of Sutton & Barto's
+  Example 9.1: its transition model, true values, visit distribution and
+  batches of episodes (:class:`~dotkit.rl.random_walk.Episodes`).
+- :mod:`dotkit.rl.features` — feature maps φ: state aggregation, polynomial
+  and Fourier bases, tile coding.
+- :mod:`dotkit.rl.value` — linear values ``w·φ(s)`` and action values.
+- :mod:`dotkit.rl.prediction` — gradient Monte Carlo and n-step TD, their
+  fixed points and the value error.
+- :mod:`dotkit.rl.control` — SARSA on Mountain Car (Gymnasium is imported only
+  when a run starts).
+- :mod:`dotkit.rl.experiments` — the book's chapter-9 figures, built from the above.
 """
 
 from dotkit.rl.features import FourierBasis, PolynomialBasis, StateAggregation, TileCoder
@@ -14,7 +21,6 @@ from dotkit.rl.prediction import (
     gradient_mc_aggregated,
     mc_fixed_point,
     n_step_td,
-    n_step_td_sparse,
     semi_gradient_td,
     td_fixed_point,
     value_error,
@@ -36,7 +42,6 @@ __all__ = [
     "linear_value",
     "mc_fixed_point",
     "n_step_td",
-    "n_step_td_sparse",
     "semi_gradient_td",
     "sparse_value",
     "td_fixed_point",

@@ -36,37 +36,6 @@ from dotkit.errors import InputValueError, ShapeError
 from dotkit.rl.random_walk import Episodes
 
 
-def _check_episodes(op: str, episodes: Any, n_rows: int | None = None) -> Episodes:
-    if not isinstance(episodes, Episodes):
-        raise InputValueError(
-            f"{op}: episodes must be an Episodes batch (states, rewards, lengths); "
-            f"received {type(episodes).__name__}"
-        )
-    S = episodes.states
-    if S.ndim != 2 or episodes.rewards.shape != S.shape or episodes.lengths.shape != (S.shape[0],):
-        raise ShapeError(
-            f"{op}: inconsistent episodes: states.shape={S.shape}, "
-            f"rewards.shape={episodes.rewards.shape}, lengths.shape={episodes.lengths.shape}"
-        )
-    if n_rows is not None and S.shape[0] != n_rows:
-        raise ShapeError(
-            f"{op}: {n_rows} runs learn side by side but episodes.states has "
-            f"{S.shape[0]} rows; received states.shape={S.shape}"
-        )
-    return episodes
-
-
-def _check_rows(op: str, ep: Episodes, n_rows: int, first: int, what: str) -> None:
-    """Every visited state (before each episode's end) must address a row of ``what``."""
-    S, L = ep.states, ep.lengths
-    live = S[np.arange(S.shape[1])[None, :] < L[:, None]]
-    if live.size and (live.min() < first or live.max() - first >= n_rows):
-        raise InputValueError(
-            f"{op}: episodes visit states {int(live.min())}..{int(live.max())}, but {what} has "
-            f"{n_rows} rows (states {first}..{first + n_rows - 1}, first={first})"
-        )
-
-
 def _check_alpha(op: str, alpha: Any, *, allow_zero: bool = False) -> float:
     """A step size in (0, 1] (or [0, 1]: a sweep over α may start at zero, no learning)."""
     number = isinstance(alpha, (int, float, np.integer, np.floating)) and not isinstance(alpha, bool)
@@ -161,7 +130,8 @@ def n_step_td(
         episodes: a batch from :func:`dotkit.rl.random_walk.episodes` (or any
             :class:`~dotkit.rl.random_walk.Episodes`).
         w: ``(d,)``: one run, which learns from the episodes one after
-            another; or ``(B, d)``: B runs side by side, row b from episode b.
+            another, step by step on each state's non-zero features; or
+            ``(B, d)``: B runs side by side, row b from episode b, each step B dot products.
         alpha: step size, a number or ``(B,)`` (one per run).
         n: steps before bootstrapping; ``None`` never bootstraps (Monte Carlo).
         gamma: discount in ``[0, 1]``.
@@ -187,15 +157,13 @@ def _n_step_td(
     phi = as_array(op, "phi", phi, bk, ndim=(2, 3), allow_int=False)
     w = as_array(op, "w", w, bk, ndim=(1, 2), allow_int=False)
     _check_gamma_n(op, gamma, n)
-    if w.shape[-1] != phi.shape[-1] or (
-        phi.ndim == 3 and (w.ndim != 2 or phi.shape[0] != w.shape[0])
-    ):
+    if w.shape[-1] != phi.shape[-1] or (phi.ndim == 3 and (w.ndim != 2 or phi.shape[0] != w.shape[0])):
         raise ShapeError(
             f"{op}: w and phi do not fit (w.shape=(d,) or (B, d) with phi.shape=(n_states, d) "
             f"or (B, n_states, d)); received w.shape={tuple(w.shape)}, phi.shape={tuple(phi.shape)}"
         )
-    ep = _check_episodes(op, episodes, None if w.ndim == 1 else w.shape[0])
-    _check_rows(op, ep, phi.shape[-2], first, "phi")
+    ep = Episodes.check(op, episodes, None if w.ndim == 1 else w.shape[0])
+    ep.check_rows(op, phi.shape[-2], first, "phi")
     if w.ndim == 2:
         a = as_array(op, "alpha", alpha, bk, ndim=(0, 1), allow_int=False).astype(w.dtype)
         if not bool(bk.xp.all((a >= 0) & (a <= 1)).item()):  # a sweep may include α = 0
@@ -204,12 +172,47 @@ def _n_step_td(
             raise InputValueError(f"{op}: every alpha must lie in [0, 1]; received alpha values {bad[:5].tolist()}")
         return _lockstep(bk, phi, ep, w, a, n, gamma, first)
     alpha = _check_alpha(op, alpha, allow_zero=True)
-    W = w[None, :]
+    learned = _one_run(_active_features(bk.to_numpy(phi)), ep, bk.to_numpy(w).tolist(), alpha, n, gamma, first)
+    return bk.asarray(np.asarray(learned), dtype=w.dtype)
+
+
+def _active_features(phi: np.ndarray) -> list[list[tuple[int, float]]]:
+    """Each state's non-zero features as ``(index, value)`` pairs: a table row without its zeros.
+
+    State aggregation and tile coding switch on a handful of features out of
+    many; an update ``w += α δ φ(s)`` then only has to touch those.
+    """
+    rows: list[list[tuple[int, float]]] = [[] for _ in range(phi.shape[0])]
+    r, c = np.nonzero(phi)
+    for i, j, v in zip(r.tolist(), c.tolist(), phi[r, c].tolist(), strict=True):
+        rows[i].append((j, v))
+    return rows
+
+
+def _one_run(
+    features: list, ep: Episodes, w: list[float], alpha: float, n: int | None, gamma: float, first: int
+) -> list[float]:
+    """One run learning from the episodes in order: the book's online loop, step by step.
+
+    The weights are Python floats and each step touches only the state's
+    non-zero features, so a step costs a few operations however many features
+    there are. The arithmetic is that of :func:`_lockstep` with the zeros skipped.
+    """
     for b in range(ep.states.shape[0]):
         L = int(ep.lengths[b])
-        one = Episodes(ep.states[b : b + 1, :L], ep.rewards[b : b + 1, :L], ep.lengths[b : b + 1])
-        W = _lockstep(bk, phi, one, W, float(alpha), n, gamma, first)
-    return W[0]
+        rows = (ep.states[b, :L] - first).tolist()
+        part = n_step_returns(ep.rewards[b : b + 1, :L], n, gamma)[0].tolist()
+        steps = L if n is None else n
+        discount = gamma**steps
+        for t in range(L):
+            target = part[t]
+            if t + steps < L:  # the episode is still going at t + n: bootstrap from w·φ(S_{t+n})
+                target += discount * sum([w[i] * v for i, v in features[rows[t + steps]]])
+            x = features[rows[t]]
+            step = alpha * (target - sum([w[i] * v for i, v in x]))
+            for i, v in x:
+                w[i] += step * v
+    return w
 
 
 def semi_gradient_td(
@@ -226,66 +229,6 @@ def gradient_mc(
 ) -> Any:
     """Gradient Monte Carlo: :func:`n_step_td` with ``n=None`` (target: the full return G_t)."""
     return _n_step_td("gradient_mc", phi, episodes, w, alpha, None, gamma, first, backend)
-
-
-def n_step_td_sparse(
-    active: np.ndarray,
-    episodes: Episodes,
-    w: np.ndarray,
-    alpha: float,
-    *,
-    n: int | None = 1,
-    gamma: float = 1.0,
-    first: int = 1,
-) -> np.ndarray:
-    """:func:`n_step_td` for binary features given by active indices, one run, NumPy.
-
-    With ``φ(s)`` 0/1, ``w·φ(s) = Σ_{i ∈ active(s)} wᵢ`` and the update
-    ``w += α δ φ(s)`` touches only the active entries: ``w[active] += α δ``.
-    The same arithmetic as the dense version with the zeros skipped, so
-    per-step cost no longer grows with the number of features.
-
-    Args:
-        active: int table ``(n_states, k)``: the ``k`` active features of each state.
-        w: ``(d,)`` float weights (a new array is returned).
-    """
-    op = "n_step_td_sparse"
-    _check_gamma_n(op, gamma, n)
-    ep = _check_episodes(op, episodes)
-    active = np.asarray(active)
-    if active.ndim != 2 or active.dtype.kind not in "iu":
-        raise ShapeError(
-            f"{op}: active must be an int table (n_states, k); received "
-            f"shape={active.shape}, dtype={active.dtype}"
-        )
-    w = np.array(w, dtype=np.float64)
-    if w.ndim != 1:
-        raise ShapeError(f"{op}: w must be a vector (d,); received w.shape={w.shape}")
-    if active.size and (active.min() < 0 or active.max() >= w.shape[0]):
-        raise InputValueError(
-            f"{op}: active indices must lie in [0, {w.shape[0]}) for w.shape={w.shape}; "
-            f"received min={active.min()}, max={active.max()}"
-        )
-    _check_rows(op, ep, active.shape[0], first, "active")
-    one = active.shape[1] == 1
-    table = active[:, 0] if one else active
-    for b in range(ep.states.shape[0]):
-        L = int(ep.lengths[b])
-        rows = (ep.states[b, :L] - first).tolist()
-        part = n_step_returns(ep.rewards[b : b + 1, :L], n, gamma)[0].tolist()
-        steps = L if n is None else n
-        disc = gamma**steps
-        for t in range(L):
-            i = table[rows[t]]
-            target = part[t]
-            if t + steps < L:
-                j = table[rows[t + steps]]
-                target += disc * (w[j] if one else w[j].sum())
-            if one:
-                w[i] += alpha * (target - w[i])
-            else:
-                w[i] += alpha * (target - w[i].sum())
-    return w
 
 
 def gradient_mc_aggregated(
@@ -306,7 +249,7 @@ def gradient_mc_aggregated(
         w: ``(n_groups,)`` weights of one run; episodes are used in order.
     """
     op = "gradient_mc_aggregated"
-    ep = _check_episodes(op, episodes)
+    ep = Episodes.check(op, episodes)
     groups = np.asarray(groups)
     w = np.array(w, dtype=np.float64)
     alpha = _check_alpha(op, alpha)
@@ -320,7 +263,7 @@ def gradient_mc_aggregated(
             f"{op}: groups must lie in [0, {w.size}) for w.shape={w.shape}; received "
             f"min={groups.min()}, max={groups.max()}"
         )
-    _check_rows(op, ep, groups.shape[0], first, "groups")
+    ep.check_rows(op, groups.shape[0], first, "groups")
     S, R, L = ep.states, ep.rewards, ep.lengths
     B = S.shape[0]
     last = R[np.arange(B), L - 1]
@@ -450,7 +393,6 @@ __all__ = [
     "mc_fixed_point",
     "n_step_returns",
     "n_step_td",
-    "n_step_td_sparse",
     "semi_gradient_td",
     "td_fixed_point",
     "value_error",

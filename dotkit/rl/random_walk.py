@@ -23,7 +23,7 @@ import numpy as np
 
 from dotkit._inputs import check_positive_int, resolve
 from dotkit.backends import Backend
-from dotkit.errors import InputValueError
+from dotkit.errors import InputValueError, ShapeError
 
 N_STATES = 1000
 JUMP = 100
@@ -127,6 +127,46 @@ class Episodes(NamedTuple):
     states: np.ndarray
     rewards: np.ndarray
     lengths: np.ndarray
+
+    @classmethod
+    def check(cls, op: str, episodes: Any, n_rows: int | None = None) -> Episodes:
+        """``episodes`` if it is a consistent batch (of ``n_rows`` episodes, if given), else an error naming ``op``."""
+        if not isinstance(episodes, cls):
+            raise InputValueError(
+                f"{op}: episodes must be an Episodes batch (states, rewards, lengths); "
+                f"received {type(episodes).__name__}"
+            )
+        S, R, L = episodes
+        if S.ndim != 2 or R.shape != S.shape or L.shape != (S.shape[0],):
+            raise ShapeError(
+                f"{op}: inconsistent episodes: states.shape={S.shape}, "
+                f"rewards.shape={R.shape}, lengths.shape={L.shape}"
+            )
+        if n_rows is not None and S.shape[0] != n_rows:
+            raise ShapeError(
+                f"{op}: {n_rows} runs learn side by side but episodes.states has "
+                f"{S.shape[0]} rows; received states.shape={S.shape}"
+            )
+        return episodes
+
+    def check_rows(self, op: str, n_rows: int, first: int, what: str) -> None:
+        """Every visited state (before each episode's end) must address a row of ``what``."""
+        S, L = self.states, self.lengths
+        live = S[np.arange(S.shape[1])[None, :] < L[:, None]]
+        if live.size and (live.min() < first or live.max() - first >= n_rows):
+            raise InputValueError(
+                f"{op}: episodes visit states {int(live.min())}..{int(live.max())}, but {what} has "
+                f"{n_rows} rows (states {first}..{first + n_rows - 1}, first={first})"
+            )
+
+    def one(self, b: int) -> Episodes:
+        """Episode ``b`` alone, as a batch of one, cut to its length."""
+        L = int(self.lengths[b])
+        return Episodes(self.states[b : b + 1, :L], self.rewards[b : b + 1, :L], self.lengths[b : b + 1])
+
+    def tile(self, k: int) -> Episodes:
+        """The batch repeated ``k`` times: ``k`` groups of learners see the same episodes."""
+        return Episodes(np.tile(self.states, (k, 1)), np.tile(self.rewards, (k, 1)), np.tile(self.lengths, k))
 
 
 def episodes(
@@ -239,191 +279,3 @@ __all__ = [
     "true_values",
     "visit_distribution",
 ]
-
-
-# -- the experiments of Sutton & Barto's chapter 9 on this walk -------------------------------
-
-
-def _groups(n_groups: int, n_states: int = N_STATES) -> tuple[Any, np.ndarray]:
-    from dotkit.rl.features import StateAggregation
-
-    agg = StateAggregation(n_states, n_groups, first=1)
-    return agg, agg.group(np.arange(1, n_states + 1))
-
-
-def mc_aggregation_run(
-    n_episodes: int,
-    alpha: float = 2e-5,
-    *,
-    n_groups: int = 10,
-    seed: int = 0,
-    show_progress: bool | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Figure 9.1: gradient MC with state aggregation, one run.
-
-    Returns:
-        ``(w, visits)``: the learned group values ``(n_groups,)`` and how often
-        each state was visited ``(n_states,)``.
-    """
-    from dotkit.progress import progress
-    from dotkit.rl.prediction import gradient_mc_aggregated
-
-    _, groups = _groups(n_groups)
-    w, visits = np.zeros(n_groups), np.zeros(N_STATES + 1, dtype=np.int64)
-    chunk = 1000
-    batches = episode_stream(n_episodes, seed, chunk=chunk)
-    for ep in progress(
-        batches, total=-(-n_episodes // chunk), desc="gradient MC", enabled=show_progress
-    ):
-        w = gradient_mc_aggregated(groups, ep, w, alpha)
-        visits += np.bincount(ep.states[ep.states > 0], minlength=N_STATES + 1)
-    return w, visits[1:]
-
-
-def td_aggregation_run(
-    n_episodes: int,
-    alpha: float = 2e-4,
-    *,
-    n: int = 1,
-    n_groups: int = 10,
-    seed: int = 0,
-    show_progress: bool | None = None,
-) -> np.ndarray:
-    """Figure 9.2 (left): semi-gradient TD(0) (or n-step TD) with state aggregation, one run."""
-    from dotkit.progress import progress
-    from dotkit.rl.prediction import n_step_td_sparse
-
-    _, groups = _groups(n_groups)
-    w, chunk = np.zeros(n_groups), 1000
-    batches = episode_stream(n_episodes, seed, chunk=chunk)
-    for ep in progress(
-        batches, total=-(-n_episodes // chunk), desc=f"{n}-step TD", enabled=show_progress
-    ):
-        w = n_step_td_sparse(groups[:, None], ep, w, alpha, n=n)
-    return w
-
-
-def n_step_sweep(
-    ns: Any,
-    alphas: Any,
-    *,
-    n_runs: int = 100,
-    n_episodes: int = 10,
-    n_groups: int = 20,
-    seed: int = 0,
-    backend: str | Backend | None = None,
-    show_progress: bool | None = None,
-) -> np.ndarray:
-    """Figure 9.2 (right): RMS error of n-step TD over the first episodes, for each n and α.
-
-    All ``len(alphas) × n_runs`` learners step side by side (each step is a
-    batch of dot products); every α sees the same episodes in run r. The error
-    after each episode is the RMS over all states of ``Φ w − v``, averaged over
-    the episodes and the runs.
-
-    Returns:
-        ``(len(ns), len(alphas))`` average RMS errors.
-    """
-    from dotkit.linalg import matmul, to_numpy
-    from dotkit.progress import progress
-    from dotkit.rl.prediction import n_step_td
-
-    bk = resolve("n_step_sweep", backend=backend)
-    agg, _ = _groups(n_groups)
-    phi = agg.transform(np.arange(1, N_STATES + 1), backend=bk)
-    v = true_values(backend="numpy")
-    alphas = np.asarray(alphas, dtype=np.float64)
-    a = np.repeat(alphas, n_runs)
-    rng = np.random.default_rng(seed)
-    eps = [episodes(n_runs, rng) for _ in range(n_episodes)]
-    out = np.zeros((len(ns), alphas.size))
-    for i, n in enumerate(progress(list(ns), desc="n-step TD sweep", enabled=show_progress)):
-        W = bk.asarray(np.zeros((a.size, n_groups)), dtype=bk.default_float)
-        err = np.zeros(a.size)
-        for ep in eps:
-            tiled = Episodes(
-                np.tile(ep.states, (alphas.size, 1)),
-                np.tile(ep.rewards, (alphas.size, 1)),
-                np.tile(ep.lengths, alphas.size),
-            )
-            W = n_step_td(phi, tiled, W, bk.asarray(a), n=int(n), backend=bk)
-            values = to_numpy(
-                matmul(phi, W.T)
-            )  # (n_states, runs): every state's value in every run
-            err += np.sqrt(np.mean((values - v[:, None]) ** 2, axis=0))
-        out[i] = (err / n_episodes).reshape(alphas.size, n_runs).mean(axis=1)
-    return out
-
-
-def basis_comparison(
-    orders: Any = (5, 10, 20),
-    *,
-    n_episodes: int = 5000,
-    n_runs: int = 30,
-    alphas: dict | None = None,
-    seed: int = 0,
-    every: int = 100,
-    backend: str | Backend | None = None,
-    show_progress: bool | None = None,
-) -> dict:
-    """Figure 9.5: gradient MC with polynomial and Fourier bases of several orders.
-
-    Every (basis, order, run) learns side by side, each with its own feature
-    table padded to the widest basis with zero columns (zero features never
-    change a value or a weight). The curve is ``√VE`` (μ-weighted, eq. 9.1)
-    averaged over runs, recorded every ``every`` episodes.
-
-    Returns:
-        ``{"episodes": (k,), ("polynomial", order): (k,), ("fourier", order): (k,), ...}``.
-    """
-    from dotkit.linalg import to_numpy
-    from dotkit.progress import progress
-    from dotkit.rl.features import FourierBasis, PolynomialBasis
-    from dotkit.rl.prediction import gradient_mc
-
-    op = "basis_comparison"
-    bk = resolve(op, backend=backend)
-    orders = tuple(orders) if isinstance(orders, (list, tuple, range)) else orders
-    if not isinstance(orders, tuple) or not orders:
-        raise InputValueError(
-            f"{op}: orders must be a non-empty sequence of orders; received orders={orders!r}"
-        )
-    for o in orders:
-        check_positive_int(op, "orders", o, minimum=0)
-    for name, number in (("n_episodes", n_episodes), ("n_runs", n_runs), ("every", every)):
-        check_positive_int(op, name, number)
-    alphas = alphas or {"polynomial": 1e-4, "fourier": 5e-5}
-    configs = [(kind, o) for kind in ("polynomial", "fourier") for o in orders]
-    d = max(orders) + 1
-    s = np.arange(1, N_STATES + 1)
-    tables = []
-    for kind, o in configs:
-        basis = (PolynomialBasis if kind == "polynomial" else FourierBasis)(o, low=1, high=N_STATES)
-        t = np.asarray(to_numpy(basis.transform(s.astype(float), backend="numpy")))
-        tables.append(np.pad(t, ((0, 0), (0, d - t.shape[1]))))
-    phi_np = np.repeat(np.stack(tables), n_runs, axis=0)  # (configs·runs, n_states, d)
-    phi = bk.asarray(phi_np, dtype=bk.default_float)
-    a = bk.asarray(np.repeat([alphas[k] for k, _ in configs], n_runs), dtype=bk.default_float)
-    W = bk.asarray(np.zeros((len(configs) * n_runs, d)), dtype=bk.default_float)
-    v, mu = true_values(backend="numpy"), visit_distribution()
-    rng = np.random.default_rng(seed)
-    marks, curves = [], []
-    for e in progress(range(n_episodes), desc="bases", enabled=show_progress):
-        ep = episodes(n_runs, rng)
-        tiled = Episodes(*(np.tile(x, (len(configs),) + (1,) * (x.ndim - 1)) for x in ep))
-        W = gradient_mc(phi, tiled, W, a, backend=bk)
-        if (e + 1) % every == 0:
-            values = np.einsum(
-                "bsd,bd->bs", phi_np, to_numpy(W)
-            )  # every state's w·φ(s), every learner
-            ve = np.sqrt(((values - v) ** 2) @ mu).reshape(len(configs), n_runs).mean(axis=1)
-            marks.append(e + 1)
-            curves.append(ve)
-    curves = np.array(curves)
-    out: dict = {"episodes": np.array(marks)}
-    for i, c in enumerate(configs):
-        out[c] = curves[:, i]
-    return out
-
-
-__all__ += ["basis_comparison", "mc_aggregation_run", "n_step_sweep", "td_aggregation_run"]

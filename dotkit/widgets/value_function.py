@@ -1,4 +1,4 @@
-"""Chapter 6 explorer: a linear value function on the 1000-state random walk.
+"""The value-function explorer: a linear value function on the 1000-state random walk (chapter 6).
 
 Gradient Monte Carlo with state aggregation (10 groups) learns from a seeded
 stream of episodes and keeps the weights after every episode. An episode
@@ -12,7 +12,7 @@ matplotlib's Agg canvas in an ``ipywidgets.Image``, so the explorer is built
 and driven without a frontend (tests do).
 
 Example:
-    >>> from dotkit.widgets.ch6 import value_explorer
+    >>> from dotkit.widgets.value_function import value_explorer
     >>> ex = value_explorer(n_episodes=200)     # doctest: +SKIP
     >>> ex                                      # doctest: +SKIP
 """
@@ -26,22 +26,6 @@ import numpy as np
 from dotkit._inputs import check_positive_int
 from dotkit.errors import InputValueError
 from dotkit.widgets._render import Explorer, new_figure, png_bytes
-
-
-def weight_history(
-    n_episodes: int, alpha: float, n_groups: int = 10, seed: int = 0
-) -> tuple[np.ndarray, Any]:
-    """Gradient-MC weights after each episode, ``(n_episodes + 1, n_groups)``, and the episodes."""
-    from dotkit.rl.prediction import gradient_mc_aggregated
-    from dotkit.rl.random_walk import Episodes, episodes
-
-    eps = episodes(n_episodes, seed)
-    groups = (np.arange(1000)) // (1000 // n_groups)
-    hist = np.zeros((n_episodes + 1, n_groups))
-    for e in range(n_episodes):
-        one = Episodes(eps.states[e : e + 1], eps.rewards[e : e + 1], eps.lengths[e : e + 1])
-        hist[e + 1] = gradient_mc_aggregated(groups, one, hist[e], alpha)
-    return hist, eps
 
 
 class ValueExplorer(Explorer):
@@ -59,6 +43,7 @@ class ValueExplorer(Explorer):
     ) -> None:
         import ipywidgets as w
 
+        from dotkit.rl.experiments import mc_weight_history
         from dotkit.rl.features import StateAggregation
         from dotkit.rl.random_walk import true_values
 
@@ -67,10 +52,9 @@ class ValueExplorer(Explorer):
             raise InputValueError(
                 f"value_explorer: alpha must lie in (0, 1]; received alpha={alpha}"
             )
-        self.history, self.episodes = weight_history(n_episodes, alpha, n_groups, seed)
-        self.phi = np.asarray(
-            StateAggregation(1000, n_groups, first=1).transform(np.arange(1, 1001), backend="numpy")
-        )
+        self.history, self.episodes = mc_weight_history(n_episodes, alpha, n_groups=n_groups, seed=seed)
+        self.aggregation = StateAggregation(1000, n_groups, first=1)
+        self.phi = np.asarray(self.aggregation.transform(np.arange(1, 1001), backend="numpy"))
         self.v_true = np.asarray(true_values(backend="numpy"))
         first = self.quiet_episode()
         self.w = self.history[first].copy()
@@ -102,7 +86,7 @@ class ValueExplorer(Explorer):
     def groups_visited(self, e: int) -> np.ndarray:
         """The groups (0-based) whose states episode ``e`` (1-based) visited."""
         L = int(self.episodes.lengths[e - 1])
-        return np.unique((self.episodes.states[e - 1, :L] - 1) // (1000 // self.history.shape[1]))
+        return np.unique(self.aggregation.group(self.episodes.states[e - 1, :L]))
 
     def quiet_episode(self) -> int:
         """The last episode among those that visited the fewest groups: the opening picture.
@@ -169,7 +153,7 @@ class ValueExplorer(Explorer):
         ax.plot(s, self.v_true, color="0.4", lw=1.2, label="true value v(s)")
         ax.plot(s, v_hat, color="tab:blue", lw=2, label="v̂(s) = w·φ(s)")
         ax.set(ylim=(-1.25, 1.25), ylabel="value")
-        group_size = 1000 // self.phi.shape[1]
+        group_size = self.aggregation.size
         for i, (g, d) in enumerate(self.episode_update(e).items()):
             ax.axvspan(g * group_size + 0.5, (g + 1) * group_size + 0.5, color="tab:orange", alpha=0.15,
                        label=f"groups episode {e} updated (Δw printed)" if i == 0 else None)
@@ -206,4 +190,4 @@ def value_explorer(
     return ValueExplorer(n_episodes, alpha, n_groups, seed)
 
 
-__all__ = ["ValueExplorer", "value_explorer", "weight_history"]
+__all__ = ["ValueExplorer", "value_explorer"]
