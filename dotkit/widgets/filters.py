@@ -1,4 +1,4 @@
-"""Chapter 3 playground: edit a 3×3 kernel and watch it filter a real photo.
+"""The filter playground: edit a 3×3 kernel and watch it filter a real photo (chapter 3).
 
 Nine number boxes hold the kernel; a drop-down fills them with a classic
 filter (identity, blur, sharpen, Sobel, Laplacian, ...), another picks the
@@ -6,7 +6,7 @@ photo, a third the channels: the gray photo; the colour photo with the same
 kernel on each channel (depthwise, colour out); or the colour photo with a
 full 3 → 1 filter, one 3×3 slice per channel (27 more boxes), summed into one
 output channel as in a convolution layer. Every change runs
-:func:`dotkit.conv2d` on the photo and redraws the input beside the output,
+:func:`dotkit.nn.image_filters.filter_image` on the photo and redraws the input beside the output,
 with the dot product behind one output pixel spelled out beside the boxes. The
 27 boxes follow the nine (each slice is the kernel times its channel's
 luminance weight) until they are set on their own. The picture is rendered to
@@ -14,7 +14,7 @@ PNG with matplotlib's Agg canvas and shown in an ``ipywidgets.Image``, so the
 playground can be built and driven without a live frontend (tests do).
 
 Example:
-    >>> from dotkit.widgets.ch3 import filter_playground
+    >>> from dotkit.widgets.filters import filter_playground
     >>> pg = filter_playground("camera", preset="sobel_x")   # doctest: +SKIP
     >>> pg                                                   # doctest: +SKIP
 """
@@ -26,69 +26,11 @@ from typing import Any
 import numpy as np
 
 from dotkit.errors import InputValueError
+from dotkit.nn.image_filters import PRESETS, as_kernel, filter_image
 from dotkit.widgets._render import Explorer, new_figure, png_bytes
 
 #: What the playground's channel drop-down offers.
 MODES = ("gray", "colour, same kernel per channel", "colour, 3 → 1 filter")
-
-#: Classic 3×3 filters. Those whose weights sum to 1 keep brightness (smoothing,
-#: sharpening); those whose weights sum to 0 answer "how much does the image
-#: change here?" and are zero on flat regions (edge detectors).
-PRESETS: dict[str, np.ndarray] = {
-    "identity": np.array([[0, 0, 0], [0, 1, 0], [0, 0, 0]], dtype=np.float32),
-    "box blur": np.full((3, 3), 1 / 9, dtype=np.float32),
-    "gaussian blur": np.array([[1, 2, 1], [2, 4, 2], [1, 2, 1]], dtype=np.float32) / 16,
-    "sharpen": np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]], dtype=np.float32),
-    "sobel x": np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=np.float32),
-    "sobel y": np.array([[-1, -2, -1], [0, 0, 0], [1, 2, 1]], dtype=np.float32),
-    "laplacian": np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]], dtype=np.float32),
-    "emboss": np.array([[-2, -1, 0], [-1, 1, 1], [0, 1, 2]], dtype=np.float32),
-}
-
-
-def _kernel(kernel: Any) -> np.ndarray:
-    if isinstance(kernel, str):
-        key = kernel.replace("_", " ").lower()
-        if key not in PRESETS:
-            raise InputValueError(f"filter_image: unknown preset {kernel!r}; known: {', '.join(PRESETS)}")
-        return PRESETS[key]
-    k = np.asarray(kernel, dtype=np.float32)
-    if k.ndim != 2 or not np.all(np.isfinite(k)):
-        raise InputValueError(f"filter_image: expected a 2-D kernel of finite numbers; received shape {k.shape}")
-    return k
-
-
-def filter_image(image: Any, kernel: Any, *, backend: Any = None) -> np.ndarray:
-    """Correlate a gray ``(H, W)`` or colour ``(H, W, 3)`` image with a 2-D kernel, same size out.
-
-    Each colour channel is filtered on its own (the channels go through
-    :func:`dotkit.conv2d` as a batch of one-channel images); zero padding keeps
-    the size for odd kernels.
-
-    Args:
-        image: NumPy or backend array, ``(H, W)`` or ``(H, W, C)``.
-        kernel: a 2-D array, or the name of a :data:`PRESETS` entry (``"sobel x"``).
-        backend: the dotkit backend to compute on (default: the current one).
-
-    Returns:
-        A float32 NumPy array of the image's shape (values are not clipped).
-
-    Example:
-        >>> filter_image(np.eye(3, dtype=np.float32), "identity").tolist()[1]
-        [0.0, 1.0, 0.0]
-    """
-    import dotkit as dk
-
-    k = _kernel(kernel)
-    img = np.asarray(dk.to_numpy(image), dtype=np.float32)
-    if img.ndim not in (2, 3):
-        raise InputValueError(f"filter_image: expected an image (H, W) or (H, W, C); received shape {img.shape}")
-    planes = img[None] if img.ndim == 2 else np.moveaxis(img, -1, 0)  # (C, H, W)
-    kh, kw = k.shape
-    bk = dk.get_backend(backend)  # None: the backend in force (use_backend block, DOTKIT_BACKEND)
-    out = dk.conv2d(planes[:, None], k[None, None], padding=(kh // 2, kw // 2), backend=bk)
-    out = np.asarray(dk.to_numpy(out), dtype=np.float32)[:, 0, : img.shape[0], : img.shape[1]]
-    return out[0] if img.ndim == 2 else np.moveaxis(out, 0, -1)
 
 
 def for_display(out: np.ndarray, kernel: Any = None) -> tuple[np.ndarray, str]:
@@ -99,7 +41,7 @@ def for_display(out: np.ndarray, kernel: Any = None) -> tuple[np.ndarray, str]:
     absolute value is shown, scaled by its 99.5th percentile. Any other kernel
     is shown as is, clipped to ``[0, 1]``.
     """
-    if kernel is None or abs(float(_kernel(kernel).sum())) < 1e-3:
+    if kernel is None or abs(float(as_kernel(kernel).sum())) < 1e-3:
         mag = np.abs(out)
         top = float(np.percentile(mag, 99.5)) or 1.0
         return np.clip(mag / top, 0.0, 1.0), f"|response| / {top:.3f} (weights sum to 0)"
@@ -136,7 +78,7 @@ class FilterPlayground(Explorer):
         self.size, self.backend = size, backend
         self._images: dict[str, np.ndarray] = {}
         self._syncing = False
-        start = _kernel(preset)
+        start = as_kernel(preset)
         self.cells = [
             w.FloatText(value=float(start.flat[i]), step=0.25, layout=w.Layout(width="70px")) for i in range(9)
         ]
@@ -178,7 +120,7 @@ class FilterPlayground(Explorer):
 
     def set_kernel(self, kernel: Any) -> None:
         """Write a 3×3 kernel (or a preset's name) into the boxes and refilter once."""
-        k = _kernel(kernel)
+        k = as_kernel(kernel)
         if k.shape != (3, 3):
             raise InputValueError(f"filter_playground: the kernel must be 3×3; received shape {k.shape}")
         self._syncing = True  # the boxes and the drop-down change together: filter once, at the end
@@ -258,8 +200,6 @@ class FilterPlayground(Explorer):
     def _update(self, change: Any = None) -> None:
         if self._syncing:
             return
-        import dotkit as dk
-
         img, k, full = self.photo_array(), self.kernel(), self.mode.value == MODES[2]
         self._syncing = True  # the drop-down names the filter in use, in either mode
         try:
@@ -270,8 +210,7 @@ class FilterPlayground(Explorer):
         self._slices.layout.display = None if full else "none"
         if full:  # one filter spanning the three channels: one output channel
             k3 = self.channel_kernels()
-            out = dk.conv2d(np.moveaxis(img, -1, 0)[None], k3[None], padding=1, backend=self.backend)
-            self.output = np.asarray(dk.to_numpy(out), dtype=np.float32)[0, 0]
+            self.output = filter_image(img, k3, backend=self.backend)
             shown, how = for_display(self.output, k3.reshape(9, 3))
             self.readout.value = self._html_full(img, k3, how)
         else:
@@ -410,4 +349,4 @@ def draw_im2col(ax: Any, *, size: int = 4, k: int = 3, patch: tuple[int, int] = 
     return ax
 
 
-__all__ = ["MODES", "PRESETS", "FilterPlayground", "draw_im2col", "filter_image", "filter_playground", "for_display"]
+__all__ = ["MODES", "FilterPlayground", "draw_im2col", "filter_playground", "for_display"]
