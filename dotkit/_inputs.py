@@ -102,7 +102,7 @@ def _from_python(op: str, name: str, x: Any, bk: Backend) -> Any:
     if arr.dtype.kind in "Mm":
         raise DtypeError(f"{op}: {name} must be numeric; received dates or times (dtype {arr.dtype})")
     if arr.dtype.kind == "f" and arr.dtype.itemsize > 8:  # long double: no other library takes it
-        arr = arr.astype(np.float64)
+        arr = np.asarray(arr, dtype=np.float64)
     return bk.asarray(arr)
 
 
@@ -120,7 +120,7 @@ def _check_rank(op: str, name: str, x: Any, ndim: Any, min_ndim: int) -> None:
 
 
 def _all_finite(bk: Backend, x: Any) -> bool:
-    return bool(bk.xp.all(bk.xp.isfinite(x)).item())
+    return bool(bk.xp.all(bk.xp.isfinite(x)))
 
 
 def check_positive_int(op: str, name: str, value: Any, *, minimum: int = 1) -> int:

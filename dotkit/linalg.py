@@ -79,17 +79,17 @@ def _broadcast_batch(op: str, a: Any, b: Any, a_batch: tuple, b_batch: tuple, pe
                      "loop over smaller batches, or check that the shapes broadcast as you meant")
 
 
-def _max_abs_int(x: Any) -> int:
+def _max_abs_int(bk: Backend, x: Any) -> int:
     """The largest ``|x|`` of an integer array, as an exact Python int (0 when empty)."""
-    if not x.size:
+    if not bk.size(x):
         return 0
-    return max(abs(int(x.max().item())), abs(int(x.min().item())))
+    return max(abs(int(bk.xp.max(x))), abs(int(bk.xp.min(x))))
 
 
 def _exact_integer_dtype(op: str, bk: Backend, a: Any, b: Any, n: int) -> Any:
     """The dtype in which an integer product of ``a`` and ``b`` is exact, or an error."""
     # Exact Python integers: a float32 maximum would round 2**24 + 1 down to 2**24.
-    bound = _max_abs_int(a) * _max_abs_int(b) * max(n, 1)
+    bound = _max_abs_int(bk, a) * _max_abs_int(bk, b) * max(n, 1)
     xp = bk.xp
     if bk.supports_float64 and bound <= _INT64_LIMIT:  # no partial sum can exceed the bound
         return xp.int64
@@ -98,7 +98,7 @@ def _exact_integer_dtype(op: str, bk: Backend, a: Any, b: Any, n: int) -> Any:
     raise InputValueError(
         f"{op}: integer inputs whose products may reach {bound:.3g} cannot be summed exactly "
         f"on the {bk.name} backend (received a.dtype={a.dtype}, b.dtype={b.dtype}); "
-        "cast to floating point first, e.g. a.astype('float64')"
+        "cast to floating point first, e.g. dotkit.asarray(a, dtype='float64')"
     )
 
 
@@ -198,7 +198,7 @@ def norm(x: Any, *, axis: int = -1, keepdims: bool = False, backend: str | Backe
     # bk.asarray keeps a 0-d array a 0-d array (NumPy would hand back a scalar).
     out = bk.asarray(xp.sqrt(bk.vecdot(unit, unit)) * xp.squeeze(safe, axis=axis))
     out = bk.asarray(xp.where(xp.squeeze(infinite, axis=axis), xp.full_like(out, float("inf")), out))
-    out = xp.expand_dims(out, axis) if keepdims else out
+    out = xp.expand_dims(out, axis=axis) if keepdims else out
     return bk.cast(out, x.dtype) if bk.is_half(x) else out
 
 
@@ -242,7 +242,7 @@ def cosine_similarity(a: Any, b: Any, *, backend: str | Backend | None = None) -
     num = bk.vecdot(ua, ub)
     den = bk.xp.sqrt(bk.vecdot(ua, ua)) * bk.xp.sqrt(bk.vecdot(ub, ub))
     zero = den == 0
-    if bool(bk.xp.any(zero).item()):
+    if bool(bk.xp.any(zero)):
         warnings.warn(
             "cosine_similarity: a zero vector has no direction; its cosine is NaN",
             RuntimeWarning,
@@ -262,7 +262,7 @@ def angle(a: Any, b: Any, *, degrees: bool = False, backend: str | Backend | Non
         array(90.)
     """
     bk = resolve("angle", a, b, backend=backend)
-    theta = bk.xp.arccos(cosine_similarity(a, b, backend=bk))
+    theta = bk.xp.acos(cosine_similarity(a, b, backend=bk))
     return theta * (180.0 / math.pi) if degrees else theta
 
 
@@ -280,7 +280,7 @@ def project(a: Any, onto: Any, *, backend: str | Backend | None = None) -> Any:
     # neither overflow nor underflow (onto = [inf, 0] is the x-axis).
     u = _direction(bk, b)
     uu = dot(u, u, backend=bk)
-    if bool(bk.xp.any(uu == 0).item()):
+    if bool(bk.xp.any(uu == 0)):
         raise InputValueError(
             f"project: cannot project onto a zero vector (received onto.shape={tuple(b.shape)} "
             "with onto·onto = 0)"

@@ -142,13 +142,16 @@ class Backend:
     def asarray(self, x: Any, dtype: Any = None) -> Any:
         """``x`` (a NumPy array, list or scalar, or an array of this backend) on this backend.
 
-        Without float64 support, float64 data arrives as float32.
+        ``dtype`` may be this backend's, a NumPy dtype or a name. Without float64
+        support, float64 data arrives as float32.
         """
-        if dtype is None and not self.supports_float64:
+        if dtype is not None:
+            dtype = self.dtype(dtype)
+        elif not self.supports_float64 and not self.owns(x):
             import numpy as np
 
-            arr = np.asarray(x) if not self.owns(x) else x
-            if isinstance(arr, np.ndarray) and arr.dtype == np.float64:
+            x = np.asarray(x)
+            if x.dtype == np.float64:
                 dtype = self.float32
         return self.xp.asarray(x) if dtype is None else self.xp.asarray(x, dtype=dtype)
 

@@ -82,6 +82,8 @@ class MlxBackend(Backend):
         import numpy as np
 
         mx = self.xp
+        if dtype is not None:
+            dtype = self.dtype(dtype)
         if not isinstance(x, mx.array):
             arr = np.asarray(x)
             if arr.dtype == np.float64:  # MLX has no float64 on the GPU: work in float32

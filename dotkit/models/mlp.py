@@ -30,8 +30,8 @@ import numpy as np
 
 from dotkit._inputs import as_array, check_positive_int, resolve
 from dotkit.backends import Backend
-from dotkit.errors import InputValueError, ShapeError
-from dotkit.nn.activations import get_activation
+from dotkit.errors import DtypeError, InputValueError, ShapeError
+from dotkit.nn.activations import get_activation, softmax
 from dotkit.nn.layers import check_labels, cross_entropy_and_grad, dense_grads, init_weights
 from dotkit.progress import progress as progress_bar
 
@@ -86,6 +86,19 @@ def _check_number(op: str, name: str, value: Any, *, low: float, high: float = m
         bound = f"{'>' if low_open else '>='} {low}" + (f" and < {high}" if high < math.inf else "")
         raise InputValueError(f"{op}: {name} must be a finite number {bound}; received {name}={value!r}")
     return value
+
+
+def _check_dtype(bk: Backend, dtype: Any) -> Any:
+    """The parameters' float dtype on ``bk``: its own, a NumPy dtype or a name; default the backend's."""
+    if dtype is None:
+        return bk.default_float
+    try:
+        found = bk.dtype(dtype)
+    except (TypeError, ValueError) as exc:
+        raise DtypeError(f"MLP: dtype={dtype!r} is not a dtype of the {bk.name} backend ({exc})") from None
+    if not bk.xp.isdtype(found, "real floating"):
+        raise DtypeError(f"MLP: dtype must be a floating dtype such as 'float32'; received dtype={dtype!r}")
+    return found
 
 
 def _blas_single_thread() -> Any:
@@ -161,7 +174,7 @@ class MLP:
             raise InputValueError(f"MLP: seed must be an integer; received seed={seed!r}")
         self.seed = int(seed)
         self.bk = resolve("MLP", backend=backend)
-        self.dtype = dtype or self.bk.default_float
+        self.dtype = _check_dtype(self.bk, dtype)
         layer_seeds = np.random.default_rng(self.seed).integers(0, 2**31, size=len(self.sizes) - 1)
         self.weights = [
             init_weights(d_in, d_out, scheme, distribution=distribution, seed=int(s),
@@ -213,7 +226,7 @@ class MLP:
         labels = check_labels(op, y, self.sizes[-1], n)
         xp = self.bk.xp
         classes = xp.arange(self.sizes[-1])
-        return (self.bk.asarray(labels)[:, None] == classes[None, :]).astype(self.dtype)
+        return self.bk.cast(self.bk.asarray(labels)[:, None] == classes[None, :], self.dtype)
 
     # -- forward and backward ------------------------------------------------------
     def _forward(self, X: Any) -> tuple[list[Any], list[Any]]:
@@ -246,7 +259,7 @@ class MLP:
         X = self._inputs("MLP.loss", X)
         onehot = self._onehot("MLP.loss", y, X.shape[0])
         zs, _ = self._forward(X)
-        return float(cross_entropy_and_grad(self.bk.xp, zs[-1], onehot)[0].item())
+        return float(cross_entropy_and_grad(self.bk.xp, zs[-1], onehot)[0])
 
     def gradients(self, X: Any, y: Any) -> dict[str, Any]:
         """``∂L/∂θ`` of the mean cross-entropy on ``(X, y)``, by backpropagation.
@@ -288,7 +301,7 @@ class MLP:
         def loss_at(name: str, value: np.ndarray) -> float:
             self.set_params({**original, name: value})
             zs, _ = self._forward(X)
-            return float(cross_entropy_and_grad(self.bk.xp, zs[-1], onehot)[0].item())
+            return float(cross_entropy_and_grad(self.bk.xp, zs[-1], onehot)[0])
 
         out: dict[str, Any] = {}
         try:
@@ -364,7 +377,7 @@ class MLP:
                 bk.sync(*params, *velocity, loss)
                 batch_losses.append(loss * (idx.shape[0] / n))
                 self.weights, self.biases = params[: len(self.weights)], params[len(self.weights):]
-            epoch_loss = float(sum(batch_losses).item())
+            epoch_loss = float(sum(batch_losses))
             if not math.isfinite(epoch_loss):
                 raise InputValueError(
                     f"MLP.fit: the loss became {epoch_loss} in epoch {len(self.history_) + 1}; "
@@ -373,9 +386,9 @@ class MLP:
             self.history_.append(epoch_loss)
             if held_out is not None:
                 z_val = self._forward(held_out[0])[0][-1]
-                self.val_history_.append(float(cross_entropy_and_grad(bk.xp, z_val, held_out[1])[0].item()))
+                self.val_history_.append(float(cross_entropy_and_grad(bk.xp, z_val, held_out[1])[0]))
                 hits = bk.xp.argmax(z_val, axis=1) == bk.xp.argmax(held_out[1], axis=1)
-                self.val_accuracy_.append(float(bk.xp.mean(hits.astype(self.dtype)).item()))
+                self.val_accuracy_.append(float(bk.xp.mean(bk.cast(hits, self.dtype))))
             if hasattr(bar, "set_postfix"):
                 bar.set_postfix(loss=f"{epoch_loss:.4f}")
 
@@ -383,10 +396,7 @@ class MLP:
     def predict_proba(self, X: Any) -> Any:
         """Class probabilities ``softmax(logits)``, shape ``(n, classes)``, rows summing to 1."""
         X = self._inputs("MLP.predict_proba", X)
-        xp = self.bk.xp
-        z = self._forward(X)[0][-1]
-        e = xp.exp(z - xp.max(z, axis=1, keepdims=True))
-        return e / xp.sum(e, axis=1, keepdims=True)
+        return softmax(self._forward(X)[0][-1], axis=1, backend=self.bk)
 
     def predict(self, X: Any) -> Any:
         """The most likely class of each sample, shape ``(n,)``."""

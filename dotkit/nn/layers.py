@@ -253,7 +253,7 @@ def check_labels(op: str, y: Any, n_classes: int, n: int | None = None) -> np.nd
                 f"{op}: y must hold integer class labels; received non-integer values "
                 f"such as {bad.tolist()}"
             )
-    labels = arr.astype(np.int64)
+    labels = np.asarray(arr, dtype=np.int64)
     if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
         raise InputValueError(
             f"{op}: labels must lie in [0, {n_classes}) for {n_classes} classes; received "
@@ -267,7 +267,7 @@ def _logits_and_onehot(op: str, logits: Any, y: Any, backend: Any) -> tuple[Back
     logits = as_array(op, "logits", logits, bk, ndim=2, allow_int=False)
     labels = check_labels(op, y, logits.shape[1], logits.shape[0])
     xp = bk.xp
-    onehot = (bk.asarray(labels)[:, None] == xp.arange(logits.shape[1])[None, :]).astype(logits.dtype)
+    onehot = bk.cast(bk.asarray(labels)[:, None] == xp.arange(logits.shape[1])[None, :], logits.dtype)
     return bk, logits, onehot
 
 
