@@ -46,6 +46,17 @@ class MemoryLimitError(DotkitError, MemoryError):
     """An op that would allocate more than the machine has free, refused before it starts."""
 
 
+class NotFittedError(DotkitError, RuntimeError):
+    """A model method that needs the model's ``fit`` to have run first."""
+
+
+class FitError(DotkitError, ArithmeticError):
+    """A fit that could not finish (a singular system, a loss that stopped being finite).
+
+    The model is left exactly as it was before the call.
+    """
+
+
 class UnknownExerciseError(DotkitError, KeyError):
     """An exercise id that no chapter registers (also a ``KeyError``); the message lists the chapter's ids."""
 
@@ -60,8 +71,10 @@ __all__ = [
     "DataNotFoundError",
     "DotkitError",
     "DtypeError",
+    "FitError",
     "InputValueError",
     "MemoryLimitError",
+    "NotFittedError",
     "ShapeError",
     "UnknownExerciseError",
 ]

@@ -17,7 +17,9 @@ import dotkit as dk
 from dotkit.datasets.movielens import make_ratings, split_ratings
 from dotkit.errors import InputValueError, ShapeError
 from dotkit.models.metrics import mae, precision_at_k, recall_at_k, rmse
-from dotkit.models.mf import MatrixFactorization, NotFittedError, _segments
+from dotkit.models.als import als_half_step
+from dotkit.models.als import padded_segments as _segments
+from dotkit.models.mf import MatrixFactorization, NotFittedError
 
 NOISE = 0.3
 
@@ -122,13 +124,13 @@ def test_als_solves_the_normal_equations(planted) -> None:
     mf.fit(*train, epochs=1, progress=False)
     Q, bi = _np(mf.item_factors), _np(mf.item_bias)
     bk = mf._bk
-    side = _segments(bk, mf._users.rows, mf._items.rows, len(mf._users), len(mf._items), np.float64)
+    side = _segments(bk, mf._users.rows_of_input, mf._items.rows_of_input, len(mf._users), len(mf._items), np.float64)
     r = dk.asarray(train[2], backend="numpy")
-    P_new, bu_new = mf._als_half(bk, side, mf.item_factors, mf.item_bias, r)
+    P_new, bu_new = als_half_step(bk, side, mf.item_factors, mf.item_bias, r, mf._mu, mf._penalty)
     for row in (0, 7, 42):
-        sel = mf._users.rows == row
-        A = np.column_stack([np.ones(sel.sum()), Q[mf._items.rows[sel]]])
-        y = train[2][sel] - mf.global_mean - bi[mf._items.rows[sel]]
+        sel = mf._users.rows_of_input == row
+        A = np.column_stack([np.ones(sel.sum()), Q[mf._items.rows_of_input[sel]]])
+        y = train[2][sel] - mf.global_mean - bi[mf._items.rows_of_input[sel]]
         x = np.linalg.solve(A.T @ A + 0.05 * sel.sum() * np.eye(4), A.T @ y)
         np.testing.assert_allclose([bu_new[row], *P_new[row]], x, rtol=1e-8, atol=1e-10)
 
@@ -139,13 +141,13 @@ def test_bias_penalty_of_its_own(planted) -> None:
     mf = MatrixFactorization(n_factors=3, reg=0.05, bias_reg=0.5, bias_penalty="count", backend="numpy")
     mf.fit(*train, epochs=1, progress=False)
     Q, bi = _np(mf.item_factors), _np(mf.item_bias)
-    side = _segments(mf._bk, mf._users.rows, mf._items.rows, len(mf._users), len(mf._items), np.float64)
+    side = _segments(mf._bk, mf._users.rows_of_input, mf._items.rows_of_input, len(mf._users), len(mf._items), np.float64)
     r = dk.asarray(train[2], backend="numpy")
-    P_new, bu_new = mf._als_half(mf._bk, side, mf.item_factors, mf.item_bias, r)
+    P_new, bu_new = als_half_step(mf._bk, side, mf.item_factors, mf.item_bias, r, mf._mu, mf._penalty)
     for row in (0, 7):
-        sel = mf._users.rows == row
-        A = np.column_stack([np.ones(sel.sum()), Q[mf._items.rows[sel]]])
-        y = train[2][sel] - mf.global_mean - bi[mf._items.rows[sel]]
+        sel = mf._users.rows_of_input == row
+        A = np.column_stack([np.ones(sel.sum()), Q[mf._items.rows_of_input[sel]]])
+        y = train[2][sel] - mf.global_mean - bi[mf._items.rows_of_input[sel]]
         pen = sel.sum() * np.diag([0.5, 0.05, 0.05, 0.05])
         x = np.linalg.solve(A.T @ A + pen, A.T @ y)
         np.testing.assert_allclose([bu_new[row], *P_new[row]], x, rtol=1e-8, atol=1e-10)
@@ -164,13 +166,13 @@ def test_fixed_bias_penalty_is_koren_damping(planted) -> None:
     mf = MatrixFactorization(n_factors=3, reg=0.05, bias_reg=7.0, backend="numpy")
     mf.fit(*train, epochs=1, progress=False)
     Q, bi = _np(mf.item_factors), _np(mf.item_bias)
-    side = _segments(mf._bk, mf._users.rows, mf._items.rows, len(mf._users), len(mf._items), np.float64)
+    side = _segments(mf._bk, mf._users.rows_of_input, mf._items.rows_of_input, len(mf._users), len(mf._items), np.float64)
     r = dk.asarray(train[2], backend="numpy")
-    P_new, bu_new = mf._als_half(mf._bk, side, mf.item_factors, mf.item_bias, r)
+    P_new, bu_new = als_half_step(mf._bk, side, mf.item_factors, mf.item_bias, r, mf._mu, mf._penalty)
     for row in (0, 7):
-        sel = mf._users.rows == row
-        A = np.column_stack([np.ones(sel.sum()), Q[mf._items.rows[sel]]])
-        y = train[2][sel] - mf.global_mean - bi[mf._items.rows[sel]]
+        sel = mf._users.rows_of_input == row
+        A = np.column_stack([np.ones(sel.sum()), Q[mf._items.rows_of_input[sel]]])
+        y = train[2][sel] - mf.global_mean - bi[mf._items.rows_of_input[sel]]
         pen = np.diag([7.0, *(0.05 * sel.sum(),) * 3])
         x = np.linalg.solve(A.T @ A + pen, A.T @ y)
         np.testing.assert_allclose([bu_new[row], *P_new[row]], x, rtol=1e-8, atol=1e-10)
@@ -383,9 +385,9 @@ def test_fold_in_is_one_row_of_an_als_half_step(planted) -> None:
     _, train, _, _ = planted
     mf = MatrixFactorization(n_factors=3, reg=0.05, bias_reg=4.0, backend="numpy")
     mf.fit(*train, epochs=2, progress=False)
-    side = _segments(mf._bk, mf._users.rows, mf._items.rows, len(mf._users), len(mf._items), np.float64)
+    side = _segments(mf._bk, mf._users.rows_of_input, mf._items.rows_of_input, len(mf._users), len(mf._items), np.float64)
     r = dk.asarray(train[2], backend="numpy")
-    P_new, bu_new = mf._als_half(mf._bk, side, mf.item_factors, mf.item_bias, r)
+    P_new, bu_new = als_half_step(mf._bk, side, mf.item_factors, mf.item_bias, r, mf._mu, mf._penalty)
     user = int(mf.user_ids[5])
     sel = train[0] == user
     b_u, p_u = mf.fold_in(train[1][sel], train[2][sel])
