@@ -1,4 +1,4 @@
-"""Chapter 1 explorer: two vectors in the plane, their angle, dot product and projection.
+"""The vector explorer: two vectors in the plane, their angle, dot product and projection (chapter 1).
 
 Four sliders set the direction and length of ``a`` and ``b``. Every change
 recomputes ``a·b`` (with :func:`dotkit.dot`), ``‖a‖‖b‖cos θ``, the angle and
@@ -8,7 +8,7 @@ matplotlib's Agg canvas and shown in an ``ipywidgets.Image``, so the explorer
 works in any frontend and can be built and driven without one (tests do).
 
 Example:
-    >>> from dotkit.widgets.ch1 import vector_explorer
+    >>> from dotkit.widgets.vectors import vector_explorer
     >>> ex = vector_explorer(a=(2.0, 1.0), b=(1.0, 2.0))   # doctest: +SKIP
     >>> ex                                                  # doctest: +SKIP
 """

@@ -11,7 +11,7 @@ pytest.importorskip("ipywidgets")
 pytest.importorskip("matplotlib")
 
 from dotkit.errors import InputValueError  # noqa: E402
-from dotkit.widgets.ch1 import VectorExplorer, draw_pair, explain, vector_explorer  # noqa: E402
+from dotkit.widgets.vectors import VectorExplorer, draw_pair, explain, vector_explorer  # noqa: E402
 
 
 def oracle(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
