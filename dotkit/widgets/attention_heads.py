@@ -1,4 +1,4 @@
-"""Chapter 4 explorer: what each head of a real transformer looks at.
+"""The attention-head explorer: what each head of a real transformer looks at (chapter 4).
 
 Type a sentence (or pick one of those offered), a layer and a head; the explorer shows that head's attention
 matrix as a heatmap (row ``i``: how token ``i`` spreads its attention over the
@@ -9,7 +9,7 @@ and shown in an ``ipywidgets.Image``, so the explorer can be built and driven
 without a live frontend (tests do).
 
 Example:
-    >>> from dotkit.widgets.ch4 import attention_explorer
+    >>> from dotkit.widgets.attention_heads import attention_explorer
     >>> ex = attention_explorer(["The cat sat on the mat."])   # doctest: +SKIP
     >>> ex                                                       # doctest: +SKIP
 """
