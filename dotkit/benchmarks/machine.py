@@ -155,4 +155,71 @@ def bundled_libraries(dist: str) -> list[str]:
     return sorted(n for n in names if not n.endswith(".py") and ".cpython-" not in n)
 
 
-__all__ = ["bundled_libraries", "caches", "clock_ghz", "cpu_facts", "hardware_peak_gflops"]
+def blas_info() -> dict[str, Any]:
+    """Which BLAS NumPy links, and its configuration, as NumPy reports it."""
+    import numpy as np
+
+    try:
+        blas = np.show_config(mode="dicts").get("Build Dependencies", {}).get("blas", {})
+    except Exception:  # noqa: BLE001 - older NumPy without mode="dicts"
+        return {}
+    return {k: blas.get(k) for k in ("name", "version", "openblas configuration") if blas.get(k)}
+
+
+def library_versions() -> dict[str, str | None]:
+    """Versions of dotkit and of the libraries a bench may time, found without importing them."""
+    out: dict[str, str | None] = {}
+    for dist in ("dotkit", "numpy", "mlx", "torch", "sentence-transformers"):
+        try:
+            out[dist] = md.version(dist)
+        except md.PackageNotFoundError:
+            out[dist] = None
+    return out
+
+
+def _blas_threads() -> int | None:
+    """Threads NumPy's BLAS will use, as threadpoolctl reads them (None where it is not installed)."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return None
+    return next((p["num_threads"] for p in threadpool_info() if p.get("user_api") == "blas"), None)
+
+
+def describe_machine() -> dict[str, Any]:
+    """A JSON-ready description of this machine and its libraries, to tell two bench runs apart.
+
+    The CPU's facts (:func:`cpu_facts`: model, cores, SIMD, clock), its caches,
+    NumPy's BLAS, the thread settings, the library versions at the top level
+    (``info["numpy"]``, ``info["torch"]``, ...), and the load and free memory
+    when the description was taken.
+    """
+    import platform
+
+    from dotkit._memory import free_bytes
+
+    facts = cpu_facts()
+    found = caches()
+    free = free_bytes()
+    info: dict[str, Any] = {
+        "cpu": facts["model"] or platform.processor() or platform.machine(),
+        "cores": facts["cores"],
+        "simd": facts["simd"],
+        "cpu_facts": facts,
+        "caches": found,
+        "machine": platform.machine(),
+        "system": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "blas": blas_info(),
+        "blas_threads": _blas_threads(),
+        "threads_env": {k: os.environ[k] for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+                        if k in os.environ},
+        "memory_available_gb": None if free is None else round(free / 1e9, 1),
+        "last_level_cache_mb": found[-1]["bytes"] / 2**20 if found else None,
+        "load_average_1min": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
+    }
+    return info | library_versions()
+
+
+__all__ = ["blas_info", "bundled_libraries", "caches", "clock_ghz", "cpu_facts", "describe_machine",
+           "hardware_peak_gflops", "library_versions"]

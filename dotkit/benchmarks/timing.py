@@ -21,14 +21,15 @@ Example:
 
 from __future__ import annotations
 
-import os
-import platform
 import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
+
+# The machine description lives in `machine`; code that times things often wants it beside the timings.
+from dotkit.benchmarks.machine import describe_machine
+from dotkit.errors import InputValueError
 
 #: A clock read is worth only this much resolution: calibrate to many multiples.
 _MIN_REPEAT_S = 0.01
@@ -43,12 +44,15 @@ class Timing:
         best: the fastest repeat, per call.
         repeats: how many repeats were timed (after the warm-up).
         number: calls per repeat.
+        samples: seconds per call of each repeat, in the order they were timed
+            (what :func:`paired_ratios` pairs up).
     """
 
     median: float
     best: float
     repeats: int
     number: int
+    samples: tuple[float, ...] = ()
 
     def as_dict(self) -> dict[str, float | int]:
         return asdict(self)
@@ -103,7 +107,7 @@ def time_call(
     affordable = int(budget_s / (first * number))
     repeats = max(1, min(repeats, affordable))
     per_call = [_one_repeat(fn, sync, number) / number for _ in range(repeats)]
-    return Timing(statistics.median(per_call), min(per_call), repeats, number)
+    return Timing(statistics.median(per_call), min(per_call), repeats, number, tuple(per_call))
 
 
 def time_calls(
@@ -139,7 +143,30 @@ def time_calls(
     for _ in range(repeats):
         for fn, number, out in zip(fns, numbers, samples):
             out.append(_one_repeat(fn, sync, number) / number)
-    return [Timing(statistics.median(s), min(s), repeats, n) for s, n in zip(samples, numbers)]
+    return [Timing(statistics.median(s), min(s), repeats, n, tuple(s)) for s, n in zip(samples, numbers)]
+
+
+def paired_ratios(reference: Timing, mine: Timing) -> dict[str, float | int]:
+    """``reference / mine`` for each round of an alternated timing: the median and its spread.
+
+    :func:`time_calls` times its calls back to back in every round, so one
+    round's ratio compares the two under the same load. The median over the
+    rounds is the comparison; its min and max say how much the load moved it.
+    Above 1, ``mine`` was the faster.
+
+    Example:
+        >>> a = Timing(2.0, 1.0, 3, 1, (1.0, 2.0, 3.0))
+        >>> b = Timing(1.0, 1.0, 3, 1, (1.0, 1.0, 1.0))
+        >>> paired_ratios(a, b)
+        {'median': 2.0, 'min': 1.0, 'max': 3.0, 'runs': 3}
+    """
+    ratios = [r / m for r, m in zip(reference.samples, mine.samples)]
+    if not ratios:
+        raise InputValueError(
+            f"paired_ratios: expected two timings from one time_calls, with a sample per round; received "
+            f"{len(reference.samples)} and {len(mine.samples)} samples"
+        )
+    return {"median": statistics.median(ratios), "min": min(ratios), "max": max(ratios), "runs": len(ratios)}
 
 
 def _one_repeat(fn: Callable[[], Any], sync: Callable[..., None], number: int) -> float:
@@ -174,107 +201,4 @@ def overhead_per_call(
     return {"raw_s": raw_s, "wrapped_s": wrapped_s, "overhead_s": wrapped_s - raw_s}
 
 
-def cpu_model() -> str:
-    """The CPU's model name, from /proc/cpuinfo where there is one."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.lower().startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def available_memory_bytes() -> int | None:
-    """Memory this process can still get (``MemAvailable``, capped by a container's limit), or None."""
-    from dotkit._memory import free_bytes
-
-    return free_bytes()
-
-
-def blas_info() -> dict[str, Any]:
-    """Which BLAS NumPy links, and its configuration, as NumPy reports it."""
-    import numpy as np
-
-    try:
-        deps = np.show_config(mode="dicts").get("Build Dependencies", {})
-        blas = deps.get("blas", {})
-        return {
-            k: blas.get(k) for k in ("name", "version", "openblas configuration") if blas.get(k)
-        }
-    except Exception:  # noqa: BLE001 - older NumPy without mode="dicts"
-        return {}
-
-
-def describe_machine() -> dict[str, Any]:
-    """A JSON-ready description of this machine and the libraries that will be timed."""
-    import numpy as np
-
-    info: dict[str, Any] = {
-        "cpu": cpu_model(),
-        "cores": os.cpu_count(),
-        "machine": platform.machine(),
-        "system": f"{platform.system()} {platform.release()}",
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "blas": blas_info(),
-        "threads_env": {
-            k: os.environ[k] for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS") if k in os.environ
-        },
-        "memory_available_gb": _gb(available_memory_bytes()),
-        "last_level_cache_mb": _last_level_cache_mb(),
-        "load_average_1min": _load_average(),
-    }
-    info.update(_optional_versions())
-    return info
-
-
-def _last_level_cache_mb() -> float | None:
-    """The largest CPU cache in MiB, from Linux's sysfs (None elsewhere)."""
-    sizes = []
-    for f in Path("/sys/devices/system/cpu/cpu0/cache").glob("index*/size"):
-        text = f.read_text().strip().upper()
-        scale = {"K": 1 / 1024, "M": 1.0, "G": 1024.0}.get(text[-1:], None)
-        try:
-            sizes.append(float(text[:-1]) * scale if scale else float(text) / 2**20)
-        except ValueError:
-            continue
-    return max(sizes) if sizes else None
-
-
-def _load_average() -> float | None:
-    """Runnable processes averaged over the last minute: above the core count, timings suffer."""
-    try:
-        return round(os.getloadavg()[0], 2)
-    except (AttributeError, OSError):
-        return None
-
-
-def _gb(n: int | None) -> float | None:
-    return None if n is None else round(n / 1e9, 1)
-
-
-def _optional_versions() -> dict[str, Any]:
-    """Versions of optional libraries that are installed (found without importing them)."""
-    import importlib.metadata as md
-
-    out: dict[str, Any] = {}
-    for dist in ("mlx", "torch", "sentence-transformers"):
-        try:
-            out[dist] = md.version(dist)
-        except md.PackageNotFoundError:
-            out[dist] = None
-    return out
-
-
-__all__ = [
-    "Timing",
-    "available_memory_bytes",
-    "blas_info",
-    "cpu_model",
-    "describe_machine",
-    "overhead_per_call",
-    "time_call",
-    "time_calls",
-]
+__all__ = ["Timing", "describe_machine", "overhead_per_call", "paired_ratios", "time_call", "time_calls"]

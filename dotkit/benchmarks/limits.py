@@ -1,0 +1,276 @@
+"""This machine's limits, measured with each backend's own library: bandwidths, sgemm, the roofline.
+
+- **read bandwidth**: the library's dot product over two vectors that
+  together hold twice the last-level cache (BabelStream's "dot"), the roof
+  of read-only kernels; STREAM's copy and add are reported beside it;
+- **cache ceilings**: the same read kernel on working sets that fit each
+  cache level the system reports;
+- **sgemm**: a large float32 matrix product (:func:`time_sgemm`, the one
+  place sgemm is timed), raised to the best rate of the library's own
+  products timed later in the run, if higher;
+- **the roofline** of the run: the best of those limits and the peak from
+  the CPU's facts (:mod:`dotkit.benchmarks.machine`), and each row's
+  fraction of ``min(peak, intensity × bandwidth)``.
+
+A limit is what the machine can do, so it is the best repeat, not the median.
+
+Example:
+    >>> from dotkit.benchmarks.limits import roof
+    >>> roof(0.25, 200.0, 20.0), roof(100.0, 200.0, 20.0)
+    (5.0, 200.0)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from dotkit.backends import Backend
+from dotkit.benchmarks.machine import caches, cpu_facts, hardware_peak_gflops
+from dotkit.benchmarks.profiles import Profile
+from dotkit.benchmarks.rows import GB, lib_name, seeded_inputs
+from dotkit.benchmarks.timing import Timing, time_call
+
+
+def roof(intensity: float, peak_gflops: float, bandwidth_gbs: float) -> float:
+    """The roofline: attainable GFLOP/s at ``intensity`` FLOP/byte, ``min(peak, I × bandwidth)``."""
+    return min(peak_gflops, intensity * bandwidth_gbs)
+
+
+def raw_dot(bk: Backend, a: Any, b: Any) -> Any:
+    """The library's own dot product (``inner`` where it has no ``dot``): the read kernel."""
+    return bk.xp.dot(a, b) if hasattr(bk.xp, "dot") else bk.xp.inner(a, b)
+
+
+def raw_dot_name(bk: Backend) -> str:
+    return f"{lib_name(bk)}.{'dot' if hasattr(bk.xp, 'dot') else 'inner'}"
+
+
+def time_sgemm(bk: Backend, side: int, *, repeats: int = 5, budget_s: float = 1.0) -> Timing:
+    """The library's float32 product of two seeded ``side × side`` matrices (``2·side³`` FLOPs per call)."""
+    x, y = seeded_inputs(bk, (side, side), (side, side))
+    return time_call(lambda: bk.xp.matmul(x, y), sync=bk.sync, repeats=repeats, budget_s=budget_s)
+
+
+def measure_limits(bk: Backend, prof: Profile, *, ceilings: bool = False) -> dict[str, Any]:
+    """Memory bandwidths and the sgemm rate, with ``bk``'s own library.
+
+    Returns:
+        ``{"bandwidth_gbs", "read_gbs", "copy_gbs", "add_gbs", "stream_mb",
+        "read_mb", "sgemm_gflops", "sgemm_n"}`` and, with ``ceilings``, a
+        ``"ceilings"`` list (see :func:`measure_ceilings`). ``read_gbs`` is
+        read-only traffic over two vectors that together hold twice the
+        last-level cache; ``bandwidth_gbs`` is that figure, the roof of
+        read-only kernels such as the dot product. Copy moves 2 arrays' bytes
+        and add 3 (STREAM's convention: the write-allocate read of the output
+        is not counted). Their arrays are ``stream_mb`` each, which can fit in
+        a large last-level cache, so copy and add may measure that cache
+        rather than main memory; they are not comparable with ``read_gbs``.
+    """
+    n = prof.stream_elems
+    a, b = seeded_inputs(bk, (n,), (n,))
+    copy_fn, add_fn = _stream_kernels(bk, a, b)
+    copy = time_call(copy_fn, sync=bk.sync, budget_s=prof.budget_s)
+    add = time_call(add_fn, sync=bk.sync, budget_s=prof.budget_s)
+    del a, b, copy_fn, add_fn
+    n_read = read_elems(prof)
+    read = _read_gbs(bk, n_read)
+    side = _sgemm_side(bk, prof)
+    mm = time_sgemm(bk, side, repeats=5, budget_s=prof.budget_s * 4)
+    out = {
+        "bandwidth_gbs": read,
+        "read_gbs": read,
+        "read_mb": 8 * n_read / 1e6,
+        "copy_gbs": 2 * 4 * n / copy.best / GB,
+        "add_gbs": 3 * 4 * n / add.best / GB,
+        "stream_mb": 4 * n / 1e6,
+        "sgemm_gflops": 2.0 * side**3 / mm.best / GB,
+        "sgemm_n": side,
+    }
+    if ceilings:
+        out["ceilings"] = measure_ceilings(bk, prof, memory_gbs=read)
+    return out
+
+
+def read_elems(prof: Profile) -> int:
+    """Elements per vector for the read-only bandwidth: two vectors hold twice the last-level cache."""
+    from dotkit._memory import free_bytes
+
+    found = caches()
+    n = max(prof.stream_elems, (found[-1]["bytes"] if found else 0) // 4)
+    free = free_bytes()  # capped by a container's limit (Binder: 2 GB)
+    if free is not None:
+        n = min(n, free // 32)  # two float32 vectors in at most a quarter of the free memory
+    return int(max(n, 1 << 16))
+
+
+def _read_gbs(bk: Backend, n: int) -> float:
+    """Best rate of the library's dot over two length-``n`` float32 vectors: 8n bytes read, nothing written."""
+    a = bk.asarray(np.full(n, 0.5, dtype=np.float32))
+    b = bk.asarray(np.full(n, 0.25, dtype=np.float32))
+    bk.sync(a, b)
+    # At least 3 repeats whatever the budget: one call over vectors this long can take a large part
+    # of it, and a limit taken from a single call is at the mercy of one burst of load.
+    t = time_call(lambda: raw_dot(bk, a, b), sync=bk.sync, repeats=3, budget_s=1e9)
+    return 8.0 * n / t.best / GB
+
+
+def measure_ceilings(bk: Backend, prof: Profile, *, memory_gbs: float) -> list[dict[str, Any]]:
+    """Read-only bandwidth of each cache level, from the cache sizes the system reports.
+
+    A level's ceiling is the best rate of the dot kernel over a few working
+    sets (both vectors together) that fit in it but not in the level above:
+    starting at twice the size of the level below (half the L1 for L1) and
+    growing fourfold, at most four sizes, stopping above half the level or
+    128 MiB. Short vectors also pay the call's fixed cost, so the L1 figure
+    is a lower bound of what L1 can deliver. The last entry is main memory
+    (``memory_gbs``).
+
+    Returns:
+        ``[{"level": "L1", "bytes": best working set, "cache_bytes", "gbs"}, ..., {"level": "memory", ...}]``.
+    """
+    out, previous = [], None
+    for cache in caches():
+        ws = cache["bytes"] // 2 if previous is None else 2 * previous
+        gbs, best_ws = _best_read(bk, prof, ws, top=min(cache["bytes"] // 2, 128 * 2**20))
+        out.append({"level": cache["level"], "bytes": best_ws, "cache_bytes": cache["bytes"], "gbs": gbs})
+        previous = cache["bytes"]
+    out.append({"level": "memory", "bytes": None, "cache_bytes": None, "gbs": memory_gbs})
+    return out
+
+
+def _best_read(bk: Backend, prof: Profile, ws: int, *, top: int) -> tuple[float, int]:
+    """The best read rate over working sets ``ws, 4·ws, ...`` (at most four, stopping above ``top``)."""
+    best = (0.0, ws)
+    for _ in range(4):
+        if ws > top and best[0] > 0:
+            break
+        n = max(ws // 8, 256)
+        a, b = seeded_inputs(bk, (n,), (n,))
+        t = time_call(lambda a=a, b=b: raw_dot(bk, a, b), sync=bk.sync, repeats=9, budget_s=prof.budget_s / 2)
+        best = max(best, (8.0 * n / t.best / GB, 8 * n))
+        ws *= 4
+    return best
+
+
+def ceiling_for(nbytes: float, ceilings: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+    """The ceiling of the fastest level that holds a working set of ``nbytes`` (memory if none)."""
+    for c in ceilings:
+        if c["cache_bytes"] is not None and nbytes <= c["cache_bytes"]:
+            return c
+    return ceilings[-1] if ceilings else None
+
+
+def _stream_kernels(bk: Backend, a: Any, b: Any) -> tuple[Callable[[], Any], Callable[[], Any]]:
+    """Copy and add, into a preallocated output where the library allows it.
+
+    Writing into the same output every time keeps page faults of fresh
+    allocations out of the timing. A library without ``out=`` (MLX)
+    allocates, as its own ops do, and its "copy" is the scale ``2a``: the
+    same two streams of bytes, one read and one written.
+    """
+    xp = bk.xp
+    try:
+        c = xp.empty_like(a)
+        xp.add(a, b, out=c)
+        xp.copyto(c, a)
+    except (AttributeError, TypeError):
+        return (lambda: a * 2), (lambda: a + b)
+    return (lambda: xp.copyto(c, a)), (lambda: xp.add(a, b, out=c))
+
+
+def _sgemm_side(bk: Backend, prof: Profile) -> int:
+    """The largest side up to ``prof.sgemm_n`` whose product fits the time budget."""
+    side = min(256, prof.sgemm_n)
+    rate = 2.0 * side**3 / time_sgemm(bk, side, repeats=3, budget_s=prof.budget_s).best
+    while side * 2 <= prof.sgemm_n and 2.0 * (side * 2) ** 3 / rate <= prof.max_call_s / 2:
+        side *= 2
+    return side
+
+
+# -- the run's roofline ----------------------------------------------------------------------
+def raise_to_best_seen(lim: dict, rows: list[dict], *, ceilings: bool = False) -> None:
+    """Raise a backend's limits to the best rates its own library reached later in the run.
+
+    On a shared machine one burst of load can spoil a limit's measurement.
+    The library's own float32 products timed later (the best repeat of the raw
+    call in the matmul rows) are sgemm calls too, and its own dot products
+    (the raw call in the dot rows) read from whichever level holds their
+    vectors; so sgemm, each cache ceiling (with ``ceilings``) and the main-memory
+    bandwidth are the best seen in the whole run, the same definitions as
+    the dedicated measurements. The measured sgemm stays as ``sgemm_measured_gflops``.
+    """
+    seen = [r["flops"] / r["raw_best_s"] / GB for r in rows
+            if r.get("op") in ("matmul", "batched_matmul") and "raw_best_s" in r]
+    lim["sgemm_measured_gflops"] = lim["sgemm_gflops"]
+    lim["sgemm_gflops"] = max([lim["sgemm_gflops"], *seen])
+    found = lim.get("ceilings", []) if ceilings else []
+    for r in rows:
+        c = ceiling_for(r["bytes"], found) if r.get("op") == "dot" and "raw_best_s" in r else None
+        if c is not None:
+            c["gbs"] = max(c["gbs"], r["bytes"] / r["raw_best_s"] / GB)
+    if found:
+        lim["bandwidth_gbs"] = lim["read_gbs"] = found[-1]["gbs"] = max(found[-1]["gbs"], lim["read_gbs"])
+
+
+def best_product_rate(rows: list[dict]) -> float:
+    """The best GFLOP/s of any matrix product of the run (best repeat, dotkit's or the raw call)."""
+    rates = [r["flops"] / r[f"{label}_best_s"] / GB for r in rows
+             if r.get("op") in ("matmul", "batched_matmul") for label in ("dotkit", "raw")
+             if f"{label}_best_s" in r]
+    return max(rates, default=0.0)
+
+
+def machine_roofline(limits: dict[str, dict], first: str | None = None, best_seen: float = 0.0) -> dict[str, Any]:
+    """The machine's roofline: the best measured limits, the cache ceilings, and the peak from its facts.
+
+    ``hardware_peak_gflops`` is cores × lanes × 2 × clock with one FMA unit per
+    core; the OS does not report how many FMA instructions a core starts per
+    cycle, so ``fma_units_implied`` is the smallest whole number that no
+    matrix product of the run exceeds by more than 2 %, and ``peak_gflops``
+    the peak with that many (the measured sgemm where a fact is missing).
+    ``sgemm_gflops`` is the best repeat of any float32 product of the run:
+    the backends' sgemm figures and ``best_seen`` (dotkit's calls included),
+    the same rate the FMA count is taken from.
+    """
+    if not limits:
+        return {}
+    sgemm = max([v["sgemm_gflops"] for v in limits.values()] + [best_seen])
+    facts = cpu_facts()
+    one_unit = hardware_peak_gflops(facts)
+    units = max(1, math.ceil(sgemm / one_unit - 0.02)) if one_unit else None
+    return {
+        "bandwidth_gbs": max(v["bandwidth_gbs"] for v in limits.values()),
+        "sgemm_gflops": sgemm,
+        "hardware_peak_gflops": one_unit,
+        "fma_units_implied": units,
+        "peak_gflops": one_unit * units if one_unit else sgemm,
+        "cpu": facts,
+        "ceilings": limits.get(first, {}).get("ceilings", []),
+    }
+
+
+def add_fraction_of_roof(row: dict, machine: dict) -> None:
+    """``row["dotkit_of_limit"]`` (and the raw call's): the fraction of the roofline reached.
+
+    The bandwidth roof is the ceiling of the fastest cache level that holds
+    the op's bytes (main memory when none does): a working set that fits in a
+    cache is fed by that cache, not by memory.
+    """
+    if "flops" not in row or not machine or not row.get("bytes"):
+        return
+    intensity = row["intensity"] = row["flops"] / row["bytes"]
+    ceiling = ceiling_for(row["bytes"], machine.get("ceilings", []))
+    bw = ceiling["gbs"] if ceiling else machine.get("bandwidth_gbs", 1e-9)
+    row["level"] = ceiling["level"] if ceiling else "memory"
+    attainable = roof(intensity, max(machine.get("peak_gflops") or machine["sgemm_gflops"], 1e-9), bw)
+    for label in ("dotkit", "raw"):
+        if f"{label}_s" in row:
+            row[f"{label}_of_limit"] = row["flops"] / row[f"{label}_s"] / GB / attainable
+
+
+__all__ = ["add_fraction_of_roof", "best_product_rate", "ceiling_for", "machine_roofline", "measure_ceilings",
+           "measure_limits", "raise_to_best_seen", "raw_dot", "raw_dot_name", "read_elems", "roof", "time_sgemm"]
