@@ -1,4 +1,4 @@
-"""The chapter 2 neuron explorer builds without a frontend and follows its sliders."""
+"""The neuron explorer (chapter 2) builds without a frontend and follows its sliders."""
 
 from __future__ import annotations
 
@@ -9,29 +9,8 @@ pytest.importorskip("ipywidgets")
 pytest.importorskip("matplotlib")
 
 from dotkit.errors import InputValueError  # noqa: E402
-from dotkit.widgets.ch2 import NeuronExplorer, evaluate, make_blobs_2d, neuron_explorer  # noqa: E402
-
-
-def test_blobs_are_seeded_and_balanced() -> None:
-    a, b = make_blobs_2d(40, seed=3), make_blobs_2d(40, seed=3)
-    np.testing.assert_array_equal(a.X, b.X)
-    assert a.X.shape == (40, 2) and a.y.sum() == 20
-    assert not np.allclose(a.X, make_blobs_2d(40, seed=4).X)
-    with pytest.raises(InputValueError, match="n must be"):
-        make_blobs_2d(1)
-
-
-def test_evaluate_matches_numpy() -> None:
-    d = make_blobs_2d(30)
-    w, b = np.array([1.5, -0.5]), 0.3
-    z = d.X @ w + b
-    p = 1 / (1 + np.exp(-z))
-    want_loss = -np.mean(np.where(d.y == 1, np.log(p), np.log(1 - p)))
-    v = evaluate(w, b, d.X, d.y)
-    assert v["accuracy"] == pytest.approx(np.mean((z > 0) == (d.y == 1)))
-    assert v["loss"] == pytest.approx(want_loss, rel=1e-9)
-    # flipping the neuron flips every decision
-    assert evaluate(-w, -b, d.X, d.y)["accuracy"] == pytest.approx(1 - v["accuracy"])
+from dotkit.nn.neuron import evaluate, gradient_step, make_blobs_2d  # noqa: E402
+from dotkit.widgets.neuron import NeuronExplorer, neuron_explorer  # noqa: E402
 
 
 def test_explorer_constructs_and_follows_the_sliders() -> None:
@@ -58,22 +37,7 @@ def test_bad_neuron() -> None:
         evaluate((1.0, 1.0), float("nan"), np.zeros((2, 2)), [0, 1])
 
 
-def test_neuron_gradients_match_finite_differences() -> None:
-    from dotkit.widgets.ch2 import neuron_gradients
-
-    d = make_blobs_2d(30)
-    w, b, eps = np.array([0.7, -1.2]), 0.4, 1e-6
-    dw, db = neuron_gradients(w, b, d.X, d.y)
-    numeric_w = [(evaluate(w + eps * e, b, *d)["loss"] - evaluate(w - eps * e, b, *d)["loss"]) / (2 * eps)
-                 for e in np.eye(2)]
-    numeric_b = (evaluate(w, b + eps, *d)["loss"] - evaluate(w, b - eps, *d)["loss"]) / (2 * eps)
-    np.testing.assert_allclose(dw, numeric_w, rtol=1e-6)
-    assert db == pytest.approx(numeric_b, rel=1e-6)
-
-
 def test_gradient_steps_lower_the_loss_and_the_button_moves_the_sliders() -> None:
-    from dotkit.widgets.ch2 import gradient_step
-
     d = make_blobs_2d()
     w, b = np.array([0.0, -1.0]), 1.0
     losses = [evaluate(w, b, *d)["loss"]]
@@ -109,7 +73,7 @@ def test_draw_neuron_limit_keeps_a_long_arrow_in_view() -> None:
 
     d = make_blobs_2d(20)
     fig, ax = plt.subplots()
-    from dotkit.widgets.ch2 import draw_neuron
+    from dotkit.widgets.neuron import draw_neuron
 
     draw_neuron((3.6, 1.0), -0.7, d.X, d.y, ax, limit=4.0)
     assert ax.get_xlim() == (-4.0, 4.0) and ax.get_ylim() == (-4.0, 4.0)

@@ -1,4 +1,4 @@
-"""Chapter 2 explorer: one neuron with two inputs and the line where it changes its mind.
+"""The neuron explorer: one neuron with two inputs and the line where it changes its mind (chapter 2).
 
 A neuron with weights ``w = (w1, w2)`` and bias ``b`` computes
 ``z = w·x + b`` and ``σ(z)``. It says "class 1" where ``z > 0``: the points
@@ -7,12 +7,12 @@ distance ``-b/‖w‖`` from the origin. Three sliders move ``w1``, ``w2`` and
 ``b``; every change recomputes ``z`` for all points with one matrix–vector
 product (:func:`dotkit.nn.layers.dense`), redraws the line and the shading
 ``σ(z)``, and updates the accuracy and loss. A "step" button takes one step
-of gradient descent on the mean log-loss (:func:`gradient_step`), so the
+of gradient descent on the mean log-loss (:func:`dotkit.nn.neuron.gradient_step`), so the
 line can be watched while it learns. The picture is a PNG rendered
 with matplotlib's Agg canvas, so the explorer also builds without a frontend.
 
 Example:
-    >>> from dotkit.widgets.ch2 import neuron_explorer
+    >>> from dotkit.widgets.neuron import neuron_explorer
     >>> ex = neuron_explorer(w=(1.0, 1.0), b=0.0)    # doctest: +SKIP
     >>> ex                                           # doctest: +SKIP
 """
@@ -20,108 +20,21 @@ Example:
 from __future__ import annotations
 
 import math
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
 from dotkit.errors import InputValueError
+from dotkit.nn.neuron import Blobs, as_neuron, evaluate, gradient_step, make_blobs_2d
 from dotkit.widgets._render import Explorer, new_figure, png_bytes
 
 _LIMIT = 3.0  # the plot shows [-3, 3]²
 _SLIDER = 8.0  # the sliders run over [-8, 8]: room for the larger weights that training reaches
 
 
-class Blobs(NamedTuple):
-    """A small labelled 2-D data set: ``X`` is ``(n, 2)``, ``y`` is ``(n,)`` of 0/1."""
-
-    X: np.ndarray
-    y: np.ndarray
-
-
-def make_blobs_2d(n: int = 60, *, seed: int = 2, spread: float = 0.7) -> Blobs:
-    """Two seeded Gaussian clouds in the plane, class 0 around (-1, -0.5), class 1 around (1, 0.8).
-
-    Example:
-        >>> make_blobs_2d(10).X.shape
-        (10, 2)
-    """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
-        raise InputValueError(f"make_blobs_2d: n must be an integer >= 2; received n={n!r}")
-    if not (isinstance(spread, (int, float)) and math.isfinite(spread) and spread > 0):
-        raise InputValueError(f"make_blobs_2d: spread must be a positive number; received spread={spread!r}")
-    rng = np.random.default_rng(seed)
-    y = np.arange(n) % 2
-    centres = np.array([[-1.0, -0.5], [1.0, 0.8]])
-    X = centres[y] + spread * rng.standard_normal((n, 2))
-    return Blobs(X, y)
-
-
-def _check_neuron(w: Any, b: Any) -> tuple[np.ndarray, float]:
-    w = np.asarray(w, dtype=float)
-    if w.shape != (2,) or not np.all(np.isfinite(w)):
-        raise InputValueError(f"neuron: w must be two finite numbers; received {w!r}")
-    if not (isinstance(b, (int, float, np.floating, np.integer)) and math.isfinite(float(b))):
-        raise InputValueError(f"neuron: b must be a finite number; received {b!r}")
-    return w, float(b)
-
-
-def evaluate(w: Any, b: float, X: Any, y: Any) -> dict[str, float]:
-    """How the neuron ``σ(w·x + b)`` does on ``(X, y)``: accuracy and mean log-loss.
-
-    ``z = X wᵀ + b`` is computed with :func:`dotkit.nn.layers.dense`, one dot
-    product per point.
-
-    Example:
-        >>> d = make_blobs_2d(20)
-        >>> 0 <= evaluate((1.0, 1.0), 0.0, d.X, d.y)["accuracy"] <= 1
-        True
-    """
-    from dotkit.linalg import to_numpy
-    from dotkit.nn.layers import dense
-
-    w, b = _check_neuron(w, b)
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y)
-    z = to_numpy(dense(X, w[None, :], [b], backend="numpy"))[:, 0]
-    # log σ(z) = -log(1 + e^{-z}), written with logaddexp so that it never overflows
-    loss = np.mean(np.where(y == 1, np.logaddexp(0.0, -z), np.logaddexp(0.0, z)))
-    return {"accuracy": float(np.mean((z > 0) == (y == 1))), "loss": float(loss)}
-
-
 def _fmt(value: float, digits: int = 2) -> str:
     """``value`` rounded for display, never as ``-0.00``."""
     return f"{round(float(value), digits) + 0.0:.{digits}f}"
-
-
-def neuron_gradients(w: Any, b: float, X: Any, y: Any) -> tuple[np.ndarray, float]:
-    """``∂L/∂w`` and ``∂L/∂b`` of the mean log-loss of ``σ(w·x + b)`` on ``(X, y)``.
-
-    With ``p = σ(z)`` and labels ``y`` in {0, 1}, the error signal of each point is
-    ``δ = (p - y) / n``; then ``∂L/∂w = Xᵀ δ`` and ``∂L/∂b = Σ δ``.
-
-    Example:
-        >>> neuron_gradients((0.0, 0.0), 0.0, [[1.0, 2.0], [3.0, 4.0]], [1, 0])
-        (array([0.5, 0.5]), 0.0)
-    """
-    w, b = _check_neuron(w, b)
-    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
-    z = X @ w + b
-    delta = (0.5 * (1.0 + np.tanh(0.5 * z)) - y) / len(y)  # σ(z) - y, written so that it never overflows
-    return X.T @ delta, float(delta.sum())
-
-
-def gradient_step(w: Any, b: float, X: Any, y: Any, lr: float = 0.5) -> tuple[np.ndarray, float]:
-    """One step of gradient descent on the mean log-loss: ``w ← w - η ∂L/∂w``, ``b ← b - η ∂L/∂b``.
-
-    Example:
-        >>> gradient_step((0.0, 0.0), 0.0, [[1.0, 2.0], [3.0, 4.0]], [1, 0], lr=1.0)
-        (array([-0.5, -0.5]), 0.0)
-    """
-    if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
-        raise InputValueError(f"gradient_step: lr must be a positive number; received lr={lr!r}")
-    w, b = _check_neuron(w, b)
-    dw, db = neuron_gradients(w, b, X, y)
-    return w - lr * dw, b - lr * db
 
 
 def draw_neuron(w: Any, b: float, X: Any, y: Any, ax: Any, *, shade: bool = True, limit: float = _LIMIT) -> Any:
@@ -135,7 +48,7 @@ def draw_neuron(w: Any, b: float, X: Any, y: Any, ax: Any, *, shade: bool = True
         >>> fig, ax = plt.subplots()                            # doctest: +SKIP
         >>> draw_neuron((1, 1), 0.0, d.X, d.y, ax)              # doctest: +SKIP
     """
-    w, b = _check_neuron(w, b)
+    w, b = as_neuron(w, b)
     if not (isinstance(limit, (int, float)) and math.isfinite(limit) and limit > 0):
         raise InputValueError(f"draw_neuron: limit must be a positive number; received limit={limit!r}")
     X, y = np.asarray(X, dtype=float), np.asarray(y)
@@ -181,7 +94,7 @@ class NeuronExplorer(Explorer):
     def __init__(self, w: Any = (1.0, 0.5), b: float = 0.0, data: Blobs | None = None) -> None:
         import ipywidgets as widgets
 
-        w, b = _check_neuron(w, b)
+        w, b = as_neuron(w, b)
         self.data = make_blobs_2d() if data is None else Blobs(np.asarray(data[0], float), np.asarray(data[1]))
 
         def slider(value: float, label: str) -> Any:
@@ -270,5 +183,4 @@ def neuron_explorer(w: Any = (1.0, 0.5), b: float = 0.0, data: Blobs | None = No
     return NeuronExplorer(w, b, data)
 
 
-__all__ = ["Blobs", "NeuronExplorer", "draw_neuron", "evaluate", "gradient_step", "make_blobs_2d",
-           "neuron_explorer", "neuron_gradients"]
+__all__ = ["NeuronExplorer", "draw_neuron", "neuron_explorer"]
