@@ -64,17 +64,49 @@ class UnknownExerciseError(DotkitError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+class UnknownWordError(DotkitError, KeyError):
+    """A word that is not in the vocabulary; the message suggests close spellings."""
+
+    def __str__(self) -> str:  # KeyError would quote the whole message
+        return str(self.args[0]) if self.args else ""
+
+
+class MagicUsageError(DotkitError, ValueError):
+    """A ``%dotkit`` command that cannot be understood."""
+
+
+# Signals inside the exercise checkers: check() catches them and turns them into
+# feedback, so a reader sees a hint, never one of these.
+
+
+class NotYet(Exception):
+    """Raised by a checker with a hint when the answer is not right yet."""
+
+
+class YourTurn(NotYet):
+    """Raised when the answer is still the stub: the exercise has not been tried."""
+
+
+class CheckTimedOut(BaseException):
+    """The reader's code ran past the time limit (a BaseException, so ``except Exception`` cannot eat it)."""
+
+
 __all__ = [
     "BackendError",
     "BackendNotInstalledError",
+    "CheckTimedOut",
     "DataFormatError",
     "DataNotFoundError",
     "DotkitError",
     "DtypeError",
     "FitError",
     "InputValueError",
+    "MagicUsageError",
     "MemoryLimitError",
     "NotFittedError",
+    "NotYet",
     "ShapeError",
     "UnknownExerciseError",
+    "UnknownWordError",
+    "YourTurn",
 ]

@@ -50,17 +50,13 @@ from typing import Any
 import numpy as np
 
 from dotkit.backends import ENV_VAR, available_backends, get_backend, use_backend
-from dotkit.errors import DotkitError
+from dotkit.errors import MagicUsageError
 
 USAGE = """\
 %dotkit backend            show the backend in force and the installed ones
 %dotkit backend NAME       switch the session's backend (numpy, mlx, auto, a plugin)
 %%dotkit compare [--backends a,b] [--repeat N]
                            run the cell on every installed backend: time and agreement"""
-
-
-class MagicUsageError(DotkitError, ValueError):
-    """A ``%dotkit`` command that cannot be understood."""
 
 
 @dataclass

@@ -33,9 +33,9 @@ from dotkit.backends import Backend, backend_of, get_backend
 from dotkit.errors import (
     DataFormatError,
     DataNotFoundError,
-    DotkitError,
     InputValueError,
     ShapeError,
+    UnknownWordError,
 )
 from dotkit.linalg import top_k_similar
 
@@ -45,13 +45,6 @@ VECTORS_FILE = "glove_6B_50d_emb.npy"
 WORDS_FILE = "glove_6B_index.parquet"
 N_WORDS = 400_000
 DIM = 50
-
-
-class UnknownWordError(DotkitError, KeyError):
-    """A word that is not in the vocabulary; the message suggests close spellings."""
-
-    def __str__(self) -> str:  # KeyError would quote the whole message
-        return str(self.args[0]) if self.args else ""
 
 
 class Neighbour(NamedTuple):

@@ -33,23 +33,11 @@ from typing import Any
 
 import numpy as np
 
-from dotkit.errors import UnknownExerciseError
+from dotkit.errors import CheckTimedOut, NotYet, UnknownExerciseError, YourTurn
 
 _CHECKERS: dict[str, tuple[Callable[..., str], str, float]] = {}
 _MARKS = {"correct": ("✅", "correct"), "not yet": ("❌", "not yet"), "your turn": ("✏️", "your turn")}
 DEFAULT_SECONDS = 5.0
-
-
-class NotYet(Exception):
-    """Raised by a checker with a hint when the answer is not right yet."""
-
-
-class YourTurn(NotYet):
-    """Raised when the answer is still the stub: the exercise has not been tried."""
-
-
-class _TooSlow(BaseException):
-    """The reader's code ran past the time limit (a BaseException, so ``except Exception`` cannot eat it)."""
 
 
 @dataclass(frozen=True)
@@ -128,7 +116,7 @@ def _time_limit(seconds: float) -> Iterator[None]:
         return
 
     def stop(signum: int, frame: Any) -> None:
-        raise _TooSlow
+        raise CheckTimedOut
 
     old = signal.signal(signal.SIGALRM, stop)
     signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -154,7 +142,7 @@ def check(key: str, answer: Any, **extra: Any) -> Feedback:
         return Feedback(key, "your turn", str(hint) or todo)
     except NotYet as hint:
         return Feedback(key, "not yet", str(hint))
-    except _TooSlow:
+    except CheckTimedOut:
         return Feedback(key, "not yet", f"your code was still running after {seconds:g} s and was stopped: "
                                         "look for a loop whose condition never changes")
     except RecursionError:
