@@ -18,6 +18,7 @@ Usage::
     python -m dotkit.bench [--quick | --profile smoke|quick|full] [--out DIR]
                            [--backends numpy,mlx] [--ops dot,matmul,...]
     python -m dotkit.bench movielens --path DIR [...]
+    python -m dotkit.bench compare OLD/bench.json NEW/bench.json
 
 Example:
     >>> from dotkit import bench

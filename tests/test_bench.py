@@ -322,3 +322,25 @@ def test_names_chapters_import_still_work() -> None:
 
     for name in ("run", "roof", "plot_roofline", "OPS", "PROFILES", "main", "ceiling_for"):
         assert hasattr(bench, name), name
+
+
+def test_two_runs_compare_machine_goals_and_ratios(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from dotkit.benchmarks.compare import compare_runs
+
+    conv = {"op": "conv2d", "backend": "numpy", "size": "N=8", "bytes": 1.0, "vs_raw": 1.0}
+    old = {"machine": {"cpu": "A", "numpy": "2.3", "torch": "2.13.0"}, "targets": [],  # an older bench's file
+           "results": [conv | {"vs_torch": 0.6}]}
+    new = {"machine": {"cpu": "A", "numpy": "2.4", "torch": "2.13.0"},
+           "results": [conv | {"vs_torch": 0.85, "vs_torch_min": 0.8, "vs_torch_max": 0.9, "vs_torch_runs": 5,
+                               "vs_raw": 0.5}]}
+    text = compare_runs(old, new)
+    assert "numpy: 2.3 -> 2.4" in text and "cpu:" not in text and "torch:" not in text
+    assert "0.6 -> 0.85 (0.8-0.9)" in text
+    (vs_raw,) = [line for line in text.splitlines() if "vs_raw" in line]
+    assert "1.00 ->   0.50  (0.50x)  lower" in vs_raw
+    (vs_torch,) = [line for line in text.splitlines() if "vs_torch" in line]
+    assert vs_torch.endswith("(1.42x)")
+    for name, report in (("old", old), ("new", new)):
+        (tmp_path / f"{name}.json").write_text(json.dumps(report))
+    assert bench.main(["compare", str(tmp_path / "old.json"), str(tmp_path / "new.json")]) == 0
+    assert capsys.readouterr().out.strip() == text

@@ -5,6 +5,7 @@ Usage::
     python -m dotkit.bench [--quick | --profile smoke|quick|full] [--out DIR]
                            [--backends numpy,mlx] [--ops dot,matmul,...]
     python -m dotkit.bench movielens --path DIR [...]
+    python -m dotkit.bench compare OLD/bench.json NEW/bench.json
 
 It prints the table (:func:`dotkit.benchmarks.report.format_table`) and
 writes ``bench.json`` and ``roofline.png`` to ``--out``; the exit status is 1
@@ -33,7 +34,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Every op the chapters use, per backend, against the raw library call and "
         "this machine's measured limits.",
         epilog="Matrix factorization on MovieLens-100k: "
-        "python -m dotkit.bench movielens --path DIR (see its --help).",
+        "python -m dotkit.bench movielens --path DIR (see its --help). Two runs side by side: "
+        "python -m dotkit.bench compare OLD/bench.json NEW/bench.json.",
     )
     p.add_argument("--quick", action="store_true", help="fewer, smaller sizes (about a minute)")
     p.add_argument("--profile", choices=sorted(PROFILES), help="smoke (seconds), quick or full (default)")
@@ -54,6 +56,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from dotkit.benchmarks import movielens
 
         return int(movielens.main(argv[1:]) or 0)
+    if argv and argv[0] == "compare":
+        from dotkit.benchmarks import compare
+
+        return compare.main(argv[1:])
     args = _parser().parse_args(argv)
     report = run(
         args.profile or ("quick" if args.quick else "full"),
