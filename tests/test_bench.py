@@ -273,6 +273,34 @@ def test_a_reference_library_gets_a_ratio_per_round(monkeypatch: pytest.MonkeyPa
     assert f"over {goal['runs']} alternated runs" in bench.format_table(report)
 
 
+def test_conv2d_and_minilm_keep_the_spread_of_their_reference_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stand-ins for PyTorch's conv2d (dotkit's generic path) and sentence-transformers (dotkit's encoder)."""
+    from dotkit.benchmarks import conv, minilm
+
+    def reference_conv():
+        def make(x, w, padding):
+            return lambda: dotkit.conv2d(x, w, padding=padding, fast=False)
+
+        return make
+
+    class Encoder:
+        def encode(self, sentences, batch_size):
+            assert batch_size == minilm.BATCH_SIZE
+            minilm._model().encode(sentences, batch_size=batch_size, backend="numpy")
+
+    monkeypatch.setattr(conv, "_torch_conv", reference_conv)
+    monkeypatch.setattr(minilm, "_sentence_transformers", Encoder)
+    report = bench.run("smoke", ops=["conv2d", "minilm"], backends=["numpy"])
+    rounds = bench.PROFILES["smoke"].rounds
+    for row in report["results"]:
+        assert row["vs_torch_runs"] == rounds and row["vs_torch_min"] <= row["vs_torch"] <= row["vs_torch_max"], row
+    minilm_row = next(r for r in report["results"] if r["op"] == "minilm")
+    assert math.isclose(minilm_row["sentences_per_s"] / minilm_row["sentence_transformers_per_s"],
+                        minilm_row["vs_torch"], rel_tol=0.5)  # a ratio of medians beside a median of ratios
+    goals = {g["goal"]: g for g in report["goals"]}
+    assert goals["conv2d vs PyTorch CPU"]["runs"] == goals["MiniLM encode vs sentence-transformers"]["runs"] == rounds
+
+
 def test_goals_take_the_median_over_sizes_and_never_pass_unmeasured() -> None:
     rows = [{"op": "dot", "backend": "numpy", "size": s, "bytes": 8e8, "vs_raw": v} for s, v in
             (("a", 0.9), ("b", 1.0), ("c", 1.1))]
