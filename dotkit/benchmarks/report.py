@@ -78,7 +78,8 @@ def _goal_line(g: dict) -> str:
     if g["measured"] is None:
         return f"  {g['goal']:45s} {g['bound']:7s} not measured"
     spread = f" ({_fmt(g['min'])}-{_fmt(g['max'])} over {g['runs']} {g['over']})" if g["runs"] > 1 else ""
-    return f"  {g['goal']:45s} {g['bound']:7s} measured {_fmt(g['measured'])}{spread}  {'met' if g['met'] else 'MISSED'}"
+    mark = "met" if g["met"] else "MISSED"
+    return f"  {g['goal']:45s} {g['bound']:7s} measured {_fmt(g['measured'])}{spread}  {mark}"
 
 
 def _table_row(r: dict) -> tuple[str, ...]:
