@@ -461,7 +461,7 @@ def split_heads(x: Any, n_heads: int, *, backend: str | Backend | None = None) -
     """``(..., L, n_heads·d_head)`` → ``(..., n_heads, L, d_head)``: one slice of features per head.
 
     Example:
-        >>> split_heads(numpy.zeros((5, 8)), 2).shape
+        >>> split_heads(np.zeros((5, 8)), 2).shape
         (2, 5, 4)
     """
     op = "split_heads"
@@ -481,7 +481,7 @@ def merge_heads(x: Any, *, backend: str | Backend | None = None) -> Any:
     """``(..., n_heads, L, d_head)`` → ``(..., L, n_heads·d_head)``, the inverse of :func:`split_heads`.
 
     Example:
-        >>> merge_heads(numpy.zeros((2, 5, 4))).shape
+        >>> merge_heads(np.zeros((2, 5, 4))).shape
         (5, 8)
     """
     op = "merge_heads"
@@ -553,8 +553,8 @@ def multi_head_attention(
         ``(..., L, D_out)``.
 
     Example:
-        >>> x = numpy.eye(3)
-        >>> I = numpy.eye(3)
+        >>> x = np.eye(3)
+        >>> I = np.eye(3)
         >>> multi_head_attention(x, I, I, I, I, n_heads=1).shape
         (3, 3)
     """
@@ -605,7 +605,7 @@ def linear_attention(
             arrays with positive entries, written with the backend's ``xp``.
 
     Example:
-        >>> linear_attention(numpy.ones((2, 3)), numpy.ones((4, 3)), numpy.eye(4)).round(2)
+        >>> linear_attention(np.ones((2, 3)), np.ones((4, 3)), np.eye(4)).round(2)
         array([[0.25, 0.25, 0.25, 0.25],
                [0.25, 0.25, 0.25, 0.25]])
     """
