@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 
 import dotkit as dk
 from dotkit.datasets.movielens import make_ratings, split_ratings
-from dotkit.errors import InputValueError, ShapeError
-from dotkit.models.metrics import mae, precision_at_k, recall_at_k, rmse
+from dotkit.errors import FitError, InputValueError, ShapeError
 from dotkit.models.als import als_half_step
 from dotkit.models.als import padded_segments as _segments
+from dotkit.models.metrics import mae, precision_at_k, recall_at_k, rmse
 from dotkit.models.mf import MatrixFactorization, NotFittedError
 
 NOISE = 0.3
@@ -124,7 +124,8 @@ def test_als_solves_the_normal_equations(planted) -> None:
     mf.fit(*train, epochs=1, progress=False)
     Q, bi = _np(mf.item_factors), _np(mf.item_bias)
     bk = mf._bk
-    side = _segments(bk, mf._users.rows_of_input, mf._items.rows_of_input, len(mf._users), len(mf._items), np.float64)
+    side = _segments(bk, mf._users.rows_of_input, mf._items.rows_of_input, len(mf._users),
+                    len(mf._items), np.float64)
     r = dk.asarray(train[2], backend="numpy")
     P_new, bu_new = als_half_step(bk, side, mf.item_factors, mf.item_bias, r, mf._mu, mf._penalty)
     for row in (0, 7, 42):
@@ -141,7 +142,8 @@ def test_bias_penalty_of_its_own(planted) -> None:
     mf = MatrixFactorization(n_factors=3, reg=0.05, bias_reg=0.5, bias_penalty="count", backend="numpy")
     mf.fit(*train, epochs=1, progress=False)
     Q, bi = _np(mf.item_factors), _np(mf.item_bias)
-    side = _segments(mf._bk, mf._users.rows_of_input, mf._items.rows_of_input, len(mf._users), len(mf._items), np.float64)
+    side = _segments(mf._bk, mf._users.rows_of_input, mf._items.rows_of_input, len(mf._users),
+                    len(mf._items), np.float64)
     r = dk.asarray(train[2], backend="numpy")
     P_new, bu_new = als_half_step(mf._bk, side, mf.item_factors, mf.item_bias, r, mf._mu, mf._penalty)
     for row in (0, 7):
@@ -166,7 +168,8 @@ def test_fixed_bias_penalty_is_koren_damping(planted) -> None:
     mf = MatrixFactorization(n_factors=3, reg=0.05, bias_reg=7.0, backend="numpy")
     mf.fit(*train, epochs=1, progress=False)
     Q, bi = _np(mf.item_factors), _np(mf.item_bias)
-    side = _segments(mf._bk, mf._users.rows_of_input, mf._items.rows_of_input, len(mf._users), len(mf._items), np.float64)
+    side = _segments(mf._bk, mf._users.rows_of_input, mf._items.rows_of_input, len(mf._users),
+                    len(mf._items), np.float64)
     r = dk.asarray(train[2], backend="numpy")
     P_new, bu_new = als_half_step(mf._bk, side, mf.item_factors, mf.item_bias, r, mf._mu, mf._penalty)
     for row in (0, 7):
@@ -327,65 +330,13 @@ def test_precision_recall_properties(ranked, relevant, k) -> None:
     assert 0 <= precision_at_k(ranked, relevant, k=k) <= 1
 
 
-# -- the chapter's widget ------------------------------------------------------------------
-def test_latent_space_explorer_builds_headless(backend) -> None:
-    pytest.importorskip("ipywidgets")
-    from dotkit.widgets.ch5 import latent_space_explorer, nearest_items, project_items
-
-    mf, data, users, items = _small_model(backend)
-    proj = project_items(mf.item_factors)
-    Q = _np(mf.item_factors)
-    assert proj.coords.shape == (len(mf.item_ids), 2) and 0 < proj.explained <= 1
-    np.testing.assert_allclose(proj.coords, (Q - Q.mean(0)) @ proj.axes, atol=1e-9)
-    user = int(mf.user_ids[2])
-    ex = latent_space_explorer(mf, titles={int(mf.item_ids[0]): "Café <b>"}, k=4)
-    first = ex.image.value
-    assert first[:8] == b"\x89PNG\r\n\x1a\n" and "<table>" in ex.listing.value
-    ex.user.value = user
-    ex.metric.value = "cosine"
-    assert ex.image.value != first and "cosine" in ex.listing.value
-    cos = nearest_items(mf, user, k=3, metric="cosine")
-    assert not set(cos.items.tolist()) & set(mf.rated_items(user).tolist())
-    assert np.all(np.diff(cos.scores) <= 1e-12)
-
-    # Both modes list the predicted rating and the cosine of every film shown.
-    for mode in ("dot", "cosine"):
-        ex.metric.value = mode
-        assert "predicted rating" in ex.listing.value and "<th>cosine</th>" in ex.listing.value
-    dot = nearest_items(mf, user, k=3, metric="dot")
-    pred = _np(mf.predict([user] * 3, dot.items))
-    ex.metric.value = "dot"
-    assert all(f"<td>{v:.2f}</td>" in ex.listing.value for v in pred)
-
-
-def test_latent_space_picture_names_the_films(backend) -> None:
-    """The static picture (what a page without a kernel shows) carries the titles and both scores."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from dotkit.widgets.ch5 import draw_latent_space, nearest_items
-
-    mf, *_ = _small_model(backend)
-    user = int(mf.user_ids[1])
-    rec = nearest_items(mf, user, k=3, metric="dot")
-    titles = {int(rec.items[0]): "The First Film (1999)"}
-    fig, (ax, list_ax) = plt.subplots(1, 2)
-    draw_latent_space(mf, user, ax, k=3, metric="dot", titles=titles, list_ax=list_ax)
-    text = "\n".join(t.get_text() for t in list_ax.texts)
-    plt.close(fig)
-    assert "The First Film (1999)" in text and "predicted rating" in text
-    pred = _np(mf.predict([user], rec.items[:1]))[0]
-    assert f"{pred:9.2f}" in text
-
-
 def test_fold_in_is_one_row_of_an_als_half_step(planted) -> None:
     """Folding in a user who is in the training data gives that user's next ALS half-step."""
     _, train, _, _ = planted
     mf = MatrixFactorization(n_factors=3, reg=0.05, bias_reg=4.0, backend="numpy")
     mf.fit(*train, epochs=2, progress=False)
-    side = _segments(mf._bk, mf._users.rows_of_input, mf._items.rows_of_input, len(mf._users), len(mf._items), np.float64)
+    side = _segments(mf._bk, mf._users.rows_of_input, mf._items.rows_of_input, len(mf._users),
+                    len(mf._items), np.float64)
     r = dk.asarray(train[2], backend="numpy")
     P_new, bu_new = als_half_step(mf._bk, side, mf.item_factors, mf.item_bias, r, mf._mu, mf._penalty)
     user = int(mf.user_ids[5])
@@ -394,3 +345,99 @@ def test_fold_in_is_one_row_of_an_als_half_step(planted) -> None:
     np.testing.assert_allclose([b_u, *p_u], [_np(bu_new)[5], *_np(P_new)[5]], rtol=1e-8, atol=1e-10)
     with pytest.raises(ShapeError):
         mf.fold_in(train[1][sel][:2], train[2][sel][:3])
+
+
+# -- a failed fit leaves the model as it was -------------------------------------------------
+def _state(model) -> dict:
+    """Everything a model holds, arrays as NumPy copies, so two states compare by value."""
+    out = {}
+    for name, value in vars(model).items():
+        if hasattr(value, "shape") and not isinstance(value, np.ndarray):
+            value = np.array(dk.to_numpy(value))
+        out[name] = value
+    return out
+
+
+def _same(a: dict, b: dict) -> bool:
+    if a.keys() != b.keys():
+        return False
+    for name in a:
+        x, y = a[name], b[name]
+        if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
+            x, y = np.asarray(x), np.asarray(y)
+            nan_ok = x.dtype.kind == "f" and y.dtype.kind == "f"
+            if not (x.shape == y.shape and np.array_equal(x, y, equal_nan=nan_ok)):
+                return False
+        elif name in ("_users", "_items"):
+            if not np.array_equal(x.ids, y.ids):
+                return False
+        elif isinstance(x, (int, float, str, bool, dict, tuple, list, type(None))) and x != y:
+            return False
+    return True
+
+
+def _failing_fit(kind: str, ratings):
+    """A model and the fit call that must fail: ALS with no penalty on too few ratings, SGD with a huge step."""
+    users, items, r = ratings
+    if kind == "als":
+        model = MatrixFactorization(n_factors=6, reg=0.1, bias_reg=0.0, backend="numpy")
+        broken = MatrixFactorization(n_factors=6, reg=0.0, bias_reg=0.0, backend="numpy")
+    else:
+        model = MatrixFactorization(n_factors=3, method="sgd", lr=0.01, backend="numpy")
+        broken = MatrixFactorization(n_factors=3, method="sgd", lr=1e6, backend="numpy")
+    return model, broken
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.sampled_from(["als", "sgd"]), st.integers(0, 10_000), st.booleans())
+def test_a_failed_fit_leaves_the_model_unchanged(kind, seed, fitted_before) -> None:
+    data = make_ratings(30, 25, n_factors=2, density=0.15, seed=seed % 50, noise=0.3)
+    ratings = (data.users, data.items, data.ratings * (1e150 if kind == "sgd" else 1))
+    model, broken = _failing_fit(kind, ratings)
+    if fitted_before:  # a good fit first, then the failing one into the same object
+        model.fit(data.users, data.items, data.ratings, epochs=2, progress=False)
+        before = _state(model)
+        model.reg, model.lr = broken.reg, broken.lr
+    else:
+        model = broken
+        before = _state(model)
+    with pytest.raises(FitError) as info:
+        model.fit(*ratings, epochs=3, progress=False)
+    assert "MatrixFactorization.fit" in str(info.value)
+    model.reg, model.lr = before["reg"], before["lr"]
+    assert _same(_state(model), before)
+    if fitted_before:
+        pred = _np(model.predict(data.users[:5], data.items[:5]))
+        assert np.all(np.isfinite(pred))
+    else:
+        with pytest.raises(NotFittedError):
+            model.predict([0], [0])
+
+
+def test_sgd_stops_at_a_non_finite_loss_with_a_clear_error() -> None:
+    data = make_ratings(30, 25, n_factors=2, density=0.3, seed=0)
+    model = MatrixFactorization(n_factors=3, method="sgd", lr=50.0, backend="numpy")
+    with pytest.raises(FitError, match="lr=50.0"):
+        model.fit(data.users, data.items, data.ratings, epochs=20, progress=False)
+    assert issubclass(FitError, ArithmeticError) and not model._fitted
+
+
+def test_als_without_penalty_names_the_short_row() -> None:
+    model = MatrixFactorization(n_factors=5, reg=0.0, backend="numpy")
+    with pytest.raises(FitError, match="reg=0 every user needs at least 5 ratings"):
+        model.fit([0, 0, 1, 1, 1, 1, 1, 1], [0, 1, 0, 1, 2, 3, 4, 5], [4.0] * 8, progress=False)
+
+
+def test_recommend_by_cosine_matches_a_full_sort(backend) -> None:
+    mf, *_ = _small_model(backend)
+    user = int(mf.user_ids[3])
+    row = int(mf.user_rows([user])[0])
+    P, Q = _np(mf.user_factors), _np(mf.item_factors)
+    cos = Q @ P[row] / np.linalg.norm(Q, axis=1) / np.linalg.norm(P[row])
+    seen = set(mf.rated_items(user).tolist())
+    order = [int(mf.item_ids[j]) for j in np.argsort(-cos, kind="stable") if int(mf.item_ids[j]) not in seen]
+    rec = mf.recommend(user, k=4, metric="cosine")
+    assert rec.items.tolist() == order[:4]
+    np.testing.assert_allclose(rec.scores, np.sort(cos[mf.item_rows(order[:4])])[::-1], rtol=1e-5)
+    with pytest.raises(InputValueError, match="no vector"):
+        mf.recommend(10**6, k=2, metric="cosine")

@@ -16,11 +16,9 @@ holding ``u.data`` and ``u.item``, or fetch it once with
 SHA-256 and unpacks it into a cache folder (``$DOTKIT_DATA/ml-100k``, default
 ``~/.cache/dotkit/ml-100k``).
 
-For a control with a known answer, :func:`make_ratings` draws a rating set
-from planted taste vectors, ``r = μ + b_u + b_i + p_u·q_i + noise``, over a
-popularity-skewed sample of (user, item) pairs, and returns the planted vectors
-so that a fitted model can be checked against them. :func:`write_movielens_fixture`
-writes such a set in MovieLens's file format (tests use it).
+The planted synthetic set and the splits live in :mod:`dotkit.datasets.ratings`
+(re-exported here); :func:`write_movielens_fixture` writes a planted set in
+MovieLens's file format (tests use it).
 
 Example:
     >>> from dotkit.datasets.movielens import make_ratings
@@ -39,12 +37,11 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from dotkit._inputs import check_positive_int
-from dotkit.errors import DataFormatError, DataNotFoundError, InputValueError
+from dotkit.datasets.ratings import SyntheticRatings, make_ratings, split_by_time, split_ratings
+from dotkit.errors import DataFormatError, DataNotFoundError
 
 ML100K_URL = "https://files.grouplens.org/datasets/movielens/ml-100k.zip"
 ML100K_SHA256 = "50d2a982c66986937beb9ffb3aa76efe955bf3d5c6b761f4e3a7cd717c6a3229"
@@ -73,28 +70,6 @@ class MovieLens:
     titles: dict[int, str] = field(repr=False)
     genres: dict[int, tuple[str, ...]] = field(repr=False)
     path: Path | None = None
-
-    def __len__(self) -> int:
-        return len(self.ratings)
-
-
-@dataclass(frozen=True)
-class SyntheticRatings:
-    """A rating set drawn from planted vectors: ``r = μ + b_u + b_i + p_u·q_i + ε``.
-
-    Rows of the planted arrays are indexed by the ids in ``users`` / ``items``
-    (which run from 0).
-    """
-
-    users: np.ndarray
-    items: np.ndarray
-    ratings: np.ndarray
-    user_factors: np.ndarray  # (n_users, f)
-    item_factors: np.ndarray  # (n_items, f)
-    user_bias: np.ndarray
-    item_bias: np.ndarray
-    global_mean: float
-    noise: float
 
     def __len__(self) -> int:
         return len(self.ratings)
@@ -344,126 +319,6 @@ def fetch_movielens_100k(
     return dest
 
 
-# -- synthetic ratings ---------------------------------------------------------------
-def _pairs(
-    rng: np.random.Generator, n_users: int, n_items: int, n: int, popularity: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """``n`` distinct (user, item) pairs, busy users and popular items far more likely.
-
-    Items get Zipf-like weights ``rank^-popularity``, users log-normal
-    activity; the pairs are the top ``n`` of ``log w_u + log w_i + Gumbel``,
-    which samples without replacement in proportion to ``w_u w_i``.
-    """
-    item_w = -popularity * np.log1p(rng.permutation(n_items).astype(float))
-    user_w = 0.8 * rng.standard_normal(n_users)
-    keys = (user_w[:, None] + item_w[None, :]).ravel() + rng.gumbel(size=n_users * n_items)
-    chosen = np.sort(np.argpartition(-keys, n - 1)[:n]) if n < keys.size else np.arange(keys.size)
-    return chosen // n_items, chosen % n_items
-
-
-def make_ratings(
-    n_users: int = 943,
-    n_items: int = 1682,
-    n_factors: int = 8,
-    density: float = 0.063,
-    seed: int = 0,
-    noise: float = 0.5,
-    *,
-    signal: float = 1.0,
-    popularity: float = 1.0,
-    stars: bool = False,
-) -> SyntheticRatings:
-    """A rating set from planted vectors: ``r_ui = μ + b_u + b_i + p_u·q_i + ε``.
-
-    The planted ``p_u``, ``q_i`` have i.i.d. normal entries scaled so that
-    ``p_u·q_i`` has standard deviation ``signal``; ``ε ~ N(0, noise²)``. Which
-    pairs are rated is skewed the way real catalogues are: a few items collect
-    most ratings (weights ``rank^-popularity``), busy users rate more, and
-    popular items are rated a little higher (their ``b_i`` grows with
-    popularity).
-
-    Args:
-        n_users, n_items: sizes (ids run from 0).
-        n_factors: length of the planted vectors.
-        density: share of the ``n_users × n_items`` cells that are rated.
-        seed: seeds every draw.
-        noise: standard deviation of ``ε``.
-        signal: standard deviation of ``p_u·q_i``.
-        popularity: exponent of the item weights (0 = uniform).
-        stars: round to whole stars and clip to 1..5, like MovieLens.
-
-    Returns:
-        :class:`SyntheticRatings` with the ratings and the planted parameters.
-
-    Example:
-        >>> d = make_ratings(100, 80, n_factors=4, density=0.1, seed=1)
-        >>> d.user_factors.shape, d.item_factors.shape
-        ((100, 4), (80, 4))
-    """
-    op = "make_ratings"
-    n_users = check_positive_int(op, "n_users", n_users)
-    n_items = check_positive_int(op, "n_items", n_items)
-    n_factors = check_positive_int(op, "n_factors", n_factors)
-    if n_users * n_items > 50_000_000:
-        raise InputValueError(
-            f"{op}: n_users*n_items={n_users * n_items} is too large to sample (limit 5e7)"
-        )
-    checks = {"density": density, "noise": noise, "signal": signal, "popularity": popularity}
-    for name, value in checks.items():
-        number = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if not number or not np.isfinite(value) or value < 0:
-            raise InputValueError(
-                f"{op}: {name} must be a finite number >= 0; received {value!r}"
-            )
-    if not 0 < density <= 1:
-        raise InputValueError(f"{op}: density must be in (0, 1]; received {density}")
-    n = max(1, int(round(density * n_users * n_items)))
-    rng = np.random.default_rng(seed)
-    users, items = _pairs(rng, n_users, n_items, n, float(popularity))
-    scale = (signal**2 / n_factors) ** 0.25  # Var(p·q) = f · scale⁴ = signal²
-    P = scale * rng.standard_normal((n_users, n_factors))
-    Q = scale * rng.standard_normal((n_items, n_factors))
-    counts = np.bincount(items, minlength=n_items).astype(float)
-    pop = np.log1p(counts)
-    pop = (pop - pop.mean()) / (pop.std() or 1.0)
-    b_u = 0.3 * rng.standard_normal(n_users)
-    b_i = 0.3 * rng.standard_normal(n_items) + 0.2 * pop
-    mu = 3.5
-    r = mu + b_u[users] + b_i[items] + np.einsum("nf,nf->n", P[users], Q[items])
-    r = r + noise * rng.standard_normal(n)
-    if stars:
-        r = np.clip(np.round(r), 1, 5)
-    users, items = users.astype(np.int64), items.astype(np.int64)
-    return SyntheticRatings(users, items, r, P, Q, b_u, b_i, mu, float(noise))
-
-
-def split_ratings(
-    users: Any, items: Any, ratings: Any, *, test_fraction: float = 0.2, seed: int = 0
-) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """A seeded random split of rating triples into ``(train, test)``.
-
-    Example:
-        >>> train, test = split_ratings([1, 2, 3, 4, 5], [1] * 5, [3.0] * 5, test_fraction=0.4)
-        >>> (tu, ti, tr), (vu, vi, vr) = train, test
-        >>> len(tr), len(vr)
-        (3, 2)
-    """
-    u, i, r = (np.asarray(a) for a in (users, items, ratings))
-    if not (u.ndim == i.ndim == r.ndim == 1 and len(u) == len(i) == len(r)):
-        raise InputValueError(
-            f"split_ratings: users, items and ratings must be 1-D of one length; received shapes "
-            f"{u.shape}, {i.shape}, {r.shape}"
-        )
-    if not 0 < test_fraction < 1:
-        raise InputValueError(
-            f"split_ratings: test_fraction must be in (0, 1); received {test_fraction}"
-        )
-    perm = np.random.default_rng(seed).permutation(len(r))
-    n_test = int(round(test_fraction * len(r)))
-    test, train = np.sort(perm[:n_test]), np.sort(perm[n_test:])
-    return (u[train], i[train], r[train]), (u[test], i[test], r[test])
-
-
 # -- a small file in MovieLens's format, for tests ------------------------------------
 def write_movielens_fixture(
     folder: str | os.PathLike,
@@ -515,6 +370,7 @@ __all__ = [
     "make_ratings",
     "packaged_movielens_files",
     "sha256_of",
+    "split_by_time",
     "split_ratings",
     "verify_sha256",
     "write_movielens_fixture",

@@ -23,7 +23,7 @@ Example:
     >>> bk = get_backend("numpy")
     >>> chunks, back = padded_segments(bk, np.array([0, 0, 1]), np.array([0, 1, 1]), 2, 2, np.float64)
     >>> len(chunks), bk.to_numpy(back).tolist()
-    (1, [0, 1])
+    (2, [1, 0])
 """
 
 from __future__ import annotations
@@ -105,6 +105,24 @@ def penalty_diagonal(pen: Penalty, d: int) -> tuple[np.ndarray, np.ndarray]:
     return scaled, fixed
 
 
+def check_solvable(op: str, counts: dict[str, np.ndarray], d: int, pen: Penalty) -> None:
+    """Refuse, before fitting, systems that cannot have a unique solution.
+
+    Without a penalty on the vectors (``reg=0``), an entity with fewer
+    ratings than unknowns ``d`` has a singular Gram matrix: its ``n`` rows
+    span at most ``n < d`` dimensions.
+    """
+    if pen.reg > 0 or d == 0:
+        return
+    for name, c in counts.items():
+        if c.min() < d:
+            raise FitError(
+                f"{op}: with reg=0 every {name} needs at least {d} ratings (one per unknown), but "
+                f"{name} row {int(np.argmin(c))} has {int(c.min())}: its normal equations are "
+                "singular; use reg > 0"
+            )
+
+
 def solve_systems(bk: Backend, op: str, gram: Any, rhs: Any) -> Any:
     """``gram⁻¹ rhs`` for a batch of systems, or a :class:`FitError` when one is singular."""
     try:
@@ -173,5 +191,5 @@ def fold_in(Q: np.ndarray, b: np.ndarray, y: np.ndarray, mu: float, pen: Penalty
         raise FitError("fold_in: the system is singular; a penalty reg > 0 keeps it solvable") from None
 
 
-__all__ = ["Padded", "Penalty", "als_half_step", "fold_in", "padded_segments", "penalty_diagonal",
-           "solve_systems"]
+__all__ = ["Padded", "Penalty", "als_half_step", "check_solvable", "fold_in", "padded_segments",
+           "penalty_diagonal", "solve_systems"]

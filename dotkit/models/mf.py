@@ -220,6 +220,9 @@ class MatrixFactorization(FactorModel):
 
     def _als_epoch_fn(self, bk: Backend, rows_u: np.ndarray, rows_i: np.ndarray, r: Any) -> Any:
         nu, ni = len(self._users), len(self._items)
+        counts = {"user": np.bincount(rows_u, minlength=nu), "item": np.bincount(rows_i, minlength=ni)}
+        unknowns = self.n_factors + int(self.biases and self.bias_reg == 0)  # a penalised bias is never singular
+        als.check_solvable("MatrixFactorization.fit", counts, unknowns, self._penalty)
         user_side = als.padded_segments(bk, rows_u, rows_i, nu, ni, self._dtype)
         item_side = als.padded_segments(bk, rows_i, rows_u, ni, nu, self._dtype)
         # How many batched products each half-step makes (users, items).

@@ -62,9 +62,16 @@ def sgd_epoch(
     Raises :class:`FitError` when the epoch's loss is not finite (a step size
     too large makes SGD diverge); ``params`` themselves are never modified.
     """
+    perm_b = bk.asarray(perm.astype(np.int32))
+    with np.errstate(all="ignore"):  # a diverging step is reported below, as a FitError
+        return _epoch(bk, params, train, perm_b, mu, lr, reg, bias_pen, batch_size, op)
+
+
+def _epoch(bk: Backend, params: Params, train: tuple[Any, Any, Any], perm_b: Any, mu: float, lr: float,
+           reg: float, bias_pen: tuple[Any, Any] | None, batch_size: int, op: str) -> Params:
+    """The loop of :func:`sgd_epoch`, then the check that the loss stayed finite."""
     rows_u, rows_i, r = train
     P, Q, bu, bi = params
-    perm_b = bk.asarray(perm.astype(np.int32))
     sq = 0.0
     for start in range(0, r.shape[0], batch_size):
         b = perm_b[start : start + batch_size]

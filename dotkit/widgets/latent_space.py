@@ -1,13 +1,13 @@
-"""Chapter 5 explorer: the latent space of a fitted recommender, seen in 2-D.
+"""The latent space of a fitted recommender, seen in 2-D (chapter 5's explorer).
 
 Item vectors live in ``f`` dimensions; to look at them we project them on
 their two principal directions (PCA through the SVD of the centred item
 vectors: ``Q - q̄ = U S Vᵀ``, coordinates ``(Q - q̄) V[:, :2]``). Pick a user
 and the explorer draws every item as a grey dot, the user's taste vector as
 an arrow in the same plane, and highlights the ``k`` items that score highest
-for that user — by predicted rating (what ``recommend`` returns,
+for that user — by predicted rating (``recommend(user)``,
 ``μ + b_u + b_i + p_u·q_i``, biases included) or by the cosine of ``p_u`` and
-``q_i`` (direction only, no biases). The list beside the picture, drawn into
+``q_i`` (``recommend(user, metric="cosine")``: direction only, no biases). The list beside the picture, drawn into
 the same PNG, names them (by title when titles are given) with both their
 predicted rating and their cosine, whichever ranks them.
 
@@ -16,7 +16,7 @@ The picture is rendered to PNG with matplotlib's Agg canvas inside an
 frontend (tests do).
 
 Example:
-    >>> from dotkit.widgets.ch5 import latent_space_explorer
+    >>> from dotkit.widgets.latent_space import latent_space_explorer
     >>> ex = latent_space_explorer(model, titles)  # doctest: +SKIP
     >>> ex                                         # doctest: +SKIP
 """
@@ -66,42 +66,13 @@ def project_items(item_factors: Any) -> Projection:
     return Projection((Q - center) @ axes, center, axes, float(np.sum(s[:2] ** 2) / total))
 
 
-def nearest_items(
-    model: Any, user: int, k: int = 8, metric: str = "dot", exclude_seen: bool = True
-) -> Any:
-    """The ``k`` items nearest to ``user``'s vector: by predicted rating or by cosine.
-
-    ``"dot"`` is :meth:`MatrixFactorization.recommend`: the predicted rating
-    ``μ + b_u + b_i + p_u·q_i`` (the biases included); ``"cosine"`` ranks by
-    ``cos(p_u, q_i)`` alone, biases left out, over the items the user has not rated.
-    """
-    from dotkit.linalg import to_numpy, top_k_similar
-    from dotkit.models.mf import Recommendation
-
-    if metric == "dot":
-        return model.recommend(user, k=k, exclude_seen=exclude_seen)
-    if metric != "cosine":
-        raise InputValueError(
-            f"nearest_items: metric must be 'dot' or 'cosine'; received {metric!r}"
-        )
-    row = int(model.user_rows([user])[0])
-    n = len(model.item_ids)
-    found = top_k_similar(model.user_factors[row], model.item_factors, n, metric="cosine")
-    ids = model.item_ids[np.asarray(to_numpy(found.indices)).astype(np.int64)]
-    scores = np.asarray(to_numpy(found.scores), dtype=float)
-    if exclude_seen:
-        keep = ~np.isin(ids, model.rated_items(user))
-        ids, scores = ids[keep], scores[keep]
-    return Recommendation(ids[:k], scores[:k])
-
-
 def draw_latent_space(
     model: Any,
     user: int,
     ax: Any,
     *,
     k: int = 8,
-    metric: str = "dot",
+    metric: str = "rating",
     projection: Projection | None = None,
     titles: Mapping[int, str] | None = None,
     list_ax: Any = None,
@@ -115,14 +86,14 @@ def draw_latent_space(
     from dotkit.linalg import to_numpy
 
     proj = project_items(model.item_factors) if projection is None else projection
-    rec = nearest_items(model, user, k, metric)
+    rec = model.recommend(user, k=k, metric=metric)
     rows = model.item_rows(rec.items)
     p = np.asarray(to_numpy(model.user_factors), dtype=float)[model.user_rows([user])[0]]
     arrow = p @ proj.axes
     spread = float(np.abs(proj.coords).max()) or 1.0
     arrow = arrow / (np.linalg.norm(arrow) or 1.0) * 0.9 * spread
     ax.scatter(*proj.coords.T, s=6, color="0.75", label="all films")
-    label = f"top {len(rows)} by {'predicted rating' if metric == 'dot' else 'cosine'}"
+    label = f"top {len(rows)} by {'predicted rating' if metric == 'rating' else 'cosine'}"
     ax.scatter(*proj.coords[rows].T, s=40, color="tab:red", label=label, zorder=3)
     for rank, (x, y) in enumerate(proj.coords[rows], start=1):
         ax.annotate(str(rank), (x, y), textcoords="offset points", xytext=(4, 3), fontsize=8)
@@ -137,7 +108,7 @@ def draw_latent_space(
         names = dict(titles or {})
         predicted = np.asarray(to_numpy(model.predict([user] * len(rec.items), rec.items)), dtype=float)
         cosines = _cosines(model, user, rec.items)
-        ranked_by = "predicted rating (μ + b_u + b_i + p·q)" if metric == "dot" else "cosine of p and q"
+        ranked_by = "predicted rating (μ + b_u + b_i + p·q)" if metric == "rating" else "cosine of p and q"
         lines = [f"user {user}: ranked by {ranked_by}", "",
                  f"{'#':<3s} {'predicted':>9s}  {'cosine':>6s}  film"]
         for rank, (item, pred, cos) in enumerate(zip(rec.items, predicted, cosines), start=1):
@@ -170,7 +141,7 @@ class LatentSpaceExplorer(Explorer):
             raise InputValueError("latent_space_explorer: no users to choose from")
         self.user = w.Dropdown(options=choices, value=choices[0], description="user")
         self.k = w.IntSlider(value=k, min=1, max=20, description="k")
-        self.metric = w.ToggleButtons(options=[("predicted rating", "dot"), ("cosine", "cosine")], value="dot",
+        self.metric = w.ToggleButtons(options=[("predicted rating", "rating"), ("cosine", "cosine")], value="rating",
                                          description="rank by")
         self.image = w.Image(format="png", layout=w.Layout(width="840px"))
         self.listing = w.HTML()
@@ -190,7 +161,7 @@ class LatentSpaceExplorer(Explorer):
                           titles=self.titles, list_ax=list_ax)
         fig.tight_layout()
         self.image.value = png_bytes(fig)
-        rec = nearest_items(self.model, user, k, metric)
+        rec = self.model.recommend(user, k=k, metric=metric)
         predicted = np.asarray(to_numpy(self.model.predict([user] * len(rec.items), rec.items)), dtype=float)
         cosines = _cosines(self.model, user, rec.items)
         names = [html.escape(self.titles.get(int(item), f"item {int(item)}")) for item in rec.items]
@@ -199,7 +170,7 @@ class LatentSpaceExplorer(Explorer):
             for rank, (name, pred, cos) in enumerate(zip(names, predicted, cosines), start=1)
         )
         head = "<th>#</th><th>film</th><th>predicted rating</th><th>cosine</th>"
-        ranked_by = "predicted rating" if metric == "dot" else "cosine"
+        ranked_by = "predicted rating" if metric == "rating" else "cosine"
         self.listing.value = f"<b>ranked by {ranked_by}</b><table><tr>{head}</tr>{rows}</table>"
 
 
@@ -226,4 +197,4 @@ def latent_space_explorer(model: Any, titles: Mapping[int, str] | None = None, u
 
 
 __all__ = ["LatentSpaceExplorer", "Projection", "draw_latent_space", "latent_space_explorer",
-           "nearest_items", "project_items"]
+           "project_items"]
