@@ -4,6 +4,13 @@
 (with the goals of :mod:`dotkit.benchmarks.goals` checked); this module turns
 it into :func:`format_table`, :func:`plot_roofline` and :func:`write_outputs`
 (``bench.json`` and ``roofline.png``).
+
+Example:
+    >>> from dotkit.benchmarks.report import format_table
+    >>> empty = {"machine": {"cpu": "a CPU", "cores": 2}, "profile": {"name": "smoke"}, "limits": {},
+    ...          "results": [], "goals": [], "elapsed_s": 1.0}
+    >>> print(format_table(empty).splitlines()[0])
+    dotkit bench (smoke) on a CPU, 2 cores
 """
 
 from __future__ import annotations
