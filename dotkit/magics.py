@@ -215,22 +215,7 @@ def compare(
     current = get_backend().name
     order = [n for n in names if get_backend(n).name != current]
     order += [n for n in names if get_backend(n).name == current]
-    runs = {name: Run(backend=get_backend(name).name) for name in names}
-    for name in order:
-        run = runs[name]
-        with use_backend(name) as bk:
-            try:
-                best = float("inf")
-                for _ in range(repeat):
-                    start = time.perf_counter()
-                    exec(body_code, namespace)  # noqa: S102 - running the cell is the point
-                    value = eval(last_code, namespace) if last_code is not None else None
-                    _sync(bk, value)
-                    best = min(best, time.perf_counter() - start)
-                run.seconds, run.value = best, value
-            except Exception as exc:  # noqa: BLE001 - shown in the table, then re-raised
-                run.error = exc
-
+    runs = {name: _timed_run(name, body_code, last_code, namespace, repeat) for name in order}
     ordered = [runs[n] for n in names]
     reference = next(
         (r for r in ordered
@@ -238,15 +223,38 @@ def compare(
         None,
     )
     if reference is not None:
-        for run in ordered:
-            if run.error is None:
-                try:
-                    run.max_abs_diff = max_abs_difference(run.value, reference.value)
-                except (MagicUsageError, TypeError, ValueError) as exc:
-                    run.error = exc
+        _differences(ordered, reference)
     return Comparison(
         runs=ordered, reference=reference.backend if reference else None, repeat=repeat
     )
+
+
+def _timed_run(name: str, body_code: Any, last_code: Any, namespace: dict[str, Any], repeat: int) -> Run:
+    """The cell on backend ``name``, ``repeat`` times: the best time and the last value (or the error)."""
+    run = Run(backend=get_backend(name).name)
+    with use_backend(name) as bk:
+        try:
+            best = float("inf")
+            for _ in range(repeat):
+                start = time.perf_counter()
+                exec(body_code, namespace)  # noqa: S102 - running the cell is the point
+                value = eval(last_code, namespace) if last_code is not None else None
+                _sync(bk, value)
+                best = min(best, time.perf_counter() - start)
+            run.seconds, run.value = best, value
+        except Exception as exc:  # noqa: BLE001 - shown in the table, then re-raised
+            run.error = exc
+    return run
+
+
+def _differences(runs: list[Run], reference: Run) -> None:
+    """Each successful run's largest difference from the reference run's value (or why there is none)."""
+    for run in runs:
+        if run.error is None:
+            try:
+                run.max_abs_diff = max_abs_difference(run.value, reference.value)
+            except (MagicUsageError, TypeError, ValueError) as exc:
+                run.error = exc
 
 
 def _format_seconds(seconds: float) -> str:

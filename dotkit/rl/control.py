@@ -153,9 +153,22 @@ def sarsa_mountain_car(
     """
     import gymnasium as gym
 
-    from dotkit.progress import progress
+    _check_sarsa("sarsa_mountain_car", n_episodes, max_episode_steps, alpha, epsilon, gamma)
+    coder = mountain_car_coder(n_tilings, tiles, hash_size)
+    env = gym.make("MountainCar-v0", max_episode_steps=max_episode_steps, disable_env_checker=True)
+    try:
+        W = np.zeros((env.action_space.n, coder.n_features))
+        steps, reached, predicted, kept = _learn(
+            env, W, coder, n_episodes, alpha, np.random.default_rng(seed), epsilon=epsilon, gamma=gamma,
+            seed=seed, keep={int(k) for k in snapshots}, show_progress=show_progress,
+        )
+    finally:
+        env.close()
+    return SarsaResult(steps, reached, W, coder, np.array(predicted), kept)
 
-    op = "sarsa_mountain_car"
+
+def _check_sarsa(op: str, n_episodes: int, max_episode_steps: int, alpha: float, epsilon: float,
+                 gamma: float) -> None:
     check_positive_int(op, "n_episodes", n_episodes)
     check_positive_int(op, "max_episode_steps", max_episode_steps)
     if not (alpha > 0 and 0 <= epsilon <= 1 and 0 <= gamma <= 1):
@@ -163,14 +176,18 @@ def sarsa_mountain_car(
             f"{op}: need alpha > 0, 0 <= epsilon <= 1, 0 <= gamma <= 1; received "
             f"alpha={alpha}, epsilon={epsilon}, gamma={gamma}"
         )
-    coder = mountain_car_coder(n_tilings, tiles, hash_size)
-    env = gym.make("MountainCar-v0", max_episode_steps=max_episode_steps, disable_env_checker=True)
-    rng = np.random.default_rng(seed)
-    W = np.zeros((env.action_space.n, coder.n_features))
+
+
+def _learn(
+    env: Any, W: np.ndarray, coder: TileCoder, n_episodes: int, alpha: float, rng: np.random.Generator, *,
+    epsilon: float, gamma: float, seed: int, keep: set[int], show_progress: bool | None,
+) -> tuple[np.ndarray, np.ndarray, list, dict[int, np.ndarray]]:
+    """``n_episodes`` of SARSA in ``env``, updating ``W`` in place: steps, goal reached, q̂ predicted, snapshots."""
+    from dotkit.progress import progress
+
     steps = np.zeros(n_episodes, dtype=np.int64)
     reached = np.zeros(n_episodes, dtype=bool)
     predicted: list = []
-    keep = {int(k) for k in snapshots}
     kept = {}
     for e in progress(range(n_episodes), desc=f"SARSA seed {seed}", enabled=show_progress):
         steps[e], reached[e] = sarsa_episode(
@@ -179,8 +196,7 @@ def sarsa_mountain_car(
         )
         if e + 1 in keep:
             kept[e + 1] = W.copy()
-    env.close()
-    return SarsaResult(steps, reached, W, coder, np.array(predicted), kept)
+    return steps, reached, predicted, kept
 
 
 def cost_to_go(

@@ -283,6 +283,48 @@ def filter_playground(photo: str = "camera", preset: str = "sobel x", *, size: i
     return FilterPlayground(photo, preset, size, backend, mode)
 
 
+_PATCH, _LIGHT = "tab:orange", "#fde3c8"  # the outlined patch, and the cells that belong to it
+
+
+def _grid(ax: Any, x0: float, y0: float, values: list[list[str]], fills: Any = None, fontsize: int = 10) -> None:
+    """A table of labelled unit cells with its top-left corner at ``(x0, y0)``; ``fills(r, c)`` colours a cell."""
+    from matplotlib.patches import Rectangle
+
+    for r, line in enumerate(values):
+        for c, text in enumerate(line):
+            fill = fills(r, c) if fills else "white"
+            ax.add_patch(Rectangle((x0 + c, y0 + r), 1, 1, facecolor=fill, edgecolor="0.4", lw=0.8))
+            ax.text(x0 + c + 0.5, y0 + r + 0.5, text, ha="center", va="center", fontsize=fontsize)
+
+
+def _outline(ax: Any, x0: float, y0: float, w: float, h: float) -> None:
+    from matplotlib.patches import Rectangle
+
+    ax.add_patch(Rectangle((x0, y0), w, h, fill=False, edgecolor=_PATCH, lw=2.5))
+
+
+def _title(ax: Any, x: float, text: str) -> None:
+    ax.text(x, -0.4, text, ha="center", va="bottom", fontsize=10)
+
+
+def _draw_product(ax: Any, x_f: float, out: int, k: int, hi: int, patch: tuple[int, int]) -> float:
+    """The flattened filter, the output column and the folded feature map, from ``x_f`` on; the right edge."""
+    ax.text(x_f - 0.6, out * out / 2, "@", ha="center", va="center", fontsize=16)
+    _grid(ax, x_f, 0, [[f"k{u}{v}"] for u in range(k) for v in range(k)], fontsize=9)
+    _title(ax, x_f + 0.5, "filter")
+    x_o = x_f + 2.2
+    ax.text(x_o - 0.6, out * out / 2, "=", ha="center", va="center", fontsize=16)
+    _grid(ax, x_o, 0, [[f"o{r // out}{r % out}"] for r in range(out * out)],
+          lambda r, c: _LIGHT if r == hi else "white", fontsize=9)
+    _title(ax, x_o + 0.5, "output")
+    x_m = x_o + 2.5
+    ax.text(x_m - 0.7, out / 2, "→", ha="center", va="center", fontsize=14)
+    _grid(ax, x_m, 0, [[f"o{i}{j}" for j in range(out)] for i in range(out)],
+          lambda r, c: _LIGHT if (r, c) == patch else "white", fontsize=9)
+    ax.text(x_m + out / 2, out + 0.3, f"reshaped\nto {out}×{out}", ha="center", va="top", fontsize=9)
+    return x_m + out
+
+
 def draw_im2col(ax: Any, *, size: int = 4, k: int = 3, patch: tuple[int, int] = (0, 1)) -> Any:
     """Draw im2col on a numbered ``size × size`` image: one patch, the row it becomes, the matrix product.
 
@@ -296,55 +338,25 @@ def draw_im2col(ax: Any, *, size: int = 4, k: int = 3, patch: tuple[int, int] = 
     Returns:
         ``ax``, with the pieces drawn in cell units and labelled.
     """
-    from matplotlib.patches import Rectangle
-
     out = size - k + 1
     image = np.arange(1, size * size + 1).reshape(size, size)
     rows = [image[i : i + k, j : j + k].ravel() for i in range(out) for j in range(out)]
-    hi = patch[0] * out + patch[1]
-    colour, light = "tab:orange", "#fde3c8"
-
-    def grid(x0: float, y0: float, values: list[list[str]], fills: Any = None, fontsize: int = 10) -> None:
-        for r, line in enumerate(values):
-            for c, text in enumerate(line):
-                fill = fills(r, c) if fills else "white"
-                ax.add_patch(Rectangle((x0 + c, y0 + r), 1, 1, facecolor=fill, edgecolor="0.4", lw=0.8))
-                ax.text(x0 + c + 0.5, y0 + r + 0.5, text, ha="center", va="center", fontsize=fontsize)
-
-    def outline(x0: float, y0: float, w: float, h: float) -> None:
-        ax.add_patch(Rectangle((x0, y0), w, h, fill=False, edgecolor=colour, lw=2.5))
-
-    def title(x: float, text: str) -> None:
-        ax.text(x, -0.4, text, ha="center", va="bottom", fontsize=10)
-
     pi, pj = patch
-    in_patch = lambda r, c: light if pi <= r < pi + k and pj <= c < pj + k else "white"  # noqa: E731
-    grid(0, 0, [[str(v) for v in line] for line in image], in_patch)
-    outline(pj, pi, k, k)
-    title(size / 2, f"image {size}×{size}, pixels numbered")
+    hi = pi * out + pj
+    in_patch = lambda r, c: _LIGHT if pi <= r < pi + k and pj <= c < pj + k else "white"  # noqa: E731
+    _grid(ax, 0, 0, [[str(v) for v in line] for line in image], in_patch)
+    _outline(ax, pj, pi, k, k)
+    _title(ax, size / 2, f"image {size}×{size}, pixels numbered")
     x_cols = size + 2.5
-    grid(x_cols, 0, [[str(v) for v in row] for row in rows], lambda r, c: light if r == hi else "white")
-    outline(x_cols, hi, k * k, 1)
-    title(x_cols + k * k / 2, f"column matrix: {out * out} patches × {k * k}")
+    _grid(ax, x_cols, 0, [[str(v) for v in row] for row in rows], lambda r, c: _LIGHT if r == hi else "white")
+    _outline(ax, x_cols, hi, k * k, 1)
+    _title(ax, x_cols + k * k / 2, f"column matrix: {out * out} patches × {k * k}")
     for r in range(out * out):
         ax.text(x_cols - 0.2, r + 0.5, f"({r // out},{r % out})", ha="right", va="center", fontsize=9)
     ax.annotate("", xy=(x_cols - 1.3, pi + k / 2), xytext=(size + 0.1, pi + k / 2),
-                arrowprops={"arrowstyle": "->", "color": colour, "lw": 2})
-    x_f = x_cols + k * k + 1.2
-    ax.text(x_f - 0.6, out * out / 2, "@", ha="center", va="center", fontsize=16)
-    grid(x_f, 0, [[f"k{u}{v}"] for u in range(k) for v in range(k)], fontsize=9)
-    title(x_f + 0.5, "filter")
-    x_o = x_f + 2.2
-    ax.text(x_o - 0.6, out * out / 2, "=", ha="center", va="center", fontsize=16)
-    grid(x_o, 0, [[f"o{r // out}{r % out}"] for r in range(out * out)], lambda r, c: light if r == hi else "white",
-         fontsize=9)
-    title(x_o + 0.5, "output")
-    x_m = x_o + 2.5
-    ax.text(x_m - 0.7, out / 2, "→", ha="center", va="center", fontsize=14)
-    grid(x_m, 0, [[f"o{i}{j}" for j in range(out)] for i in range(out)],
-         lambda r, c: light if (r, c) == patch else "white", fontsize=9)
-    ax.text(x_m + out / 2, out + 0.3, f"reshaped\nto {out}×{out}", ha="center", va="top", fontsize=9)
-    ax.set(xlim=(-0.5, x_m + out + 0.5), ylim=(max(size, k * k) + 0.5, -1.6), aspect="equal")
+                arrowprops={"arrowstyle": "->", "color": _PATCH, "lw": 2})
+    right = _draw_product(ax, x_cols + k * k + 1.2, out, k, hi, patch)
+    ax.set(xlim=(-0.5, right + 0.5), ylim=(max(size, k * k) + 0.5, -1.6), aspect="equal")
     ax.axis("off")
     return ax
 
