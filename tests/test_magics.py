@@ -8,7 +8,7 @@ import pytest
 import dotkit
 from dotkit import magics
 from dotkit.backends import ENV_VAR
-from dotkit.errors import BackendError
+from dotkit.errors import BackendError, MagicUsageError
 
 IPython = pytest.importorskip("IPython")
 from IPython.core.interactiveshell import InteractiveShell  # noqa: E402
@@ -77,7 +77,7 @@ def test_unknown_command_and_help(shell, capsys):
     run(shell, "%dotkit")
     assert "%%dotkit compare" in capsys.readouterr().out
     result = shell.run_cell("%dotkit frobnicate")
-    assert isinstance(result.error_in_exec, magics.MagicUsageError)
+    assert isinstance(result.error_in_exec, MagicUsageError)
     assert "frobnicate" in str(result.error_in_exec)
 
 
@@ -172,16 +172,16 @@ def test_compare_error_shows_table_then_raises(shell, capsys):
 
 def test_compare_bad_arguments(shell):
     result = shell.run_cell("%%dotkit compare --repeat 0\n1\n")
-    assert isinstance(result.error_in_exec, magics.MagicUsageError)
+    assert isinstance(result.error_in_exec, MagicUsageError)
     result = shell.run_cell("%%dotkit compare --frob\n1\n")
-    assert isinstance(result.error_in_exec, magics.MagicUsageError)
+    assert isinstance(result.error_in_exec, MagicUsageError)
     result = shell.run_cell("%%dotkit compare --backends nope\n1\n")
     assert isinstance(result.error_in_exec, BackendError)
 
 
 def test_max_abs_difference_structure_mismatch():
-    with pytest.raises(magics.MagicUsageError, match="shapes differ"):
+    with pytest.raises(MagicUsageError, match="shapes differ"):
         magics.max_abs_difference(np.zeros(2), np.zeros(3))
-    with pytest.raises(magics.MagicUsageError, match="structure"):
+    with pytest.raises(MagicUsageError, match="structure"):
         magics.max_abs_difference([np.zeros(2)], np.zeros(2))
     assert magics.max_abs_difference((1.0, [2.0]), (1.5, [2.0])) == 0.5
