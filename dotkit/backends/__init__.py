@@ -46,6 +46,7 @@ _BUILTINS = {
 
 _current: ContextVar[str | None] = ContextVar("dotkit_backend", default=None)
 _instances: dict[str, Backend] = {}
+_registered: dict[str, type[Backend]] = {}
 
 
 def _load(spec: str) -> type[Backend]:
@@ -82,7 +83,28 @@ def _registry() -> dict[str, type[Backend]]:
             )
             continue
         found[ep.name] = cls
+    found.update(_registered)
     return found
+
+
+def register_backend(cls: type[Backend]) -> type[Backend]:
+    """Register ``cls`` under ``cls.name`` in this process, as an entry point would.
+
+    For backends that are not installed as packages: a test-only backend, or one
+    tried out in a notebook before it is packaged.
+
+    Example:
+        >>> from dotkit.testing.strict import ArrayApiStrictBackend
+        >>> dotkit.backends.register_backend(ArrayApiStrictBackend)  # doctest: +SKIP
+        >>> dotkit.dot([1.0, 2.0], [3.0, 4.0], backend="array-api-strict")  # doctest: +SKIP
+        Array(11., dtype=array_api_strict.float64)
+    """
+    if not (isinstance(cls, type) and issubclass(cls, Backend)) or not cls.name:
+        raise BackendError(f"register_backend: expected a named dotkit.backends.Backend subclass; received {cls!r}")
+    _registered[cls.name] = cls
+    _registry.cache_clear()
+    _owner_by_type.clear()
+    return cls
 
 
 def known_backends() -> list[str]:
@@ -231,5 +253,6 @@ __all__ = [
     "get_backend",
     "known_backends",
     "refresh_backends",
+    "register_backend",
     "use_backend",
 ]

@@ -109,7 +109,7 @@ class Backend:
         self._fast_paths: dict[str, Callable[..., Any]] = {}
         self._broken_fast_paths: set[str] = set()
         self.float32 = self.xp.float32
-        self.float16 = self.xp.float16
+        self.float16 = getattr(self.xp, "float16", None)  # the standard has no half precision
         self.default_float = self.xp.float64 if self.supports_float64 else self.xp.float32
 
     # -- to implement ------------------------------------------------------

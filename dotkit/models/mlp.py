@@ -371,7 +371,7 @@ class MLP:
             batch_losses = []
             for start in range(0, n, batch_size):
                 idx = bk.asarray(order[start:start + batch_size])
-                loss, gW, gb = self._loss_and_grads(X[idx], onehot[idx])
+                loss, gW, gb = self._loss_and_grads(bk.xp.take(X, idx, axis=0), bk.xp.take(onehot, idx, axis=0))
                 velocity = [momentum * v - lr * g for v, g in zip(velocity, [*gW, *gb])]
                 params = [p + v for p, v in zip(params, velocity)]
                 bk.sync(*params, *velocity, loss)

@@ -175,9 +175,10 @@ def gelu(x: Any, *, backend: str | Backend | None = None) -> Any:
         array([0.    , 0.8413])
     """
     bk, x = _prepare("gelu", x, backend)
+    work = bk.cast(x, bk.float32) if bk.is_half(x) else x  # erf in half precision: not everywhere
     # At -inf, x·Φ(x) is -inf·0: its limit is gelu(0) = 0 (Φ falls faster than x grows).
-    x = bk.xp.where(x == -float("inf"), bk.xp.zeros_like(x), x)
-    return 0.5 * x * (1.0 + bk.erf(x / _SQRT_2))
+    work = bk.xp.where(work == -float("inf"), bk.xp.zeros_like(work), work)
+    return bk.cast(0.5 * work * (1.0 + bk.erf(work / _SQRT_2)), x.dtype)
 
 
 def gelu_grad(x: Any, *, backend: str | Backend | None = None) -> Any:
@@ -188,13 +189,14 @@ def gelu_grad(x: Any, *, backend: str | Backend | None = None) -> Any:
         array([0.5])
     """
     bk, x = _prepare("gelu_grad", x, backend)
-    xp = bk.xp
+    xp, dtype = bk.xp, x.dtype
+    x = bk.cast(x, bk.float32) if bk.is_half(x) else x
     cdf = 0.5 * (1.0 + bk.erf(x / _SQRT_2))
     # φ(x) underflows to 0 beyond |x| = 40 in every precision; clipping there keeps x² from
     # overflowing (float16 tops out at 65504) without changing any result.
     # The same clipped x multiplies φ, so ±inf gives Φ(±inf) (1 or 0) rather than inf·0.
     c = xp.clip(x, -40.0, 40.0)
-    return cdf + c * xp.exp(-0.5 * c * c) * _INV_SQRT_2PI
+    return bk.cast(cdf + c * xp.exp(-0.5 * c * c) * _INV_SQRT_2PI, dtype)
 
 
 #: name -> (activation, its derivative), for layers and models that take a name.
