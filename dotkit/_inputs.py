@@ -12,25 +12,37 @@ from typing import Any
 
 import numpy as np
 
-from dotkit.backends import Backend, backend_of, get_backend
+from dotkit.backends import ENV_VAR, Backend, backend_of, get_backend, selected_name
 from dotkit.errors import BackendError, DtypeError, InputValueError, ShapeError
 
 
 def resolve(op: str, *inputs: Any, backend: str | Backend | None = None) -> Backend:
-    """The backend for a call of ``op``: explicit, then the inputs' type, then the default."""
+    """The backend for a call of ``op``: explicit, then non-NumPy inputs, then the selected one.
+
+    NumPy arrays, lists and scalars go to the selected backend (``use_backend``,
+    ``DOTKIT_BACKEND``, ``auto``); see :mod:`dotkit.backends` for the rules on mixing.
+    """
     if backend is not None:
         return get_backend(backend)
     owners = {name for x in inputs if x is not None and (name := backend_of(x)) is not None}
-    # NumPy scalars and arrays mixed with another backend's arrays are still a mix.
-    if len(owners) > 1:
-        kinds = ", ".join(f"{type(x).__module__}.{type(x).__name__}" for x in inputs if x is not None)
-        raise BackendError(
-            f"{op}: arrays from different backends cannot be mixed ({kinds}); convert them "
-            f"first with dotkit.asarray(x, backend=...) or pass backend=..."
-        )
-    if owners:
-        return get_backend(owners.pop())
-    return get_backend()
+    foreign = owners - {"numpy"}
+    if not foreign:
+        return get_backend()
+    selected = selected_name()
+    if len(foreign) > 1 or ("numpy" in owners and selected not in foreign):
+        _refuse_mix(op, inputs, "arrays from different backends cannot be mixed")
+    (name,) = foreign
+    if selected not in ("numpy", name):
+        _refuse_mix(op, inputs, f"{name} arrays were passed where the {selected!r} backend is selected "
+                                f"(by use_backend or {ENV_VAR})")
+    return get_backend(name)
+
+
+def _refuse_mix(op: str, inputs: tuple, why: str) -> None:
+    kinds = ", ".join(f"{type(x).__module__}.{type(x).__name__}" for x in inputs if x is not None)
+    raise BackendError(
+        f"{op}: {why} ({kinds}); convert them first with dotkit.asarray(x, backend=...) or pass backend=..."
+    )
 
 
 def _describe(x: Any) -> str:

@@ -16,7 +16,7 @@ import numpy as np
 
 from dotkit._inputs import _describe, _from_python, as_array, check_positive_int, float_dtype_for, resolve
 from dotkit._memory import check_allocation
-from dotkit.backends import Backend, get_backend
+from dotkit.backends import Backend, get_backend, selected_name
 from dotkit.errors import DtypeError, InputValueError, ShapeError
 
 _FAST_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
@@ -27,10 +27,10 @@ _FLOAT32_EXACT = 2**24  # every integer up to this is exact in float32
 def asarray(x: Any, *, dtype: Any = None, backend: str | Backend | None = None) -> Any:
     """``x`` (list, NumPy array or backend array) as an array of a backend.
 
-    Unlike the ops, which keep the backend their inputs imply, ``asarray`` is
-    the way *into* a backend: without ``backend=`` it converts to the current
-    one (``use_backend`` block, ``DOTKIT_BACKEND``, then ``auto``), so a
-    chapter that builds NumPy data runs on MLX under ``DOTKIT_BACKEND=mlx``.
+    Without ``backend=`` it converts to the selected backend (``use_backend``
+    block, ``DOTKIT_BACKEND``, then ``auto``), as every op does with NumPy
+    inputs. ``dtype`` may be the backend's own, a NumPy dtype or a name
+    (``np.float32`` or ``"float32"``).
 
     Example:
         >>> dotkit.asarray([1.0, 2.0], backend="numpy")
@@ -140,15 +140,19 @@ def dot(a: Any, b: Any, *, backend: str | Backend | None = None) -> Any:
         backend: run on this backend instead of the one the inputs imply.
 
     Returns:
-        An array of shape ``(...)``: a 0-d array for two vectors. Integer
-        inputs are summed exactly (or refused when that is impossible);
+        An array of the backend, of shape ``(...)``: for two vectors a 0-d
+        array on every backend (NumPy included, never a NumPy scalar), so the
+        same code handles its result everywhere; ``float(out)`` is the number.
+        Integer inputs are summed exactly (or refused when that is impossible);
         float16 inputs accumulate in float32.
 
     Example:
         >>> dotkit.dot([1, 2, 3], [4, 5, 6])
         array(32)
+        >>> dotkit.dot(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+        array(11.)
     """
-    if backend is None and _plain_float_vectors(a, b):
+    if backend is None and _plain_float_vectors(a, b) and selected_name() == "numpy":
         return np.asarray(np.dot(a, b))  # the checks below, already known to pass: skip their cost
     bk = resolve("dot", a, b, backend=backend)
     a = as_array("dot", "a", a, bk, min_ndim=1)
@@ -300,7 +304,7 @@ def matmul(a: Any, b: Any, *, backend: str | Backend | None = None) -> Any:
         array([[19, 22],
                [43, 50]])
     """
-    if backend is None and _plain_float_matrices(a, b):
+    if backend is None and _plain_float_matrices(a, b) and selected_name() == "numpy":
         if a.shape[0] * b.shape[1] > 2**24:  # only a result this large could outgrow the machine
             check_allocation("matmul", a.shape[0] * b.shape[1] * a.itemsize,
                              f"the ({a.shape[0]}, {b.shape[1]}) result", "multiply in blocks of rows")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import warnings
+from collections.abc import Iterator
 from importlib import metadata
 
 import numpy as np
@@ -13,6 +14,8 @@ import pytest
 import dotkit
 from dotkit import backends
 from dotkit.errors import BackendError, BackendNotInstalledError, DotkitError
+
+BACKENDS = dotkit.available_backends()
 
 
 def test_numpy_always_available() -> None:
@@ -157,3 +160,80 @@ def test_asarray_takes_numpy_dtypes_and_names_on_every_backend(backend, spec) ->
 def test_an_unknown_dtype_is_a_clear_error(backend) -> None:
     with pytest.raises(TypeError, match=r"asarray: dtype='float99' is not a dtype of the"):
         dotkit.asarray([1.0], dtype="float99", backend=backend)
+
+
+# -- the door: NumPy data moves onto the selected backend -------------------------------------------
+@pytest.fixture
+def strict() -> Iterator[dotkit.backends.Backend]:
+    """The test-only backend over array_api_strict, registered for one test and then forgotten."""
+    pytest.importorskip("array_api_strict")
+    from dotkit.testing.strict import ArrayApiStrictBackend
+
+    backends = dotkit.backends
+    backends.register_backend(ArrayApiStrictBackend)
+    yield dotkit.get_backend("array-api-strict")
+    backends._registered.pop("array-api-strict")
+    backends._instances.pop("array-api-strict", None)
+    backends.refresh_backends()
+
+
+def test_numpy_arrays_lists_and_scalars_move_onto_the_selected_backend(
+    monkeypatch: pytest.MonkeyPatch, strict: dotkit.backends.Backend
+) -> None:
+    bk = strict  # a second backend that is always there in the tests
+    with dotkit.use_backend("array-api-strict"):
+        for a in (np.arange(3.0), [0.0, 1.0, 2.0], (0.0, 1.0, 2.0)):
+            out = dotkit.dot(a, np.ones(3))
+            assert bk.owns(out) and float(bk.to_numpy(out)) == 3.0
+        assert bk.owns(dotkit.matmul(np.eye(2), np.ones((2, 2))))
+        assert bk.owns(dotkit.softmax(np.zeros(2)))
+        assert bk.owns(dotkit.asarray(np.float32(2.0)))
+        # backend= still wins
+        assert isinstance(dotkit.dot(np.ones(2), np.ones(2), backend="numpy"), np.ndarray)
+    monkeypatch.setenv("DOTKIT_BACKEND", "array-api-strict")
+    assert bk.owns(dotkit.dot(np.ones(2), np.ones(2)))
+    assert bk.owns(dotkit.norm(np.ones(2)))
+
+
+def test_an_array_of_another_backend_inside_a_block_is_an_error(strict: dotkit.backends.Backend) -> None:
+    bk = strict
+    if "mlx" not in dotkit.available_backends():
+        pytest.skip("needs MLX as well")
+    import mlx.core as mx
+
+    with dotkit.use_backend("mlx"), pytest.raises(dotkit.errors.BackendError, match="dot: array-api-strict arrays"):
+        dotkit.dot(bk.asarray(np.ones(2)), bk.asarray(np.ones(2)))
+    with dotkit.use_backend("array-api-strict"):
+        with pytest.raises(dotkit.errors.BackendError, match="cannot be mixed"):  # two non-NumPy backends
+            dotkit.dot(bk.asarray(np.ones(2)), mx.ones(2))
+        with pytest.raises(dotkit.errors.BackendError, match="mlx arrays were passed"):
+            dotkit.dot(mx.ones(2), mx.ones(2))
+    # a NumPy array next to an MLX array: moved only where MLX is selected
+    with pytest.raises(dotkit.errors.BackendError, match="cannot be mixed"):
+        dotkit.dot(np.ones(2), mx.ones(2))
+    with dotkit.use_backend("mlx"):
+        assert isinstance(dotkit.dot(np.ones(2), mx.ones(2)), mx.array)
+
+
+def test_asarray_and_the_mlp_take_numpy_dtypes_and_names() -> None:
+    from dotkit.models.mlp import MLP
+
+    for name in BACKENDS:
+        bk = dotkit.get_backend(name)
+        for spec in (np.float32, "float32", np.dtype("float32")):
+            x = dotkit.asarray([1, 2], dtype=spec, backend=name)
+            assert bk.owns(x) and x.dtype == bk.dtype("float32")
+            net = MLP([3, 2], dtype=spec, backend=name)
+            assert net.weights[0].dtype == bk.dtype("float32")
+    with pytest.raises(dotkit.errors.DtypeError, match="MLP: dtype must be a floating dtype"):
+        MLP([3, 2], dtype="int32", backend="numpy")
+    with pytest.raises(dotkit.errors.DtypeError, match="asarray: dtype='float7'"):
+        dotkit.asarray([1.0], dtype="float7", backend="numpy")
+
+
+def test_dot_of_two_vectors_is_a_0d_array_on_every_backend() -> None:
+    for name in BACKENDS:
+        bk = dotkit.get_backend(name)
+        for a in ([1.0, 2.0], np.array([1.0, 2.0]), np.array([1, 2]), bk.asarray(np.array([1.0, 2.0]))):
+            out = dotkit.dot(a, a, backend=name)
+            assert bk.owns(out) and tuple(out.shape) == (), (name, type(out))

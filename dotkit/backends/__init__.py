@@ -11,10 +11,18 @@ imports MLX. A plugin that fails to load warns and the others keep working.
 Selection, most specific first:
 
 1. an explicit ``backend=`` argument;
-2. the type of the input arrays (mixing two backends' arrays is an error);
+2. input arrays that belong to a backend other than NumPy (arrays of two such
+   backends in one call are an error, never a silent copy);
 3. a ``with dotkit.use_backend("mlx"):`` block (a ``ContextVar``);
 4. the ``DOTKIT_BACKEND`` environment variable;
 5. ``"auto"``: MLX where it has a GPU (Metal or CUDA), NumPy elsewhere.
+
+NumPy arrays, lists and scalars belong to no one in particular: the op moves
+them onto the backend chosen, so code written with NumPy runs on MLX under
+``DOTKIT_BACKEND=mlx`` unchanged. Two exceptions keep a mix from passing
+silently: a NumPy array next to another backend's array is moved only inside a
+block (or environment) that selects that backend, and an array of a third
+backend inside a block that selects a non-NumPy backend is an error.
 
 Example:
     >>> import dotkit
@@ -103,6 +111,7 @@ def register_backend(cls: type[Backend]) -> type[Backend]:
         raise BackendError(f"register_backend: expected a named dotkit.backends.Backend subclass; received {cls!r}")
     _registered[cls.name] = cls
     _registry.cache_clear()
+    _auto.cache_clear()
     _owner_by_type.clear()
     return cls
 
@@ -123,6 +132,7 @@ def available_backends() -> list[str]:
     return sorted(names, key=lambda n: (n != "numpy", n))
 
 
+@functools.cache
 def _auto() -> str:
     if "mlx" in _registry() and _registry()["mlx"].is_installed():
         try:
@@ -138,6 +148,20 @@ def _requested_name() -> str:
     if name is None:
         name = os.environ.get(ENV_VAR, "").strip() or "auto"
     return name
+
+
+def selected_name() -> str:
+    """The name of the backend in force (``use_backend``, ``DOTKIT_BACKEND``, then ``"auto"`` resolved).
+
+    Cheap enough for every call of an op: nothing is imported or instantiated.
+
+    Example:
+        >>> with dotkit.use_backend("numpy"):
+        ...     dotkit.backends.selected_name()
+        'numpy'
+    """
+    name = _requested_name().lower()
+    return _auto() if name == "auto" else name
 
 
 def get_backend(name: str | Backend | None = None) -> Backend:
@@ -196,7 +220,9 @@ def use_backend(name: str) -> Iterator[Backend]:
     """Use backend ``name`` for the calls inside the ``with`` block.
 
     The choice lives in a ``ContextVar``, so threads and asyncio tasks each
-    keep their own. Arrays passed in still decide for themselves.
+    keep their own. NumPy arrays, lists and scalars passed to an op inside the
+    block are moved onto this backend; arrays of another non-NumPy backend are
+    an error (unless the block selects NumPy: then they decide for themselves).
 
     Example:
         >>> with dotkit.use_backend("numpy") as bk:
@@ -241,6 +267,7 @@ def refresh_backends() -> list[str]:
 
     importlib.invalidate_caches()
     _registry.cache_clear()
+    _auto.cache_clear()
     _owner_by_type.clear()
     return available_backends()
 
@@ -254,5 +281,6 @@ __all__ = [
     "known_backends",
     "refresh_backends",
     "register_backend",
+    "selected_name",
     "use_backend",
 ]
