@@ -133,12 +133,12 @@ def test_chunking_gives_the_same_result(backend, fast, chunk_bytes) -> None:
 
 
 def test_chunk_plan_bounds_the_column_matrix() -> None:
-    from dotkit.nn.conv import ConvGeometry, _chunk_plan
+    from dotkit.nn.conv_kernels import ConvGeometry, chunk_plan
 
     g = ConvGeometry(n=8, c=64, h=56, w=56, o=64, kh=3, kw=3, sh=1, sw=1, ph=1, pw=1)
     row_bytes = g.out_w * g.patch_size * 4
     for budget in (row_bytes, 10 * row_bytes, 4 * 2**20, 64 * 2**20):
-        plan = _chunk_plan(g, 4, budget)
+        plan = chunk_plan(g, 4, budget)
         sizes = [(n1 - n0) * (r1 - r0) * row_bytes for n0, n1, blocks in plan for r0, r1 in blocks]
         assert max(sizes) <= budget
         covered = sorted((n, r) for n0, n1, blocks in plan for n in range(n0, n1) for r0, r1 in blocks
@@ -231,17 +231,33 @@ def test_bad_chunk_bytes() -> None:
 
 
 def test_numpy_fast_path_reuses_buffers_correctly() -> None:
-    """The NumPy fast path reuses one padded block and one column buffer across chunks of
-    different shapes (first/last row blocks carry the padding): every chunking gives the same answer."""
+    """The NumPy fast path reuses one padded block and one column buffer per core across chunks of
+    different shapes (first/last row blocks carry the padding): every chunking gives the kernel's answer."""
+    from dotkit.backends.fast_numpy import conv2d as fast_conv2d
+
     rng = np.random.default_rng(5)
     x = rng.standard_normal((3, 4, 12, 10)).astype(np.float32)
     w = rng.standard_normal((5, 4, 3, 4)).astype(np.float32)
     b = rng.standard_normal(5).astype(np.float32)
-    for stride, padding in [(1, 1), (2, 2), ((3, 1), (2, 0))]:
+    for stride, padding in [((1, 1), (1, 1)), ((2, 2), (2, 2)), ((3, 1), (2, 0))]:
         generic = conv2d(x, w, b, stride=stride, padding=padding, fast=False, backend="numpy")
         for chunk_bytes in (1, 700, 5_000, 10**9):
-            fast = conv2d(x, w, b, stride=stride, padding=padding, chunk_bytes=chunk_bytes, backend="numpy")
+            fast = fast_conv2d(x, w, b, stride, padding, chunk_bytes=chunk_bytes)
             np.testing.assert_allclose(fast, generic, rtol=1e-5, atol=1e-5)
+
+
+def test_numpy_fast_path_shares_a_large_layer_among_threads() -> None:
+    """A layer large enough to be split among threads (one BLAS thread each) gives the kernel's answer."""
+    from dotkit.backends.fast_numpy import conv2d as fast_conv2d
+
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((3, 32, 30, 29)).astype(np.float32)
+    w = rng.standard_normal((24, 32, 3, 3)).astype(np.float32)
+    b = rng.standard_normal(24).astype(np.float32)
+    generic = conv2d(x, w, b, padding=1, fast=False, backend="numpy")
+    for chunk_bytes in (20_000, 10**9):  # many chunks over the workers; one chunk, on the calling thread
+        np.testing.assert_allclose(fast_conv2d(x, w, b, (1, 1), (1, 1), chunk_bytes=chunk_bytes), generic,
+                                   rtol=1e-4, atol=1e-4)
 
 
 def test_im2col_times_filters_is_the_layer(backend) -> None:

@@ -54,6 +54,7 @@ class MlxBackend(Backend):
         "or pip install 'mlx[cuda]' (Linux with an NVIDIA GPU)"
     )
     supports_float64 = False
+    fast_paths = {op: f"dotkit.backends.fast_mlx:{op}" for op in ("conv2d", "scaled_dot_product_attention")}
 
     def __init__(self) -> None:
         super().__init__()

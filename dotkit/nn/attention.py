@@ -15,15 +15,14 @@ a floating mask is added to the scores instead. ``is_causal=True`` lets query
 
 Three implementations compute the same function:
 
-- the **generic** path (:func:`_generic_attention`): the formula above on any
-  backend; it is the reference the others are tested against;
-- a **chunked** path (``chunk_size=``): keys in blocks with an *online*
+- the **kernel** (:func:`dotkit.nn.attention_kernels.attention_kernel`): the
+  formula above on any backend; it is the reference the others are tested against;
+- a **chunked** kernel (``chunk_size=``): keys in blocks with an *online*
   softmax, so memory is O(L·(d_v + chunk)) instead of O(L·S);
-- **fast paths** registered per backend through ``bk._fast_paths``: MLX uses
-  ``mx.fast.scaled_dot_product_attention``; NumPy uses a tiled in-place kernel
-  (scale folded into ``q``, exponentials in place, row sums taken by the second
-  matrix product, no max pass unless a row over- or underflows). Pass
-  ``fast=False`` to force the generic path.
+- **fast paths** that a backend declares for ``"scaled_dot_product_attention"``
+  (see :mod:`dotkit.backends.base`): MLX uses ``mx.fast.scaled_dot_product_attention``;
+  NumPy a tiled in-place kernel on every core (:mod:`dotkit.backends.fast_numpy`).
+  Pass ``fast=False`` to force the kernel.
 
 A query that may attend to no key at all (a fully masked row) gets weights of
 zero and an output of zero, on every path.
@@ -32,15 +31,15 @@ zero and an output of zero, on every path.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from dotkit._inputs import as_array, check_positive_int, float_dtype_for, resolve
-from dotkit._threads import run_parts
 from dotkit.backends import Backend
 from dotkit.errors import DtypeError, InputValueError, ShapeError
+from dotkit.nn.attention_kernels import attention_kernel, attention_weights_kernel, chunked_attention_kernel
 
 _OP = "scaled_dot_product_attention"
 
@@ -64,6 +63,12 @@ def _check_qkv(op: str, q: Any, k: Any, v: Any) -> tuple[int, ...]:
             f"{op}: the leading (batch, head) axes do not broadcast; received "
             f"q.shape={tuple(q.shape)}, k.shape={tuple(k.shape)}, v.shape={tuple(v.shape)}"
         ) from None
+
+
+def _batch_shape(q: Any, k: Any, v: Any, mask: Any) -> tuple[int, ...]:
+    """The broadcast (batch, head) axes of q, k, v and the mask."""
+    shapes = [q.shape[:-2], k.shape[:-2], v.shape[:-2]] + ([] if mask is None else [mask.shape[:-2]])
+    return tuple(np.broadcast_shapes(*(tuple(t) for t in shapes)))
 
 
 def _check_mask(op: str, mask: Any, bk: Backend, batch: tuple[int, ...], L: int, S: int) -> Any:
@@ -126,235 +131,8 @@ def _prepare(
     work = float_dtype_for(bk, q, k, v)
     out_dtype = q.dtype if all(bk.is_half(t) for t in (q, k, v)) else work
     scale = _check_scale(op, scale, q.shape[-1])
-    q, k, v = (t if t.dtype == work else t.astype(work) for t in (q, k, v))  # no needless copies
+    q, k, v = (bk.cast(t, work) for t in (q, k, v))  # no needless copies
     return bk, q, k, v, mask, scale, out_dtype
-
-
-def _causal_allowed(bk: Backend, L: int, S: int) -> Any:
-    """``allowed[i, j] = j <= i`` (top-left aligned, as in PyTorch)."""
-    xp = bk.xp
-    return xp.arange(S)[None, :] <= xp.arange(L)[:, None]
-
-
-def _masked_scores(bk: Backend, scores: Any, mask: Any, causal: Any) -> Any:
-    """Scores with forbidden entries set to -inf (boolean masks) or shifted (float masks)."""
-    xp = bk.xp
-    if mask is not None and bk.dtype_kind(mask) != "b":
-        scores = scores + mask.astype(scores.dtype)
-        mask = None
-    allowed = causal if mask is None else (mask if causal is None else xp.logical_and(mask, causal))
-    if allowed is None:
-        return scores
-    return xp.where(allowed, scores, xp.array(-math.inf, dtype=scores.dtype))
-
-
-# -- the generic reference --------------------------------------------------------
-def _stable_softmax(bk: Backend, scores: Any) -> Any:
-    """Row softmax that tolerates rows of -inf: such rows come out all zero."""
-    xp = bk.xp
-    m = xp.max(scores, axis=-1, keepdims=True)
-    m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
-    e = xp.exp(scores - m)
-    total = xp.sum(e, axis=-1, keepdims=True)
-    return e / xp.where(total == 0, xp.ones_like(total), total)
-
-
-def _generic_weights(bk: Backend, q: Any, k: Any, mask: Any, is_causal: bool, scale: float) -> Any:
-    xp = bk.xp
-    scores = xp.matmul(q * scale, xp.swapaxes(k, -1, -2))
-    causal = _causal_allowed(bk, q.shape[-2], k.shape[-2]) if is_causal else None
-    return _stable_softmax(bk, _masked_scores(bk, scores, mask, causal))
-
-
-def _generic_attention(bk: Backend, q: Any, k: Any, v: Any, mask: Any, is_causal: bool, scale: float) -> Any:
-    return bk.xp.matmul(_generic_weights(bk, q, k, mask, is_causal, scale), v)
-
-
-def _chunked_attention(
-    bk: Backend, q: Any, k: Any, v: Any, mask: Any, is_causal: bool, scale: float, chunk: int
-) -> Any:
-    """Keys in blocks of ``chunk`` with a running max ``m``, sum ``l`` and output ``acc``.
-
-    For each block: ``m' = max(m, max s)``, ``l' = l·e^(m-m') + Σ e^(s-m')`` and
-    ``acc' = acc·e^(m-m') + e^(s-m') V_block``; at the end ``out = acc / l``.
-    """
-    xp = bk.xp
-    L, S = q.shape[-2], k.shape[-2]
-    batch = tuple(np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2]))
-    qs = q * scale
-    m = xp.full(batch + (L, 1), -math.inf, dtype=q.dtype)
-    total = xp.zeros(batch + (L, 1), dtype=q.dtype)
-    acc = xp.zeros(batch + (L, v.shape[-1]), dtype=q.dtype)
-    full_mask = None if mask is None else xp.broadcast_to(mask, tuple(mask.shape[:-2]) + (L, S))
-    for start in range(0, S, chunk):
-        stop = min(S, start + chunk)
-        s = xp.matmul(qs, xp.swapaxes(k[..., start:stop, :], -1, -2))
-        block_mask = None if full_mask is None else full_mask[..., start:stop]
-        causal = None
-        if is_causal:
-            causal = xp.arange(start, stop)[None, :] <= xp.arange(L)[:, None]
-        s = _masked_scores(bk, s, block_mask, causal)
-        m_new = xp.maximum(m, xp.max(s, axis=-1, keepdims=True))
-        shift = xp.where(xp.isfinite(m_new), m_new, xp.zeros_like(m_new))
-        p = xp.exp(s - shift)
-        fade = xp.exp(m - shift)  # 0 while nothing was seen (m = -inf)
-        total = total * fade + xp.sum(p, axis=-1, keepdims=True)
-        acc = acc * fade + xp.matmul(p, v[..., start:stop, :])
-        m = m_new
-    return acc / xp.where(total == 0, xp.ones_like(total), total)
-
-
-# -- fast paths -----------------------------------------------------------------------
-_TILE = 1 << 18  # score elements per tile: 1 MiB of float32 stays in L2 cache
-
-
-def _numpy_attention(bk: Backend, q: Any, k: Any, v: Any, mask: Any, is_causal: bool, scale: float) -> Any:
-    """Tiled NumPy kernel: scores of a few heads (or a block of rows) at a time, in place.
-
-    Per tile: ``s = (scale·q) Kᵀ`` into a reused buffer, forbidden entries set to
-    -inf, ``exp`` in place, then one product with ``[V | 1]`` gives both
-    ``Σ e·v`` and the row sums ``Σ e``. No max is subtracted: rows whose sum
-    over- or underflows (scores beyond about ±40) are recomputed with the
-    stable generic formula, so the result is always the stable one.
-    Additive (floating) masks go to the generic formula.
-    """
-    if mask is not None and mask.dtype != bool:
-        return _generic_attention(bk, q, k, v, mask, is_causal, scale)
-    batch = _batch_shape(q, k, v, mask)
-    L, d, S, dv = q.shape[-2], q.shape[-1], k.shape[-2], v.shape[-1]
-    G, dt = math.prod(batch), q.dtype
-    qg = np.broadcast_to(q, batch + (L, d)).reshape(G, L, d)
-    kg = np.broadcast_to(k, batch + (S, d)).reshape(G, S, d)
-    vg = np.broadcast_to(v, batch + (S, dv)).reshape(G, S, dv)
-    forbidden = None if mask is None else _forbidden(mask, batch, G, L, S)
-    upper = np.triu(np.ones((L, S), dtype=bool), k=1) if is_causal else None
-    out = np.empty((G, L, dv), dtype=dt)
-    total = np.empty((G, L), dtype=dt)
-    heads = max(1, _TILE // max(1, L * S))
-    rows = L if heads > 1 else max(1, min(L, _TILE // max(1, S)))
-    tiles = [(g0, min(G, g0 + heads), r0, min(L, r0 + rows)) for g0 in range(0, G, heads) for r0 in range(0, L, rows)]
-    size = heads * rows * S
-
-    def run(part: Iterable[tuple[int, int, int, int]]) -> None:
-        buf = np.empty(size, dtype=dt)  # one score buffer per worker, reused for every tile
-        va = np.empty((heads, S, dv + 1), dtype=dt)  # [V | 1]: the product also gives row sums
-        va[..., dv] = 1
-        loaded = -1
-        for g0, g1, r0, r1 in part:
-            if loaded != g0:
-                va[: g1 - g0, :, :dv] = vg[g0:g1]
-                loaded = g0
-            cols = min(S, r1) if is_causal else S  # causal: later keys are never needed
-            s = buf[: (g1 - g0) * (r1 - r0) * cols].reshape(g1 - g0, r1 - r0, cols)
-            np.matmul(qg[g0:g1, r0:r1] * dt.type(scale), kg[g0:g1, :cols].transpose(0, 2, 1), out=s)
-            if forbidden is not None:
-                gs = slice(g0, g1) if forbidden.shape[0] > 1 else slice(None)
-                rs = slice(r0, r1) if forbidden.shape[1] > 1 else slice(None)
-                np.copyto(s, -np.inf, where=forbidden[gs, rs, :cols])
-            if upper is not None:
-                np.copyto(s, -np.inf, where=upper[r0:r1, :cols])
-            np.exp(s, out=s)
-            o = np.matmul(s, va[: g1 - g0, :cols])
-            np.divide(o[..., :dv], o[..., dv:], out=out[g0:g1, r0:r1])
-            total[g0:g1, r0:r1] = o[..., dv]
-
-    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
-        _run_tiles(run, tiles, G * L * S)
-        tiny, huge = (1e-20, 1e30) if dt == np.float32 else (1e-200, 1e300)
-        bad = ~((total > tiny) & (total < huge))
-        if not bad.any() and not np.isfinite(out).all():
-            bad = ~np.isfinite(out).all(axis=-1)
-    if bad.any():
-        _repair_rows(bk, out, bad, qg, kg, vg, forbidden, upper, scale)
-    return out.reshape(batch + (L, dv))
-
-
-_PARALLEL_MIN = 1 << 21  # score elements below which one thread (plus threaded BLAS) is best
-
-
-def _run_tiles(run: Callable[[Iterable], None], tiles: list, work: int) -> None:
-    """Run the tiles on one thread per core (see :mod:`dotkit._threads`).
-
-    The element-wise ``exp`` is single-threaded in NumPy, so splitting the tiles
-    over cores, with BLAS held to one thread meanwhile, uses every core for all
-    three steps. Small problems run on the calling thread with BLAS's own threads.
-    """
-    run_parts(run, tiles, parallel=work >= _PARALLEL_MIN)
-
-
-def _batch_shape(q: Any, k: Any, v: Any, mask: Any) -> tuple[int, ...]:
-    shapes = [q.shape[:-2], k.shape[:-2], v.shape[:-2]] + ([] if mask is None else [mask.shape[:-2]])
-    return tuple(np.broadcast_shapes(*(tuple(t) for t in shapes)))
-
-
-def _forbidden(mask: Any, batch: tuple[int, ...], G: int, L: int, S: int) -> Any:
-    """``~mask`` as a ``(G or 1, L or 1, S)`` array: shared masks are not copied per head."""
-    m = mask.reshape((1,) * (len(batch) + 2 - mask.ndim) + tuple(mask.shape))
-    Lm = m.shape[-2]
-    if all(n == 1 for n in m.shape[:-2]):
-        return ~np.broadcast_to(m, m.shape[:-1] + (S,)).reshape(1, Lm, S)
-    return ~np.broadcast_to(m, batch + (Lm, S)).reshape(G, Lm, S)
-
-
-def _repair_rows(bk: Backend, out: Any, bad: Any, qg: Any, kg: Any, vg: Any,
-                 forbidden: Any, upper: Any, scale: float) -> None:
-    """Recompute the rows flagged in ``bad`` with the stable generic formula."""
-    for g in np.unique(np.nonzero(bad)[0]):
-        r = np.nonzero(bad[g])[0]
-        s = np.matmul(qg[g, r] * scale, kg[g].T)
-        blocked = np.zeros(s.shape, dtype=bool)
-        if forbidden is not None:
-            f = forbidden[g if forbidden.shape[0] > 1 else 0]
-            blocked |= f[r] if f.shape[0] > 1 else f
-        if upper is not None:
-            blocked |= upper[r]
-        out[g, r] = np.matmul(_stable_softmax(bk, np.where(blocked, -np.inf, s)), vg[g])
-
-
-def _mlx_attention(bk: Backend, q: Any, k: Any, v: Any, mask: Any, is_causal: bool, scale: float) -> Any:
-    """``mx.fast.scaled_dot_product_attention`` on ``(1, G, L, d)`` views, masks adapted to its rules.
-
-    MLX's ``"causal"`` mask is aligned bottom-right, PyTorch's (and ours) top-left;
-    they agree when ``L == S``, otherwise an explicit lower-triangular mask is passed.
-    Rows with no allowed key are set to zero afterwards, as on the generic path.
-    """
-    mx = bk.xp
-    batch = _batch_shape(q, k, v, mask)
-    L, S, G = q.shape[-2], k.shape[-2], math.prod(batch)
-    q4, k4, v4 = (mx.broadcast_to(t, batch + tuple(t.shape[-2:])).reshape(1, G, *t.shape[-2:]) for t in (q, k, v))
-    if mask is None and (not is_causal or L == S):
-        arg = "causal" if is_causal else None
-        out = mx.fast.scaled_dot_product_attention(q4, k4, v4, scale=scale, mask=arg)
-        return out.reshape(batch + (L, v.shape[-1]))
-    allowed = None
-    if mask is not None and bk.dtype_kind(mask) == "b":
-        allowed = mx.broadcast_to(mask, batch + (L, S)).reshape(1, G, L, S)
-    if is_causal:
-        causal = _causal_allowed(bk, L, S)
-        allowed = causal if allowed is None else mx.logical_and(allowed, causal)
-    arg = allowed
-    if mask is not None and bk.dtype_kind(mask) != "b":
-        arg = mx.broadcast_to(mask.astype(q.dtype), batch + (L, S)).reshape(1, G, L, S)
-        if allowed is not None:
-            arg = mx.where(allowed, arg, mx.array(-math.inf, dtype=q.dtype))
-    out = mx.fast.scaled_dot_product_attention(q4, k4, v4, scale=scale, mask=arg)
-    if allowed is not None:
-        out = mx.where(mx.any(allowed, axis=-1, keepdims=True), out, mx.zeros_like(out))
-    return out.reshape(batch + (L, v.shape[-1]))
-
-
-_FAST_PATHS: dict[str, Callable[..., Any]] = {
-    "numpy": _numpy_attention,
-    "mlx": _mlx_attention,
-}
-
-
-def _fast_path(bk: Backend) -> Callable[..., Any] | None:
-    """The backend's fast path for attention, registering dotkit's own on first use."""
-    fn = bk.fast_path(_OP)
-    if fn is None and bk.array_module in _FAST_PATHS and _OP not in bk._fast_paths:
-        fn = bk._fast_paths[_OP] = _FAST_PATHS[bk.array_module]
-    return fn
 
 
 # -- public API ----------------------------------------------------------------------------
@@ -386,9 +164,9 @@ def scaled_dot_product_attention(
         scale: the factor on ``q·k``; default ``1/√d``.
         chunk_size: if given, process the keys in blocks of this size with an
             online softmax; memory O(L·(d_v + chunk_size)) instead of O(L·S).
-        fast: use the backend's fast path when it has one (NumPy: a tiled in-place
-            kernel; MLX: ``mx.fast.scaled_dot_product_attention``). ``False``
-            forces the generic reference formula.
+        fast: use the backend's fast path when it declares one (NumPy: a tiled
+            in-place kernel; MLX: ``mx.fast.scaled_dot_product_attention``).
+            ``False`` forces the kernel, the reference formula.
         backend: run on this backend instead of the one the inputs imply.
 
     Returns:
@@ -409,11 +187,12 @@ def scaled_dot_product_attention(
         return bk.xp.zeros(batch + (q.shape[-2], v.shape[-1]), dtype=out_dtype)
     if chunk_size is not None:
         chunk = check_positive_int(_OP, "chunk_size", chunk_size)
-        out = _chunked_attention(bk, q, k, v, mask, bool(is_causal), scale, chunk)
+        out = chunked_attention_kernel(bk, q, k, v, mask, is_causal, scale, chunk)
     else:
-        fn = _fast_path(bk) if fast else None
-        out = (fn or _generic_attention)(bk, q, k, v, mask, bool(is_causal), scale)
-    return out if out.dtype == out_dtype else out.astype(out_dtype)
+        fn = bk.fast_path(_OP) if fast else None
+        out = fn(q, k, v, mask, is_causal, scale) if fn is not None else attention_kernel(
+            bk, q, k, v, mask, is_causal, scale)
+    return bk.cast(out, out_dtype)
 
 
 def attention_weights(
@@ -453,8 +232,8 @@ def attention_weights(
     mask = _check_mask(op, mask, bk, batch, q.shape[-2], k.shape[-2])
     work = float_dtype_for(bk, q, k)
     scale = _check_scale(op, scale, q.shape[-1])
-    q, k = (t if t.dtype == work else t.astype(work) for t in (q, k))
-    return _generic_weights(bk, q, k, mask, _check_causal(op, is_causal), scale)
+    q, k = (bk.cast(t, work) for t in (q, k))
+    return attention_weights_kernel(bk, q, k, mask, _check_causal(op, is_causal), scale)
 
 
 def split_heads(x: Any, n_heads: int, *, backend: str | Backend | None = None) -> Any:
@@ -501,7 +280,7 @@ def _project(bk: Backend, op: str, name: str, x: Any, w: Any, b: Any, d_in: int)
             f"from the right: x @ {name}); received {name}.shape={tuple(w.shape)}"
         )
     flat = x.reshape(-1, d_in)  # one 2-D product for the whole batch
-    y = matmul(flat, w if w.dtype == x.dtype else w.astype(x.dtype), backend=bk)
+    y = matmul(flat, bk.cast(w, x.dtype), backend=bk)
     if b is not None:
         bname = "b" + name[1:]
         b = as_array(op, bname, b, bk, ndim=1, allow_int=False)
@@ -509,7 +288,7 @@ def _project(bk: Backend, op: str, name: str, x: Any, w: Any, b: Any, d_in: int)
             raise ShapeError(
                 f"{op}: {bname} must have shape ({w.shape[1]},); received {bname}.shape={tuple(b.shape)}"
             )
-        y = y + (b if b.dtype == x.dtype else b.astype(x.dtype))
+        y = y + bk.cast(b, x.dtype)
     return y.reshape(*x.shape[:-1], w.shape[1])
 
 

@@ -1,0 +1,210 @@
+"""The NumPy backend's fast paths for conv2d and attention, declared in :class:`NumpyBackend.fast_paths`.
+
+Each computes exactly what its kernel computes (:mod:`dotkit.nn.conv_kernels`,
+:mod:`dotkit.nn.attention_kernels`), with NumPy's in-place tools: reused
+buffers, ``out=`` products written into their place in the result, work sized
+to stay in cache, and the cores shared by whole pieces of work (see
+:mod:`dotkit._threads`: NumPy's element-wise loops run on one core, so one
+Python thread per core, each with a one-thread BLAS, keeps every step busy).
+The conformance tests compare each with its kernel.
+
+Arguments arrive checked (the public op checks them once): arrays of one
+floating dtype, int pairs for stride and padding.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from dotkit._threads import run_parts
+from dotkit.nn.conv_kernels import CHUNK_BYTES, ConvGeometry, chunk_plan, window_geometry
+
+
+# -- conv2d ----------------------------------------------------------------------------------------
+def conv2d(x: Any, w: Any, b: Any, stride: tuple[int, int], padding: tuple[int, int], *,
+           chunk_bytes: int = CHUNK_BYTES) -> Any:
+    """``(N, C, H, W)`` images against ``(O, C, kH, kW)`` filters: the kernel's im2col, in place and on every core.
+
+    The same chunks and column layout as :func:`dotkit.nn.conv_kernels.conv2d_kernel`
+    (at most ``chunk_bytes`` of columns at once, per core); returns ``(N, O, Ho, Wo)``,
+    a view of channels-last memory as the kernel does.
+    """
+    return im2col_conv2d(x, w, b, ConvGeometry.of(x.shape, w.shape, stride, padding), chunk_bytes)
+
+
+def _padded_size(g: ConvGeometry, images: int, r0: int, r1: int) -> int:
+    """Elements of the padded block that output rows ``r0..r1`` of ``images`` images read."""
+    return images * ((r1 - 1 - r0) * g.sh + g.kh) * (g.w + 2 * g.pw) * g.c
+
+
+def _pad_into(flat: Any, x_nhwc: Any, g: ConvGeometry, r0: int, r1: int) -> Any:
+    """The zero-padded NHWC rows that output rows ``r0..r1`` read, in a reused buffer (only the border zeroed)."""
+    top, bottom = r0 * g.sh - g.ph, (r1 - 1) * g.sh + g.kh - g.ph
+    a, b = max(top, 0), min(bottom, g.h)
+    shape = (x_nhwc.shape[0], bottom - top, g.w + 2 * g.pw, g.c)
+    block = flat[: _padded_size(g, shape[0], r0, r1)].reshape(shape)
+    block[:, : a - top] = 0
+    block[:, b - top :] = 0
+    block[:, a - top : b - top, : g.pw] = 0
+    block[:, a - top : b - top, g.pw + g.w :] = 0
+    block[:, a - top : b - top, g.pw : g.pw + g.w] = x_nhwc[:, a:b]
+    return block
+
+
+def im2col_conv2d(x: Any, w: Any, b: Any, g: ConvGeometry, chunk_bytes: int = CHUNK_BYTES) -> Any:
+    """The kernel's chunks and column layout, with one padded block and one column buffer per core.
+
+    The patches are copied straight into the buffer (only the padded block's
+    border is zeroed), and ``np.matmul(..., out=)`` writes each chunk's product
+    into its place in the channels-last output (no concatenation at the end).
+    The chunks are shared among one thread per core, each with a one-thread
+    BLAS: the patch copies then run on every core too, and a core slowed by
+    another program simply takes fewer chunks. (A Winograd F(2×2, 3×3) path, with
+    2.25× fewer multiplications, was measured as well: its transforms, a dozen
+    element-wise passes in NumPy, cost as much CPU time as the multiplications saved.)
+    """
+    out = np.empty((g.n, g.out_h, g.out_w, g.o), dtype=x.dtype)
+    wmat = np.ascontiguousarray(filters_matrix_np(w))
+    x_nhwc = x.transpose(0, 2, 3, 1)
+    tasks = [(n0, n1, r0, r1) for n0, n1, blocks in chunk_plan(g, x.itemsize, chunk_bytes) for r0, r1 in blocks]
+    cols_size = max((n1 - n0) * (r1 - r0) for n0, n1, r0, r1 in tasks) * g.out_w * g.patch_size
+    padded_size = max(_padded_size(g, n1 - n0, r0, r1) for n0, n1, r0, r1 in tasks)
+
+    def run(part: Iterable[tuple[int, int, int, int]]) -> None:
+        buffer, padded = np.empty(cols_size, x.dtype), np.empty(padded_size, x.dtype)
+        for n0, n1, r0, r1 in part:
+            xpad = _pad_into(padded, x_nhwc[n0:n1], g, r0, r1)
+            shape, strides = window_geometry(xpad.shape, g, r1 - r0)
+            windows = as_strided(xpad, shape=shape, strides=tuple(s * xpad.itemsize for s in strides), writeable=False)
+            cols = buffer[: windows.size].reshape(windows.shape)
+            np.copyto(cols, windows)
+            target = out[n0:n1, r0:r1].reshape(-1, g.o)  # a view: this chunk's rows of the output
+            np.matmul(cols.reshape(-1, g.patch_size), wmat, out=target)
+            if b is not None:
+                target += b
+
+    run_parts(run, tasks, parallel=g.multiply_adds >= _PARALLEL_MIN_MACS and len(tasks) > 1)
+    return out.transpose(0, 3, 1, 2)
+
+
+_PARALLEL_MIN_MACS = 1 << 24  # below this a layer runs on the calling thread, with BLAS's own threads
+
+
+def filters_matrix_np(w: Any) -> Any:
+    """:func:`dotkit.nn.conv_kernels.filters_matrix` on a NumPy array."""
+    return w.transpose(0, 2, 3, 1).reshape(w.shape[0], -1).T
+
+
+# -- scaled dot-product attention -------------------------------------------------------------------
+_TILE = 1 << 18  # score elements per tile: 1 MiB of float32 stays in L2 cache
+_PARALLEL_MIN = 1 << 21  # score elements below which one thread (plus threaded BLAS) is best
+
+
+def scaled_dot_product_attention(q: Any, k: Any, v: Any, mask: Any, is_causal: bool, scale: float) -> Any:
+    """Tiled attention: scores of a few heads (or a block of rows) at a time, in place.
+
+    Per tile: ``s = (scale·q) Kᵀ`` into a reused buffer, forbidden entries set to
+    -inf, ``exp`` in place, then one product with ``[V | 1]`` gives both
+    ``Σ e·v`` and the row sums ``Σ e``. No max is subtracted: rows whose sum
+    over- or underflows (scores beyond about ±40) are recomputed with the
+    stable formula, so the result is always the stable one. Additive
+    (floating) masks go to the kernel.
+    """
+    from dotkit.backends import get_backend
+    from dotkit.nn.attention_kernels import attention_kernel
+
+    if mask is not None and mask.dtype != bool:
+        return attention_kernel(get_backend("numpy"), q, k, v, mask, is_causal, scale)
+    batch = _batch_shape(q, k, v, mask)
+    L, d, S, dv = q.shape[-2], q.shape[-1], k.shape[-2], v.shape[-1]
+    G = math.prod(batch)
+    qg = np.broadcast_to(q, batch + (L, d)).reshape(G, L, d)
+    kg = np.broadcast_to(k, batch + (S, d)).reshape(G, S, d)
+    vg = np.broadcast_to(v, batch + (S, dv)).reshape(G, S, dv)
+    forbidden = None if mask is None else _forbidden(mask, batch, G, L, S)
+    upper = np.triu(np.ones((L, S), dtype=bool), k=1) if is_causal else None
+    out = np.empty((G, L, dv), dtype=q.dtype)
+    total = np.empty((G, L), dtype=q.dtype)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        _attention_tiles(qg, kg, vg, forbidden, upper, scale, out, total)
+        tiny, huge = (1e-20, 1e30) if q.dtype == np.float32 else (1e-200, 1e300)
+        bad = ~((total > tiny) & (total < huge))
+        if not bad.any() and not np.isfinite(out).all():
+            bad = ~np.isfinite(out).all(axis=-1)
+    if bad.any():
+        _repair_rows(out, bad, qg, kg, vg, forbidden, upper, scale)
+    return out.reshape(batch + (L, dv))
+
+
+def _attention_tiles(qg: Any, kg: Any, vg: Any, forbidden: Any, upper: Any, scale: float,
+                     out: Any, total: Any) -> None:
+    """Fill ``out`` (G, L, dv) and the row sums ``total`` (G, L), tile by tile, one thread per core."""
+    (G, L, _), S, dv, dt = qg.shape, kg.shape[1], vg.shape[2], qg.dtype
+    heads = max(1, _TILE // max(1, L * S))
+    rows = L if heads > 1 else max(1, min(L, _TILE // max(1, S)))
+    tiles = [(g0, min(G, g0 + heads), r0, min(L, r0 + rows)) for g0 in range(0, G, heads) for r0 in range(0, L, rows)]
+
+    def run(part: Iterable[tuple[int, int, int, int]]) -> None:
+        buf = np.empty(heads * rows * S, dtype=dt)  # one score buffer per worker, reused for every tile
+        va = np.empty((heads, S, dv + 1), dtype=dt)  # [V | 1]: the product also gives row sums
+        va[..., dv] = 1
+        loaded = -1
+        for g0, g1, r0, r1 in part:
+            if loaded != g0:
+                va[: g1 - g0, :, :dv] = vg[g0:g1]
+                loaded = g0
+            cols = min(S, r1) if upper is not None else S  # causal: later keys are never needed
+            s = buf[: (g1 - g0) * (r1 - r0) * cols].reshape(g1 - g0, r1 - r0, cols)
+            np.matmul(qg[g0:g1, r0:r1] * dt.type(scale), kg[g0:g1, :cols].transpose(0, 2, 1), out=s)
+            if forbidden is not None:
+                gs = slice(g0, g1) if forbidden.shape[0] > 1 else slice(None)
+                rs = slice(r0, r1) if forbidden.shape[1] > 1 else slice(None)
+                np.copyto(s, -np.inf, where=forbidden[gs, rs, :cols])
+            if upper is not None:
+                np.copyto(s, -np.inf, where=upper[r0:r1, :cols])
+            np.exp(s, out=s)
+            o = np.matmul(s, va[: g1 - g0, :cols])
+            np.divide(o[..., :dv], o[..., dv:], out=out[g0:g1, r0:r1])
+            total[g0:g1, r0:r1] = o[..., dv]
+
+    run_parts(run, tiles, parallel=G * L * S >= _PARALLEL_MIN)
+
+
+def _batch_shape(q: Any, k: Any, v: Any, mask: Any) -> tuple[int, ...]:
+    shapes = [q.shape[:-2], k.shape[:-2], v.shape[:-2]] + ([] if mask is None else [mask.shape[:-2]])
+    return tuple(np.broadcast_shapes(*(tuple(t) for t in shapes)))
+
+
+def _forbidden(mask: Any, batch: tuple[int, ...], G: int, L: int, S: int) -> Any:
+    """``~mask`` as a ``(G or 1, L or 1, S)`` array: shared masks are not copied per head."""
+    m = mask.reshape((1,) * (len(batch) + 2 - mask.ndim) + tuple(mask.shape))
+    Lm = m.shape[-2]
+    if all(n == 1 for n in m.shape[:-2]):
+        return ~np.broadcast_to(m, m.shape[:-1] + (S,)).reshape(1, Lm, S)
+    return ~np.broadcast_to(m, batch + (Lm, S)).reshape(G, Lm, S)
+
+
+def _repair_rows(out: Any, bad: Any, qg: Any, kg: Any, vg: Any, forbidden: Any, upper: Any, scale: float) -> None:
+    """Recompute the rows flagged in ``bad`` with the stable formula of the kernel."""
+    from dotkit.backends import get_backend
+    from dotkit.nn.attention_kernels import stable_softmax
+
+    bk = get_backend("numpy")
+    for g in np.unique(np.nonzero(bad)[0]):
+        r = np.nonzero(bad[g])[0]
+        s = np.matmul(qg[g, r] * scale, kg[g].T)
+        blocked = np.zeros(s.shape, dtype=bool)
+        if forbidden is not None:
+            f = forbidden[g if forbidden.shape[0] > 1 else 0]
+            blocked |= f[r] if f.shape[0] > 1 else f
+        if upper is not None:
+            blocked |= upper[r]
+        out[g, r] = np.matmul(stable_softmax(bk, np.where(blocked, -np.inf, s)), vg[g])
+
+
+__all__ = ["conv2d", "im2col_conv2d", "scaled_dot_product_attention"]
