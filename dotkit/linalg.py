@@ -228,8 +228,8 @@ def cosine_similarity(a: Any, b: Any, *, backend: str | Backend | None = None) -
     A zero vector has no direction: its cosine is NaN, with a warning.
 
     Example:
-        >>> dotkit.cosine_similarity([1.0, 0.0], [1.0, 1.0]).round(4)
-        array(0.7071)
+        >>> dotkit.cosine_similarity([3.0, 0.0], [1.0, 0.0])
+        array(1.)
     """
     bk = resolve("cosine_similarity", a, b, backend=backend)
     a = as_array("cosine_similarity", "a", a, bk, min_ndim=1, allow_int=False)
@@ -267,7 +267,7 @@ def angle(a: Any, b: Any, *, degrees: bool = False, backend: str | Backend | Non
     """
     bk = resolve("angle", a, b, backend=backend)
     theta = bk.xp.acos(cosine_similarity(a, b, backend=bk))
-    return theta * (180.0 / math.pi) if degrees else theta
+    return bk.asarray(theta * (180.0 / math.pi) if degrees else theta)  # a 0-d array stays one
 
 
 def project(a: Any, onto: Any, *, backend: str | Backend | None = None) -> Any:

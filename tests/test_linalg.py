@@ -176,3 +176,18 @@ def test_long_vector_summed_accurately(backend, rng) -> None:
     got = float(dk.to_numpy(dk.dot(x, x, backend=backend)))
     rel = 1e-12 if backend.supports_float64 else 1e-5
     assert abs(got - want) / want < rel
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["dotkit.backends", "dotkit.backends.base", "dotkit.backends.numpy", "dotkit.linalg", "dotkit.nn.activations",
+     "dotkit.nn.layers", "dotkit.models.mlp", "dotkit.models.cnn", "dotkit.testing.strict"],
+)
+def test_docstring_examples_run(module: str) -> None:
+    import doctest
+    import importlib
+
+    mod = importlib.import_module(module)
+    result = doctest.testmod(mod, extraglobs={"dotkit": dk, "dk": dk, "np": np, "math": math}, report=True,
+                             optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0 and result.attempted > 0, f"{module}: {result}"
