@@ -16,6 +16,15 @@ def matvec_intensity(m, n, itemsize=4):
     return 2 * m * n / (itemsize * (m * n + n + m))
 
 
+def scores_intensity_stub(L, d, itemsize=4):
+    # your code: the arithmetic intensity of S = Q Kᵀ
+    ...
+
+
+def scores_intensity(L, d, itemsize=4):
+    return 2 * L * L * d / (itemsize * (2 * L * d + L * L))
+
+
 def predict_seconds_stub(n, bandwidth_gbs):
     # your code: the shortest time in seconds
     ...
@@ -40,6 +49,8 @@ CASES = {
         wrong=[
             (lambda m, n, itemsize=4: 2 * m * n / (m * n + n + m), "in bytes"),
             (lambda m, n, itemsize=4: 2 / itemsize, "only the matrix"),
+            (lambda m, n, itemsize=4: 0.5, "every m, n and itemsize"),
+            (lambda m, n, itemsize=4: matvec_intensity(m, n, 4), "fixed 4"),
             (lambda m, n, itemsize=4: itemsize * (m * n + n + m) / (2 * m * n), "bytes per FLOP"),
             (lambda m, n, itemsize=4: m * n / (itemsize * (m * n + n + m)), "two FLOPs"),
             (lambda m, n, itemsize=4: 2 * m * n / (itemsize * (m * n + n)), "result y"),
@@ -49,12 +60,20 @@ CASES = {
         solution=matvec_intensity,
     ),
     "A.2": Case(
-        stub=...,  # the chapter passes (gpu_ridge, gpu_n) = (..., ...): see the test below
-        wrong=[((3.35 / 67, 120.0), "bytes per FLOP"), ((20000.0, 120.0), "factor of 1000"),
-               ((5.0, 120.0), "factor of 4"), ((120.0, 20.0), "side N"), ((10.0, 60.0), "half the ridge"),
-               ((12.0, 72.0), "recompute"), ((20.0, ...), "now gpu_n"), ((20.0, 20 / 6), "6 times"),
-               ((20.0, 20.0), "not N"), ((20.0, 100.0), "solve"), (20.0, "together")],
-        solution=(20.0, 120.0),
+        stub=...,  # the chapter passes (gpu_ridge, scores_intensity) = (..., a stub): see the tests below
+        wrong=[((3.35 / 67, scores_intensity), "bytes per FLOP"), ((20000.0, scores_intensity), "factor of 1000"),
+               ((5.0, scores_intensity), "factor of 4"), ((10.0, scores_intensity), "half the ridge"),
+               ((12.0, scores_intensity), "recompute"), ((20.0, scores_intensity_stub), "now write"),
+               ((20.0, lambda L, d, itemsize=4: 2 * L * L * d / (4 * (2 * L * d + L * L))), "itemsize argument"),
+               ((20.0, lambda L, d, itemsize=4: 2 * L * L * d / (itemsize * 2 * L * d)), "only Q and K"),
+               ((20.0, lambda L, d, itemsize=4: 2 * d / itemsize), "only S"),
+               ((20.0, lambda L, d, itemsize=4: 2 * L * L * d / (itemsize * (L * d + L * L))), "one of Q and K"),
+               ((20.0, lambda L, d, itemsize=4: 2 * L * L * d / (2 * L * d + L * L)), "count of numbers"),
+               ((20.0, lambda L, d, itemsize=4: scores_intensity(L, d, itemsize) / 2), "half the intensity"),
+               ((20.0, lambda L, d, itemsize=4: 1 / scores_intensity(L, d, itemsize)), "bytes per FLOP;"),
+               ((20.0, lambda L, d, itemsize=4: scores_intensity(L, d, itemsize) * 1.3), "off"),
+               (20.0, "together")],
+        solution=(20.0, scores_intensity),
     ),
     "A.3": Case(
         stub=predict_seconds_stub,
@@ -74,6 +93,7 @@ CASES = {
             (lambda us, bw: us * 1e-6 * bw * 1e9 / 8, "equals the work"),
             (lambda us, bw: 100 * us * bw / 8, "off by 1000"),
             (lambda us, bw: 100 * us * 1e-6 * bw * 1e9 / 4, "one vector"),
+            (lambda us, bw: 100 * us * 1e-6 * bw * 2**30 / 8, "GiB"),
             (lambda us, bw: 7.0, "off"),
         ],
         solution=break_even_n,
@@ -84,11 +104,21 @@ globals().update(make_tests(CASES))
 
 
 def test_a_ridge_from_the_exact_quotient_passes() -> None:
-    assert check("A.2", (67 / 3.35, 6 * 67 / 3.35)).state == "correct"
+    assert check("A.2", (67 / 3.35, scores_intensity)).state == "correct"
 
 
-def test_the_chapters_pair_of_stubs_is_your_turn() -> None:
+def test_the_chapters_stubs_are_your_turn() -> None:
     assert check("A.2", (..., ...)).state == "your turn"
+    assert check("A.2", (..., scores_intensity_stub)).state == "your turn"
+
+
+def test_the_exact_score_flop_count_is_accepted_too() -> None:
+    assert check("A.2", (20.0, lambda L, d, itemsize=4: L * L * (2 * d - 1) / (itemsize * (2 * L * d + L * L)))).passed
+
+
+def test_the_a2_verdict_places_qk_on_both_ridges() -> None:
+    message = check("A.2", (20.0, scores_intensity)).message
+    assert "31" in message and "62" in message and "295" in message
 
 
 def test_the_exact_flop_count_is_accepted_too() -> None:

@@ -1,8 +1,8 @@
 """Checkers for the appendix, "Backends and speed".
 
 A.1  ``matvec_intensity(m, n, itemsize=4)``: FLOPs per byte of an (m, n) matrix times a vector.
-A.2  two numbers: the ridge point of a GPU from its published peak and bandwidth, and the side N of the
-     square float32 product that reaches it.
+A.2  the ridge point of a GPU from its published peak and bandwidth, and ``scores_intensity(L, d, itemsize=4)``:
+     FLOPs per byte of attention's scores S = Q Kᵀ, to place on that ridge.
 A.3  ``predict_seconds(n, bandwidth_gbs)``: the shortest time of a float32 dot product of length n.
 A.4  ``break_even_n(call_us, bandwidth_gbs)``: the length from which a fixed per-call cost is under 1 %.
 
@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from dotkit.exercises import NotYet, YourTurn, as_array, exercise, expect_close, needs_function, needs_number
+from dotkit.exercises import NotYet, YourTurn, as_array, exercise, expect_close, is_stub, needs_function, needs_number
 
-#: NVIDIA's published figures for the H100 SXM: 67 TFLOP/s in float32 (without tensor cores), 3.35 TB/s of HBM3
-H100_TFLOPS, H100_TBS = 67.0, 3.35
+#: NVIDIA's published figures for the H100 SXM: 67 TFLOP/s in float32 (without tensor cores), 3.35 TB/s of HBM3,
+#: and 989 TFLOP/s in bfloat16 on its tensor cores (dense, without sparsity)
+H100_TFLOPS, H100_TBS, H100_BF16_TFLOPS = 67.0, 3.35, 989.0
 
 
 def _near(got: float, want: float, rtol: float = 1e-3) -> bool:
@@ -33,12 +34,19 @@ def _one_number(fn: Any, what: str, *args: Any) -> float:
 @exercise("A.1", todo="make matvec_intensity(m, n, itemsize) return the FLOPs per byte of y = W x")
 def check_matvec_intensity(answer: Any) -> str:
     fn = needs_function(answer, "matvec_intensity(m, n, itemsize=4)")
-    for m, n, itemsize in ((3, 4, 4), (1000, 1000, 4), (64, 4096, 8), (7, 1, 2)):
+    cases = ((3, 4, 4), (1000, 1000, 4), (64, 4096, 8), (7, 1, 2))
+    answers = [_one_number(fn, f"matvec_intensity({m}, {n}, itemsize={i})", m, n, i) for m, n, i in cases]
+    if len(set(answers)) == 1:
+        raise NotYet(f"matvec_intensity returns {answers[0]:.3g} for every m, n and itemsize; the bytes of x and y "
+                     "depend on m and n, and every byte count on itemsize")
+    for (m, n, itemsize), got in zip(cases, answers):
         what = f"matvec_intensity({m}, {n}, itemsize={itemsize})"
-        got = _one_number(fn, what, m, n, itemsize)
         wants = (2 * m * n / (itemsize * (m * n + n + m)), m * (2 * n - 1) / (itemsize * (m * n + n + m)))
         if any(_near(got, w, 1e-6) for w in wants):
             continue
+        if itemsize != 4 and _near(got, 2 * m * n / (4 * (m * n + n + m)), 1e-6):
+            raise NotYet(f"{what} is the float32 answer: the bytes per number must come from the itemsize "
+                         "argument, not a fixed 4")
         if _near(got, 2 * m * n / (m * n + n + m)):
             raise NotYet(f"{what}: you divided by the count of numbers; B is in bytes, itemsize each")
         if _near(got, m * n / (itemsize * (m * n + n + m))) or _near(got, m * (n - 1) / (itemsize * (m * n + n + m))):
@@ -58,15 +66,9 @@ def check_matvec_intensity(answer: Any) -> str:
             "side is it on, and did your prediction say so?")
 
 
-@exercise("A.2", todo="set gpu_ridge (FLOP per byte) and gpu_n (the side of the square product) and pass both")
-def check_gpu_ridge(answer: Any) -> str:
-    if answer is Ellipsis or (isinstance(answer, tuple) and all(a is Ellipsis for a in answer)):
-        raise YourTurn
-    if not isinstance(answer, (tuple, list)):
-        needs_number(answer, "the pair (gpu_ridge, gpu_n)")  # a hint naming the type, for a str or None
-    if not isinstance(answer, (tuple, list)) or len(answer) != 2:
-        raise NotYet("pass the two answers together, as check(\"A.2\", (gpu_ridge, gpu_n))")
-    value = needs_number(answer[0], "a number (the ridge point in FLOP per byte)")
+def _check_ridge(value: Any) -> float:
+    """The ridge point of the H100 in float32, with a hint for each usual slip."""
+    value = needs_number(value, "a number (the ridge point in FLOP per byte)")
     want = H100_TFLOPS / H100_TBS
     if _near(value, H100_TBS / H100_TFLOPS, 1e-2):
         raise NotYet(f"{value:.3g} is bandwidth / peak, bytes per FLOP; the ridge point is peak / bandwidth")
@@ -76,26 +78,62 @@ def check_gpu_ridge(answer: Any) -> str:
     if _near(value, want * 4, 1e-2) or _near(value, want / 4, 1e-2):
         raise NotYet(f"{value:.3g} is off by a factor of 4, the bytes of one float32: the ridge point is in "
                      "FLOP per byte, and the bandwidth is already in bytes")
-    if _near(value, want * 6, 1e-2):
-        raise NotYet(f"{value:.3g} is the side N of the product; gpu_ridge is the intensity at the ridge, in FLOP "
-                     "per byte, and N comes second")
     if _near(value, want / 2, 1e-2):
         raise NotYet(f"{value:.3g} is half the ridge: the published peak already counts each FMA as two FLOPs, "
                      "so use it as it is")
     if not _near(value, want, 2e-2):
         raise NotYet(f"{value:.3g} is not the ridge point: recompute it from the peak and the bandwidth")
-    if answer[1] is Ellipsis:
-        raise NotYet("the ridge point is right; now gpu_n, the side of the square product that reaches it")
-    side = needs_number(answer[1], "a number (the side N of the square product)")
-    if _near(side, want / 6, 1e-2):
-        raise NotYet(f"N = {side:.3g} divides the ridge by 6; the intensity is N/6, so N is 6 times the intensity")
-    if _near(side, want, 1e-2):
-        raise NotYet(f"N = {side:.3g} is the ridge itself; a square product's intensity is N/6, not N")
-    if not _near(side, 6 * want, 2e-2):
-        raise NotYet(f"N = {side:.3g} does not give I = N/6 equal to your ridge point; solve N/6 = ridge for N")
-    return (f"{H100_TFLOPS} / {H100_TBS} ≈ {want:.0f} FLOP per byte, reached from N ≈ {6 * want:.0f}: a kernel "
-            f"needs about {want:.0f} FLOPs for every byte it reads before this GPU's arithmetic, not its memory, "
-            "is the limit.")
+    return want
+
+
+def _scores_hint(got: float, L: int, d: int, itemsize: int, what: str) -> str | None:
+    """The hint for a usual slip in the intensity of S = Q Kᵀ, or None."""
+    flops, nbytes = 2 * L * L * d, itemsize * (2 * L * d + L * L)
+    slips = (
+        (itemsize != 4 and _near(got, flops / (4 * (2 * L * d + L * L)), 1e-6),
+         "is the float32 answer: the bytes per number must come from the itemsize argument"),
+        (_near(got, flops / (itemsize * 2 * L * d)),
+         "counts only Q and K: the scores S (L × L numbers) are written to memory too, and for long "
+         "sequences they are most of the bytes"),
+        (_near(got, flops / (itemsize * L * L)), "counts only S: Q and K (L × d numbers each) are read too"),
+        (_near(got, flops / (itemsize * (L * d + L * L))), "counts one of Q and K: both are read, L × d numbers each"),
+        (_near(got, flops / (2 * L * d + L * L)), "divides by the count of numbers; B is in bytes, itemsize each"),
+        (_near(got, L * L * d / nbytes) or _near(got, L * L * (d - 1) / nbytes),
+         "is half the intensity: each of the L² scores is a dot product of length d, d multiplications "
+         "and d additions"),
+        (_near(got, nbytes / flops), "is bytes per FLOP; intensity is FLOPs per byte"),
+    )
+    return next((f"{what} {text}" for hit, text in slips if hit), None)
+
+
+@exercise("A.2", todo="set gpu_ridge (FLOP per byte), write scores_intensity(L, d, itemsize) and pass both")
+def check_gpu_ridge(answer: Any) -> str:
+    if answer is Ellipsis or (isinstance(answer, tuple) and all(a is Ellipsis for a in answer)):
+        raise YourTurn
+    if not isinstance(answer, (tuple, list)):
+        needs_number(answer, "the pair (gpu_ridge, scores_intensity)")  # a hint naming the type, for a str or None
+    if not isinstance(answer, (tuple, list)) or len(answer) != 2:
+        raise NotYet("pass the two answers together, as check(\"A.2\", (gpu_ridge, scores_intensity))")
+    ridge = _check_ridge(answer[0])
+    if answer[1] is Ellipsis or is_stub(answer[1]):
+        raise NotYet("the ridge point is right; now write scores_intensity(L, d, itemsize)")
+    fn = needs_function(answer[1], "scores_intensity(L, d, itemsize=4)")
+    for L, d, itemsize in ((4096, 64, 4), (128, 64, 2), (10, 3, 8)):
+        what = f"scores_intensity({L}, {d}, itemsize={itemsize})"
+        got = _one_number(fn, what, L, d, itemsize)
+        wants = [2 * L * L * d / (itemsize * (2 * L * d + L * L)), L * L * (2 * d - 1) / (itemsize * (2 * L * d + L * L))]
+        if any(_near(got, w, 1e-6) for w in wants):
+            continue
+        hint = _scores_hint(got, L, d, itemsize, what)
+        if hint:
+            raise NotYet(hint)
+        expect_close(got, wants[0], what, rtol=1e-6)
+    f32, bf16 = (2 * 4096**2 * 64 / (i * (2 * 4096 * 64 + 4096**2)) for i in (4, 2))
+    tensor_ridge = H100_BF16_TFLOPS / H100_TBS
+    return (f"At L = 4096, d = 64: I ≈ {f32:.0f} FLOP/byte in float32, right of the float32 ridge ({ridge:.0f}), so "
+            f"compute-bound; in bfloat16 I ≈ {bf16:.0f}, but the tensor cores' ridge is {tensor_ridge:.0f}, so the same "
+            "product becomes memory-bound, held by writing and reading S. That is why fast attention kernels never "
+            "write S to memory (chapter 4's online softmax).")
 
 
 @exercise("A.3", todo="make predict_seconds(n, bandwidth_gbs) return the shortest possible time, in seconds")
@@ -130,6 +168,8 @@ def check_break_even_n(answer: Any) -> str:
             raise NotYet(f"{what} is where the fixed cost equals the work; 1 % means the work is 100 times as long")
         if _near(got, want * 1e-3, 2e-2) or _near(got, want * 1e3, 2e-2):
             raise NotYet(f"{what} is off by 1000: µs is 10⁻⁶ s and GB/s is 10⁹ bytes/s")
+        if _near(got, want * 2**30 / 1e9, 2e-2):
+            raise NotYet(f"{what} takes a GB as 2³⁰ bytes (a GiB); bandwidths are quoted in GB/s, 10⁹ bytes per second")
         if _near(got, want * 2, 2e-2):
             raise NotYet(f"{what} counts one vector's bytes; a dot product reads two vectors, 8 bytes per element")
         if not _near(got, want, 2e-2):  # 99 or 100 times the fixed cost: both are right
