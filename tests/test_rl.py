@@ -19,6 +19,7 @@ from dotkit.rl import (
     StateAggregation,
     TileCoder,
     action_values,
+    experiments,
     gradient_mc,
     gradient_mc_aggregated,
     linear_value,
@@ -28,7 +29,6 @@ from dotkit.rl import (
     td_fixed_point,
     value_error,
 )
-from dotkit.rl import experiments
 from dotkit.rl import random_walk as rw
 
 STATES = np.arange(1, 1001)
@@ -299,6 +299,14 @@ def test_closed_form_aggregated_mc_equals_stepwise_updates() -> None:
     np.testing.assert_allclose(
         gradient_mc_aggregated(agg.group(STATES), ep, np.zeros(10), 0.01), want, atol=1e-12
     )
+
+
+@pytest.mark.parametrize("run", [experiments.mc_weight_history, experiments.mc_aggregation_run,
+                                 experiments.td_aggregation_run])
+@pytest.mark.parametrize("alpha", [0.0, -0.1, 1.5, float("nan"), True, "0.1"])
+def test_experiments_name_themselves_for_a_bad_step_size(run, alpha) -> None:
+    with pytest.raises(InputValueError, match=f"{run.__name__}: alpha must be a number in \\(0, 1\\]"):
+        run(5, alpha)
 
 
 def test_mc_weight_history_is_gradient_mc_after_every_episode() -> None:

@@ -36,6 +36,14 @@ def _aggregation(n_groups: int) -> StateAggregation:
     return StateAggregation(N_STATES, n_groups, first=1)
 
 
+def _check_run(op: str, n_episodes: int, alpha: Any) -> None:
+    """Errors that name the experiment the reader called, before any episode runs."""
+    check_positive_int(op, "n_episodes", n_episodes)
+    number = isinstance(alpha, (int, float, np.integer, np.floating)) and not isinstance(alpha, bool)
+    if not (number and 0.0 < float(alpha) <= 1.0):
+        raise InputValueError(f"{op}: alpha must be a number in (0, 1]; received alpha={alpha!r}")
+
+
 def mc_aggregation_run(
     n_episodes: int,
     alpha: float = 2e-5,
@@ -55,6 +63,7 @@ def mc_aggregation_run(
         >>> w.shape, int(visits.sum()) > 200
         ((10,), True)
     """
+    _check_run("mc_aggregation_run", n_episodes, alpha)
     groups = _aggregation(n_groups).group(_STATES)
     w, visits = np.zeros(n_groups), np.zeros(N_STATES + 1, dtype=np.int64)
     batches = episode_stream(n_episodes, seed, chunk=_CHUNK)
@@ -79,7 +88,7 @@ def mc_weight_history(
         >>> history.shape, bool((history[0] == 0).all())
         ((6, 10), True)
     """
-    check_positive_int("mc_weight_history", "n_episodes", n_episodes)
+    _check_run("mc_weight_history", n_episodes, alpha)
     groups = _aggregation(n_groups).group(_STATES)
     eps = episodes(n_episodes, seed)
     history = np.zeros((n_episodes + 1, n_groups))
@@ -103,6 +112,7 @@ def td_aggregation_run(
         >>> td_aggregation_run(50, 1e-3, show_progress=False).shape
         (10,)
     """
+    _check_run("td_aggregation_run", n_episodes, alpha)
     phi = to_numpy(_aggregation(n_groups).transform(_STATES, backend="numpy"))
     w = np.zeros(n_groups)
     batches = episode_stream(n_episodes, seed, chunk=_CHUNK)
