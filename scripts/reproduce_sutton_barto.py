@@ -31,6 +31,7 @@ import time
 import numpy as np
 
 from dotkit.rl import mc_fixed_point, td_fixed_point, value_error
+from dotkit.rl import experiments
 from dotkit.rl import random_walk as rw
 from dotkit.rl.control import sarsa_mountain_car
 from dotkit.rl.features import StateAggregation
@@ -48,7 +49,7 @@ def figure_9_1_and_9_2_left() -> None:
     phi = np.asarray(StateAggregation(1000, 10, first=1).transform(STATES, backend="numpy"))
     print(f"true values: v(1) = {v[0]:+.4f}, v(500) = {v[499]:+.4f}, v(1000) = {v[-1]:+.4f}")
     t = time.perf_counter()
-    w_mc, visits = rw.mc_aggregation_run(100_000, 2e-5, seed=0)
+    w_mc, visits = experiments.mc_aggregation_run(100_000, 2e-5, seed=0)
     print(
         f"\nFigure 9.1  gradient MC, α = 2e-5, 100,000 episodes ({time.perf_counter() - t:.1f} s)"
     )
@@ -59,7 +60,7 @@ def figure_9_1_and_9_2_left() -> None:
         f"({visits.max() / visits.sum():.4f} of all visits)"
     )
     t = time.perf_counter()
-    w_td = rw.td_aggregation_run(100_000, 2e-4, seed=0)
+    w_td = experiments.td_aggregation_run(100_000, 2e-4, seed=0)
     w_star = td_fixed_point(phi, P, r, mu)
     print(
         "\nFigure 9.2 (left)  semi-gradient TD(0), α = 2e-4, 100,000 episodes "
@@ -77,7 +78,7 @@ def figure_9_2_right(n_runs: int) -> None:
     ns = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]
     alphas = np.round(np.linspace(0, 1, 11), 2)
     t = time.perf_counter()
-    errs = rw.n_step_sweep(ns, alphas, n_runs=n_runs, seed=0)
+    errs = experiments.n_step_sweep(ns, alphas, n_runs=n_runs, seed=0)
     print(
         f"\nFigure 9.2 (right)  n-step TD, 20 groups, RMS error over the first 10 episodes, "
         f"{n_runs} runs ({time.perf_counter() - t:.1f} s)"
@@ -91,7 +92,7 @@ def figure_9_2_right(n_runs: int) -> None:
 
 def figure_9_5(n_runs: int, n_episodes: int) -> None:
     t = time.perf_counter()
-    curves = rw.basis_comparison(
+    curves = experiments.basis_comparison(
         (5, 10, 20), n_episodes=n_episodes, n_runs=n_runs, every=500, seed=0
     )
     print(

@@ -39,7 +39,7 @@ from dotkit.models.mf import MatrixFactorization, NotFittedError
 from dotkit.models.mlp import MLP, relative_error
 from dotkit.nn import activations as act
 from dotkit.nn import layers
-from dotkit.rl import features, prediction, random_walk, value
+from dotkit.rl import experiments, features, prediction, random_walk, value
 from dotkit.rl.random_walk import Episodes
 
 DotkitError = errors.DotkitError
@@ -361,12 +361,8 @@ SPECIFIC: list[tuple[str, Callable[[], Any], type, tuple[str, ...]]] = [
     ("n_step_td-w", lambda: prediction.n_step_td(PHI, EP, np.zeros(9), 0.1), S, ("n_step_td", "w", "(9,)")),
     ("n_step_td-first", lambda: prediction.n_step_td(np.eye(3), EP, np.zeros(3), 0.1), V,
      ("n_step_td", "states", "3")),
-    ("td_sparse-active", lambda: prediction.n_step_td_sparse(np.ones(10), EP, np.zeros(10), 0.1), S,
-     ("n_step_td_sparse", "active", "(10,)")),
-    ("td_sparse-range", lambda: prediction.n_step_td_sparse(np.full((10, 1), 12), EP, np.zeros(10), 0.1), V,
-     ("n_step_td_sparse", "active", "12", "10")),
-    ("td_sparse-rows", lambda: prediction.n_step_td_sparse(np.zeros((3, 1), int), EP, np.zeros(10), 0.1), V,
-     ("n_step_td_sparse", "states", "3")),
+    ("n_step_td-rows", lambda: prediction.n_step_td(np.ones((3, 1)), EP, np.zeros(1), 0.1), V,
+     ("n_step_td", "states", "3")),
     ("mc_agg-groups", lambda: prediction.gradient_mc_aggregated(np.full(10, 7), EP, np.zeros(5), 0.1), V,
      ("gradient_mc_aggregated", "groups", "7", "5")),
     ("mc_agg-alpha", lambda: prediction.gradient_mc_aggregated(np.zeros(10, int), EP, np.zeros(5), 2.0), V,
@@ -382,8 +378,8 @@ SPECIFIC: list[tuple[str, Callable[[], Any], type, tuple[str, ...]]] = [
      ("mc_fixed_point", "singular", "(4, 2)")),
     ("td_fixed_point-P", lambda: prediction.td_fixed_point(PHI, np.eye(3), np.zeros(10), np.ones(10)), S,
      ("td_fixed_point", "P", "(3, 3)")),
-    ("basis-orders", lambda: random_walk.basis_comparison(orders=()), V, ("basis_comparison", "orders", "()")),
-    ("basis-every", lambda: random_walk.basis_comparison(orders=(1,), every=0), V,
+    ("basis-orders", lambda: experiments.basis_comparison(orders=()), V, ("basis_comparison", "orders", "()")),
+    ("basis-every", lambda: experiments.basis_comparison(orders=(1,), every=0), V,
      ("basis_comparison", "every", "0")),
     ("sarsa-alpha", lambda: dk.rl.control.sarsa_mountain_car(1, alpha=0.0), V, ("sarsa_mountain_car", "alpha", "0.0")),
     ("sarsa-epsilon", lambda: dk.rl.control.sarsa_mountain_car(1, epsilon=2.0), V,
