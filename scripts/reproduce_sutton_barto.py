@@ -30,8 +30,7 @@ import time
 
 import numpy as np
 
-from dotkit.rl import mc_fixed_point, td_fixed_point, value_error
-from dotkit.rl import experiments
+from dotkit.rl import experiments, mc_fixed_point, td_fixed_point, value_error
 from dotkit.rl import random_walk as rw
 from dotkit.rl.control import sarsa_mountain_car
 from dotkit.rl.features import StateAggregation

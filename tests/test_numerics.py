@@ -223,8 +223,8 @@ def test_linear_value_object_is_w_dot_phi(backend) -> None:
 
 def test_basis_comparison_curve_is_the_value_error(backend) -> None:
     """After one episode with a tiny step the weights are near 0, so √VE ≈ √(Σ μ v²)."""
-    from dotkit.rl.prediction import value_error
     from dotkit.rl.experiments import basis_comparison
+    from dotkit.rl.prediction import value_error
     from dotkit.rl.random_walk import true_values, visit_distribution
 
     out = basis_comparison(orders=(1, 2), n_episodes=2, n_runs=2, every=1, backend=backend,
