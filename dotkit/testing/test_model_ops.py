@@ -42,8 +42,8 @@ def test_mlp_forward_and_backpropagation(dotkit_backend: Any, dtype: str) -> Non
 
 def test_mlp_training_follows_numpy(dotkit_backend: Any) -> None:
     rng = np.random.default_rng(21)
-    X = rng.standard_normal((40, 4)).astype(np.float32)
-    y = (X[:, 0] + X[:, 1] > 0).astype(np.int64)
+    X = np.asarray(rng.standard_normal((40, 4)), dtype=np.float32)
+    y = np.asarray(X[:, 0] + X[:, 1] > 0, dtype=np.int64)
     kw = {"epochs": 3, "lr": 0.1, "batch_size": 8, "progress": False}
     ours = MLP([4, 6, 2], seed=3, dtype="float32", backend=dotkit_backend).fit(X, y, **kw)
     ref = MLP([4, 6, 2], seed=3, backend="numpy").fit(np.asarray(X, dtype=np.float64), y, **kw)

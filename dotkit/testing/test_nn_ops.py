@@ -27,7 +27,7 @@ def _softmax(x: np.ndarray, axis: int) -> np.ndarray:
 #: name -> the NumPy float64 formula
 ELEMENTWISE = {
     "relu": lambda x: np.maximum(x, 0.0),
-    "relu_grad": lambda x: (x > 0).astype(np.float64),
+    "relu_grad": lambda x: np.asarray(x > 0, dtype=np.float64),
     "sigmoid": _sig,
     "sigmoid_grad": lambda x: _sig(x) * (1 - _sig(x)),
     "tanh": np.tanh,

@@ -33,7 +33,8 @@ class Float32NumpyBackend(Backend):
     - ``array_module``: the library it needs; ``is_installed()`` looks for it
       without importing it, and the install hint names it.
     - ``_import()``: import the library, only when the backend is first used,
-      and return the array namespace (``bk.xp``) that dotkit's ops call.
+      and return the Array API namespace (``bk.xp``) that dotkit's kernels
+      call; NumPy 2's own module is one.
     - ``owns(x)``: which arrays belong to this backend, so that
       ``dotkit.dot(x, y)`` picks it from its inputs. The base class matches
       the array's module against ``array_module``. This backend shares
@@ -44,9 +45,11 @@ class Float32NumpyBackend(Backend):
       ``use_backend``, ``DOTKIT_BACKEND``).
     - ``asarray`` / ``to_numpy`` / ``sync``: conversion in and out, and
       waiting for lazy results (NumPy is eager: nothing to wait for).
-    - the primitives where libraries differ (``vecdot``, ``erf``,
-      ``sliding_windows``, ...): the base class has NumPy-flavoured defaults;
-      override what your library does differently.
+    - the extras the standard lacks (``erf``, ``top_k``, ``scatter_add``,
+      ``sliding_windows``, ...): the base class has defaults written against
+      the standard (or through NumPy where it has nothing); override what your
+      library does better. ``examples/dotkit-backend-torch`` is a backend for
+      a library that is not NumPy.
     """
 
     name = "numpy-f32"
@@ -70,9 +73,9 @@ class Float32NumpyBackend(Backend):
         np = self.xp
         arr = np.asarray(x)
         if dtype is not None:
-            return arr.astype(dtype, copy=False)
+            return np.asarray(arr, dtype=self.dtype(dtype))
         if arr.dtype == np.float64:  # the one rule of this backend
-            return arr.astype(np.float32)
+            return np.asarray(arr, dtype=np.float32)
         return arr
 
     def erf(self, x: Any) -> Any:
