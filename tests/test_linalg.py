@@ -166,7 +166,7 @@ def test_mixed_backends_refused() -> None:
 def test_inputs_keep_backend_and_dtype(backend) -> None:
     x = dk.asarray(np.ones(3, dtype=np.float32), backend=backend)
     out = dk.dot(x, x)
-    assert backend.owns(out) or isinstance(out, np.generic)
+    assert backend.owns(out) or isinstance(out, np.ndarray)  # numpy-f32 shares NumPy's array type
     assert dk.to_numpy(out).dtype == np.float32
 
 
