@@ -237,3 +237,43 @@ def test_dot_of_two_vectors_is_a_0d_array_on_every_backend() -> None:
         for a in ([1.0, 2.0], np.array([1.0, 2.0]), np.array([1, 2]), bk.asarray(np.array([1.0, 2.0]))):
             out = dotkit.dot(a, a, backend=name)
             assert bk.owns(out) and tuple(out.shape) == (), (name, type(out))
+
+
+def test_the_base_class_extras_work_on_a_strict_namespace(strict: dotkit.backends.Backend) -> None:
+    """The defaults every backend inherits use only the standard (or NumPy where it has nothing)."""
+    import math
+
+    bk = strict
+    x = bk.asarray(np.array([-1.0, 0.0, 0.5, 2.0]))
+    assert np.allclose(bk.to_numpy(bk.erf(x)), [math.erf(v) for v in (-1.0, 0.0, 0.5, 2.0)])
+    assert sorted(bk.to_numpy(bk.top_k(x, 2)).tolist()) == [2, 3]
+    assert sorted(bk.to_numpy(bk.argpartition_top(x, 1)).tolist()) == [3]
+    added = bk.scatter_add(bk.asarray(np.zeros((3, 2))), bk.asarray(np.array([0, 2, 0])), bk.asarray(np.ones((3, 2))))
+    assert bk.owns(added) and bk.to_numpy(added).tolist() == [[2.0, 2.0], [0.0, 0.0], [1.0, 1.0]]
+    a = bk.asarray(np.array([[2.0, 0.0], [0.0, 4.0]]))
+    assert bk.to_numpy(bk.solve(a, bk.asarray(np.ones((2, 1))))).ravel().tolist() == [0.5, 0.25]
+    assert bk.size(a) == 4 and bk.dtype_kind(a) == "f" and bk.dtype_kind(x > 0) == "b"
+    assert bk.dtype_kind(bk.asarray(np.array([1], dtype=np.int32))) == "i"
+    assert np.array_equal(bk.to_numpy(bk.seeded_normal(3, (2,))), np.random.default_rng(3).standard_normal(2))
+    assert bk.float16 is None and not bk.is_half(x)  # the standard has no half precision
+    assert bk.cast(x, bk.xp.float64) is x and bk.cast(x, bk.xp.float32).dtype == bk.xp.float32
+    with pytest.raises(NotImplementedError, match="no strided views"):
+        bk.sliding_windows(x, (2,), (1,))
+    with pytest.raises(TypeError, match="no float16 dtype"):
+        bk.dtype("float16")
+    assert bk.describe().startswith("array-api-strict")
+
+
+def test_a_backend_without_float64_gets_float32_data() -> None:
+    class NoFloat64(type(dotkit.get_backend("numpy"))):
+        name = "numpy-no-f64"
+        supports_float64 = False
+
+        def asarray(self, x, dtype=None):  # the base class's conversion, not NumPy's shortcut
+            return dotkit.backends.Backend.asarray(self, x, dtype)
+
+    bk = NoFloat64()
+    assert bk.asarray([1.0, 2.0]).dtype == np.float32
+    assert bk.asarray(np.array([1, 2])).dtype.kind == "i"
+    with pytest.raises(TypeError, match="no float64"):
+        bk.dtype(np.float64)

@@ -45,6 +45,8 @@ computes in):
   ``(..., L, S)``, or None; ``is_causal`` a bool (top-left aligned); ``scale``
   a float. Returns ``(..., L, d_v)``; a fully masked row gives zeros.
 - ``"matmul"``: ``f(a, b)``, the two operands in one dtype; returns ``a @ b``.
+- ``"gelu"``: ``f(x)``, ``x`` a floating array (float32 or wider: half precision
+  arrives as float32) with no ``-inf``; returns ``x·Φ(x)`` in ``x``'s shape and dtype.
 
 Example:
     >>> import dotkit
@@ -61,7 +63,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 #: The public op names a backend may declare a fast path for (see the module docstring).
-FAST_PATH_OPS = ("conv2d", "scaled_dot_product_attention", "matmul")
+FAST_PATH_OPS = ("conv2d", "scaled_dot_product_attention", "matmul", "gelu")
 
 
 def _load_callable(spec: str | Callable[..., Any]) -> Callable[..., Any]:

@@ -164,11 +164,13 @@ def tanh_grad(x: Any, *, backend: str | Backend | None = None) -> Any:
     return 1.0 - t * t
 
 
-def gelu(x: Any, *, backend: str | Backend | None = None) -> Any:
+def gelu(x: Any, *, fast: bool = True, backend: str | Backend | None = None) -> Any:
     """``gelu(x) = x Φ(x) = x (1 + erf(x/√2)) / 2``, the exact (erf) form.
 
     ``Φ`` is the standard normal CDF: the input is kept in proportion to how
     likely a standard normal variable is to lie below it.
+
+    ``fast=False`` skips the backend's fast path for GELU, if it declares one.
 
     Example:
         >>> dotkit.gelu([0.0, 1.0]).round(4)
@@ -178,7 +180,13 @@ def gelu(x: Any, *, backend: str | Backend | None = None) -> Any:
     work = bk.cast(x, bk.float32) if bk.is_half(x) else x  # erf in half precision: not everywhere
     # At -inf, x·Φ(x) is -inf·0: its limit is gelu(0) = 0 (Φ falls faster than x grows).
     work = bk.xp.where(work == -float("inf"), bk.xp.zeros_like(work), work)
-    return bk.cast(0.5 * work * (1.0 + bk.erf(work / _SQRT_2)), x.dtype)
+    fn = bk.fast_path("gelu") if fast else None
+    return bk.cast(fn(work) if fn is not None else gelu_kernel(bk, work), x.dtype)
+
+
+def gelu_kernel(bk: Backend, x: Any) -> Any:
+    """``x Φ(x) = x (1 + erf(x/√2)) / 2`` on a checked floating array of ``bk`` (no ``-inf``)."""
+    return 0.5 * x * (1.0 + bk.erf(x / _SQRT_2))
 
 
 def gelu_grad(x: Any, *, backend: str | Backend | None = None) -> Any:
@@ -225,6 +233,7 @@ __all__ = [
     "ACTIVATIONS",
     "gelu",
     "gelu_grad",
+    "gelu_kernel",
     "get_activation",
     "log_softmax",
     "relu",

@@ -66,13 +66,26 @@ def _matmul_cases(bk: Backend, rng: np.random.Generator) -> list[Case]:
     return cases
 
 
+def _gelu_cases(bk: Backend, rng: np.random.Generator) -> list[Case]:
+    from dotkit.nn.activations import gelu
+
+    cases = []
+    for shape, scale in (((7,), 1.0), ((3, 50_000), 4.0), ((2, 3, 5), 40.0)):
+        x = bk.asarray(rng.standard_normal(shape) * scale, dtype=bk.float32)
+        cases.append((f"shape={shape} scale={scale}", (x,), lambda x=x: gelu(x, fast=False, backend=bk)))
+    return cases
+
+
 _BUILDERS: dict[str, Callable[[Backend, np.random.Generator], list[Case]]] = {
     "conv2d": _conv2d_cases,
     "scaled_dot_product_attention": _attention_cases,
     "matmul": _matmul_cases,
+    "gelu": _gelu_cases,
 }
 
 
 def fast_path_cases(bk: Backend, op: str, seed: int = 0) -> list[Case]:
     """``(label, args, kernel)`` for the fast path ``op`` on backend ``bk``, float32 inputs."""
+    if op not in _BUILDERS:
+        raise KeyError(f"no conformance cases for the fast path {op!r}: add them to dotkit/testing/cases.py")
     return _BUILDERS[op](bk, np.random.default_rng(seed))
