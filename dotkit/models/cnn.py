@@ -29,10 +29,10 @@ import numpy as np
 from dotkit._inputs import check_positive_int, resolve
 from dotkit.backends import Backend
 from dotkit.errors import InputValueError
-from dotkit.models.mlp import MLP
+from dotkit.models.mlp import MLP, check_param_dtype
 from dotkit.nn.activations import get_activation
 from dotkit.nn.conv import ConvGeometry, _columns, conv_grads, pool_grad
-from dotkit.nn.layers import cross_entropy_and_grad, dense_grads, init_weights
+from dotkit.nn.layers import cross_entropy_and_grad, dense_grads, dense_kernel, init_weights
 
 
 class CNN(MLP):
@@ -75,7 +75,7 @@ class CNN(MLP):
         self.activation = "relu"
         self._f, self._df = get_activation("relu", op)
         self.bk = resolve(op, backend=backend)
-        self.dtype = dtype or self.bk.default_float
+        self.dtype = check_param_dtype(self.bk, dtype, op)
         s1, s2 = (int(s) for s in np.random.default_rng(self.seed).integers(0, 2**31, size=2))
         k1 = init_weights(c * kernel * kernel, filters, "he", seed=s1, dtype=self.dtype, backend=self.bk)
         self.weights = [self.bk.xp.reshape(k1, (filters, c, kernel, kernel)),
@@ -92,16 +92,16 @@ class CNN(MLP):
         """``z₁ (n, O, H, W)`` and the column matrix it was computed from."""
         xp, g = self.bk.xp, self.geometry._replace(n=X.shape[0])
         cols = _columns(self.bk, xp.reshape(X, (X.shape[0], *self.image_shape)), g)
-        kmat = xp.reshape(xp.transpose(self.weights[0], (0, 2, 3, 1)), (g.o, -1)).T  # (k·k·C, O)
+        kmat = xp.reshape(xp.permute_dims(self.weights[0], (0, 2, 3, 1)), (g.o, -1)).T  # (k·k·C, O)
         z = xp.matmul(cols, kmat) + self.biases[0]  # every patch against every filter
-        return xp.transpose(xp.reshape(z, (g.n, g.out_h, g.out_w, g.o)), (0, 3, 1, 2)), cols, g
+        return xp.permute_dims(xp.reshape(z, (g.n, g.out_h, g.out_w, g.o)), (0, 3, 1, 2)), cols, g
 
     def _forward(self, X: Any) -> tuple[list[Any], list[Any]]:
         xp = self.bk.xp
         z1, _, _ = self._conv(X)
         pooled = xp.max(self._blocks(self._f(z1, backend=self.bk)), axis=(3, 5))
         flat = xp.reshape(pooled, (X.shape[0], -1))
-        return [z1, xp.matmul(flat, self.weights[1].T) + self.biases[1]], [X, flat]
+        return [z1, dense_kernel(xp, flat, self.weights[1], self.biases[1])], [X, flat]
 
     def _blocks(self, a: Any) -> Any:
         n, o, h, w = a.shape
@@ -113,7 +113,7 @@ class CNN(MLP):
         z1, cols, g = self._conv(X)
         a1 = self._f(z1, backend=self.bk)
         flat = xp.reshape(xp.max(self._blocks(a1), axis=(3, 5)), (X.shape[0], -1))
-        loss, delta2 = cross_entropy_and_grad(xp, xp.matmul(flat, self.weights[1].T) + self.biases[1], onehot)
+        loss, delta2 = cross_entropy_and_grad(xp, dense_kernel(xp, flat, self.weights[1], self.biases[1]), onehot)
         dense = dense_grads(xp, delta2, flat, self.weights[1])  # chapter 2: δᵀ a, Σ δ, δ W
         d_pooled = xp.reshape(dense.dx, (X.shape[0], g.o, g.out_h // p, g.out_w // p))
         delta1 = pool_grad(xp, d_pooled, a1, p) * self._df(z1, backend=self.bk)

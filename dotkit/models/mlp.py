@@ -32,7 +32,7 @@ from dotkit._inputs import as_array, check_positive_int, resolve
 from dotkit.backends import Backend
 from dotkit.errors import DtypeError, InputValueError, ShapeError
 from dotkit.nn.activations import get_activation, softmax
-from dotkit.nn.layers import check_labels, cross_entropy_and_grad, dense_grads, init_weights
+from dotkit.nn.layers import check_labels, cross_entropy_and_grad, dense_grads, dense_kernel, init_weights
 from dotkit.progress import progress as progress_bar
 
 _INITS = ("he", "xavier", "lecun")
@@ -88,16 +88,16 @@ def _check_number(op: str, name: str, value: Any, *, low: float, high: float = m
     return value
 
 
-def _check_dtype(bk: Backend, dtype: Any) -> Any:
+def check_param_dtype(bk: Backend, dtype: Any, op: str = "MLP") -> Any:
     """The parameters' float dtype on ``bk``: its own, a NumPy dtype or a name; default the backend's."""
     if dtype is None:
         return bk.default_float
     try:
         found = bk.dtype(dtype)
     except (TypeError, ValueError) as exc:
-        raise DtypeError(f"MLP: dtype={dtype!r} is not a dtype of the {bk.name} backend ({exc})") from None
+        raise DtypeError(f"{op}: dtype={dtype!r} is not a dtype of the {bk.name} backend ({exc})") from None
     if not bk.xp.isdtype(found, "real floating"):
-        raise DtypeError(f"MLP: dtype must be a floating dtype such as 'float32'; received dtype={dtype!r}")
+        raise DtypeError(f"{op}: dtype must be a floating dtype such as 'float32'; received dtype={dtype!r}")
     return found
 
 
@@ -174,7 +174,7 @@ class MLP:
             raise InputValueError(f"MLP: seed must be an integer; received seed={seed!r}")
         self.seed = int(seed)
         self.bk = resolve("MLP", backend=backend)
-        self.dtype = _check_dtype(self.bk, dtype)
+        self.dtype = check_param_dtype(self.bk, dtype)
         layer_seeds = np.random.default_rng(self.seed).integers(0, 2**31, size=len(self.sizes) - 1)
         self.weights = [
             init_weights(d_in, d_out, scheme, distribution=distribution, seed=int(s),
@@ -234,7 +234,7 @@ class MLP:
         xp = self.bk.xp
         acts, zs = [X], []
         for i, (W, b) in enumerate(zip(self.weights, self.biases)):
-            z = xp.matmul(acts[-1], W.T) + b
+            z = dense_kernel(xp, acts[-1], W, b)
             zs.append(z)
             if i < len(self.weights) - 1:
                 acts.append(self._f(z, backend=self.bk))

@@ -80,7 +80,17 @@ def dense(x: Any, W: Any, b: Any = None, *, backend: str | Backend | None = None
     """
     bk = resolve("dense", x, W, b, backend=backend)
     x, W, b = _dense_inputs("dense", x, W, b, bk)
-    z = bk.xp.matmul(x, W.T)
+    return dense_kernel(bk.xp, x, W, b)
+
+
+def dense_kernel(xp: Any, x: Any, W: Any, b: Any = None) -> Any:
+    """``z = x Wᵀ + b`` on checked arrays of one dtype (``xp``: the namespace); the one dense layer.
+
+    ``W`` is ``(d_out, d_in)``, row ``j`` neuron ``j``'s weights: the layout of every
+    dense layer in dotkit (the MLP, the CNN's classifier). Models call this in
+    their inner loops; :func:`dense` is its checked, public form.
+    """
+    z = xp.matmul(x, W.T)
     return z if b is None else z + b
 
 
@@ -334,6 +344,7 @@ __all__ = [
     "dense",
     "dense_backward",
     "dense_grads",
+    "dense_kernel",
     "he_normal",
     "he_uniform",
     "init_std",
