@@ -1,0 +1,726 @@
+"""Open cases: what the table finds that is still to be fixed, with whose module it is and the fix.
+
+Each entry is a case id, the backends it fails on ("*": all), the owner and the fix needed.
+The tests are strict xfails there, so a fix turns them red until its entry is removed here.
+"""
+
+from __future__ import annotations
+
+OPEN: dict[str, tuple[str, str, str]] = {
+    "bench.roof.negative": (
+        "*",
+        "bench engineer",
+        "bench.roof: refuse negative intensity/peak/bandwidth",
+    ),
+    "bench.run.ops-string": (
+        "*",
+        "bench engineer",
+        "bench.run: a string ops='dot' is read letter by letter; take one op name as a list of one",
+    ),
+    "bench.run.profile-int": (
+        "*",
+        "bench engineer",
+        "bench.run: refuse a profile that is neither a name nor a Profile",
+    ),
+    "datasets.make_ratings.seed-string": (
+        "*",
+        "chapter-5 engineer",
+        "datasets make_ratings: check seed",
+    ),
+    "datasets.movielens.huge-id": (
+        "*",
+        "chapter-5 engineer",
+        "datasets.movielens.load_movielens_100k: refuse ids <= 0, unknown items and ids beyond int64, "
+        "naming u.data and the line",
+    ),
+    "datasets.movielens.item-unknown": (
+        "*",
+        "chapter-5 engineer",
+        "datasets.movielens.load_movielens_100k: refuse ids <= 0, unknown items and ids beyond int64, "
+        "naming u.data and the line",
+    ),
+    "datasets.movielens.zero-id": (
+        "*",
+        "chapter-5 engineer",
+        "datasets.movielens.load_movielens_100k: refuse ids <= 0, unknown items and ids beyond int64, "
+        "naming u.data and the line",
+    ),
+    "linalg.angle.a-bytes": (
+        "*",
+        "contract engineer",
+        "linalg.angle: check a and b under its own name (its errors say cosine_similarity)",
+    ),
+    "linalg.angle.a-complex": (
+        "*",
+        "contract engineer",
+        "linalg.angle: check a and b under its own name (its errors say cosine_similarity)",
+    ),
+    "linalg.angle.a-datetime": (
+        "*",
+        "contract engineer",
+        "linalg.angle: check a and b under its own name (its errors say cosine_similarity)",
+    ),
+    "linalg.angle.a-dict": (
+        "*",
+        "contract engineer",
+        "linalg.angle: check a and b under its own name (its errors say cosine_similarity)",
+    ),
+    "linalg.angle.a-holey": (
+        "*",
+        "contract engineer",
+        "linalg.angle: check a and b under its own name (its errors say cosine_similarity)",
+    ),
+    "linalg.angle.a-masked": (
+        "*",
+        "contract engineer",
+        "linalg.angle: check a and b under its own name (its errors say cosine_similarity)",
+    ),
+    "linalg.angle.a-none": (
+        "*",
+        "contract engineer",
+        "linalg.angle: check a and b under its own name (its errors say cosine_similarity)",
+    ),
+    "linalg.angle.a-object": (
+        "*",
+        "contract engineer",
+        "linalg.angle: check a and b under its own name (its errors say cosine_similarity)",
+    ),
+    "linalg.angle.a-ragged": (
+        "*",
+        "contract engineer",
+        "linalg.angle: check a and b under its own name (its errors say cosine_similarity)",
+    ),
+    "linalg.angle.a-string": (
+        "*",
+        "contract engineer",
+        "linalg.angle: check a and b under its own name (its errors say cosine_similarity)",
+    ),
+    "linalg.angle.b-bytes": (
+        "*",
+        "contract engineer",
+        "linalg.angle: check a and b under its own name (its errors say cosine_similarity)",
+    ),
+    "linalg.angle.b-complex": (
+        "*",
+        "contract engineer",
+        "linalg.angle: check a and b under its own name (its errors say cosine_similarity)",
+    ),
+    "linalg.angle.b-datetime": (
+        "*",
+        "contract engineer",
+        "linalg.angle: check a and b under its own name (its errors say cosine_similarity)",
+    ),
+    "linalg.angle.b-dict": (
+        "*",
+        "contract engineer",
+        "linalg.angle: check a and b under its own name (its errors say cosine_similarity)",
+    ),
+    "linalg.angle.b-holey": (
+        "*",
+        "contract engineer",
+        "linalg.angle: check a and b under its own name (its errors say cosine_similarity)",
+    ),
+    "linalg.angle.b-masked": (
+        "*",
+        "contract engineer",
+        "linalg.angle: check a and b under its own name (its errors say cosine_similarity)",
+    ),
+    "linalg.angle.b-none": (
+        "*",
+        "contract engineer",
+        "linalg.angle: check a and b under its own name (its errors say cosine_similarity)",
+    ),
+    "linalg.angle.b-object": (
+        "*",
+        "contract engineer",
+        "linalg.angle: check a and b under its own name (its errors say cosine_similarity)",
+    ),
+    "linalg.angle.b-ragged": (
+        "*",
+        "contract engineer",
+        "linalg.angle: check a and b under its own name (its errors say cosine_similarity)",
+    ),
+    "linalg.angle.b-string": (
+        "*",
+        "contract engineer",
+        "linalg.angle: check a and b under its own name (its errors say cosine_similarity)",
+    ),
+    "linalg.angle.degrees-string": (
+        "*",
+        "contract engineer",
+        "linalg.angle: refuse a degrees that is not a bool",
+    ),
+    "linalg.angle.tiny": (
+        "numpy",
+        "contract engineer",
+        "linalg.angle: arccos of a rounded cosine loses small angles (1e-9 gives 0); use atan2(‖a − proj‖, a·b)",
+    ),
+    "linalg.norm.empty": (
+        "*",
+        "contract engineer",
+        "linalg.norm: the norm of an empty vector is 0; the max-scaling step fails on size 0",
+    ),
+    "linalg.project.huge": (
+        "mlx",
+        "contract engineer",
+        "linalg.project on MLX: (1e200, 1e200) becomes (inf, inf) in float32 and the result NaN; scale first",
+    ),
+    "linalg.project.mismatch": (
+        "*",
+        "contract engineer",
+        "linalg.project: check the shapes under its own name (its error says dot)",
+    ),
+    "linalg.top_k.huge-keys": (
+        "mlx",
+        "contract engineer",
+        "linalg.top_k_similar on MLX: a key beyond float32 range scores 0 by cosine; scale keys before the norm",
+    ),
+    "linalg.top_k.nan-query": (
+        "*",
+        "contract engineer",
+        "linalg.top_k_similar: a NaN query ranks NaN scores; refuse it, naming query",
+    ),
+    "linalg.top_k.zero-query": (
+        "*",
+        "contract engineer",
+        "linalg.top_k_similar: a zero query has no cosine; refuse it, naming query",
+    ),
+    "magics.compare-empty": (
+        "*",
+        "house engineer",
+        "magics.compare: refuse an empty cell",
+    ),
+    "magics.compare-unbalanced-quote": (
+        "*",
+        "house engineer",
+        "magics.run_magic: wrap shlex's 'No closing quotation' in MagicUsageError",
+    ),
+    "models.CNN.fit.X-images": (
+        "*",
+        "contract engineer",
+        "models.mlp: name the class in messages (type(self).__name__), so a CNN's errors say CNN.fit / CNN.predict",
+    ),
+    "models.CNN.fit.X-width": (
+        "*",
+        "contract engineer",
+        "models.mlp: name the class in messages (type(self).__name__), so a CNN's errors say CNN.fit / CNN.predict",
+    ),
+    "models.CNN.fit.lr-diverges": (
+        "*",
+        "contract engineer",
+        "models.mlp: name the class in messages (type(self).__name__), so a CNN's errors say CNN.fit / CNN.predict",
+    ),
+    "models.CNN.fit.y-range": (
+        "*",
+        "contract engineer",
+        "models.mlp: name the class in messages (type(self).__name__), so a CNN's errors say CNN.fit / CNN.predict",
+    ),
+    "models.CNN.image-2d": (
+        "*",
+        "contract engineer",
+        "models.cnn.CNN: check image_shape is (C, H, W) before unpacking it",
+    ),
+    "models.CNN.predict.nan": (
+        "*",
+        "contract engineer",
+        "models.mlp: name the class in messages (type(self).__name__), so a CNN's errors say CNN.fit / CNN.predict",
+    ),
+    "models.CNN.predict.width": (
+        "*",
+        "contract engineer",
+        "models.mlp: name the class in messages (type(self).__name__), so a CNN's errors say CNN.fit / CNN.predict",
+    ),
+    "models.CNN.runaway": (
+        "*",
+        "contract engineer",
+        "models.cnn.CNN: size-guard the dense layer (flat × classes)",
+    ),
+    "models.CNN.unchanged-diverging": (
+        "numpy",
+        "contract engineer",
+        "models.cnn/mlp: restore the weights when a CNN fit diverges",
+    ),
+    "models.MF.factors-zero": (
+        "*",
+        "chapter-5 engineer",
+        "models.mf.MatrixFactorization: refuse n_factors=0",
+    ),
+    "models.MLP.fit.X-empty": (
+        "*",
+        "contract engineer",
+        "models.mlp.MLP.fit: refuse X with no rows (the fit does nothing and returns)",
+    ),
+    "models.MLP.fit.y-masked": (
+        "*",
+        "contract engineer",
+        "nn.layers.check_labels: refuse a masked y (its mask is ignored)",
+    ),
+    "models.MLP.runaway": (
+        "*",
+        "contract engineer",
+        "models.mlp.MLP: size-guard the layers (via init_weights)",
+    ),
+    "models.MLP.seed-negative": (
+        "*",
+        "contract engineer",
+        "models.mlp.MLP: check seed >= 0",
+    ),
+    "models.MLP.set_params.nan": (
+        "*",
+        "contract engineer",
+        "models.mlp.MLP.set_params: refuse unknown keys and non-finite values",
+    ),
+    "models.MLP.set_params.unknown": (
+        "*",
+        "contract engineer",
+        "models.mlp.MLP.set_params: refuse unknown keys and non-finite values",
+    ),
+    "models.MLP.unchanged-diverging": (
+        "*",
+        "contract engineer",
+        "models.mlp.MLP.fit: restore the weights when the loss becomes non-finite (they are left NaN)",
+    ),
+    "models.MLP.unchanged-diverging-late": (
+        "numpy",
+        "contract engineer",
+        "models.mlp.MLP.fit: restore the weights when the loss becomes non-finite (they are left NaN)",
+    ),
+    "models.MiniLM.config-corrupt": (
+        "*",
+        "speed engineer",
+        "models.minilm.MiniLM: wrap corrupt config/weights/tokenizer in DataFormatError naming the file; "
+        "DataNotFoundError for a missing folder; name 'sentences' in encode/tokenize errors",
+    ),
+    "models.MiniLM.config-list": (
+        "*",
+        "speed engineer",
+        "models.minilm.MiniLM: wrap corrupt config/weights/tokenizer in DataFormatError naming the file; "
+        "DataNotFoundError for a missing folder; name 'sentences' in encode/tokenize errors",
+    ),
+    "models.MiniLM.config-missing-key": (
+        "*",
+        "speed engineer",
+        "models.minilm.MiniLM: wrap corrupt config/weights/tokenizer in DataFormatError naming the file; "
+        "DataNotFoundError for a missing folder; name 'sentences' in encode/tokenize errors",
+    ),
+    "models.MiniLM.encode.int": (
+        "*",
+        "speed engineer",
+        "models.minilm.MiniLM: wrap corrupt config/weights/tokenizer in DataFormatError naming the file; "
+        "DataNotFoundError for a missing folder; name 'sentences' in encode/tokenize errors",
+    ),
+    "models.MiniLM.encode.none": (
+        "*",
+        "speed engineer",
+        "models.minilm.MiniLM: wrap corrupt config/weights/tokenizer in DataFormatError naming the file; "
+        "DataNotFoundError for a missing folder; name 'sentences' in encode/tokenize errors",
+    ),
+    "models.MiniLM.folder-missing": (
+        "*",
+        "speed engineer",
+        "models.minilm.MiniLM: wrap corrupt config/weights/tokenizer in DataFormatError naming the file; "
+        "DataNotFoundError for a missing folder; name 'sentences' in encode/tokenize errors",
+    ),
+    "models.MiniLM.tokenize.int": (
+        "*",
+        "speed engineer",
+        "models.minilm.MiniLM: wrap corrupt config/weights/tokenizer in DataFormatError naming the file; "
+        "DataNotFoundError for a missing folder; name 'sentences' in encode/tokenize errors",
+    ),
+    "models.MiniLM.tokenizer-corrupt": (
+        "*",
+        "speed engineer",
+        "models.minilm.MiniLM: wrap corrupt config/weights/tokenizer in DataFormatError naming the file; "
+        "DataNotFoundError for a missing folder; name 'sentences' in encode/tokenize errors",
+    ),
+    "models.MiniLM.weights-corrupt": (
+        "*",
+        "speed engineer",
+        "models.minilm.MiniLM: wrap corrupt config/weights/tokenizer in DataFormatError naming the file; "
+        "DataNotFoundError for a missing folder; name 'sentences' in encode/tokenize errors",
+    ),
+    "models.MiniLM.weights-empty": (
+        "*",
+        "speed engineer",
+        "models.minilm.MiniLM: wrap corrupt config/weights/tokenizer in DataFormatError naming the file; "
+        "DataNotFoundError for a missing folder; name 'sentences' in encode/tokenize errors",
+    ),
+    "models.MiniLM.weights-missing": (
+        "*",
+        "speed engineer",
+        "models.minilm.MiniLM: wrap corrupt config/weights/tokenizer in DataFormatError naming the file; "
+        "DataNotFoundError for a missing folder; name 'sentences' in encode/tokenize errors",
+    ),
+    "models.rmse.huge": (
+        "numpy",
+        "lead engineer (models/metrics.py is in no brief)",
+        "models.metrics.rmse: (1e200 - -1e200)² overflows; scale by max|error| first",
+    ),
+    "nn.attention.inf-query": (
+        "*",
+        "speed engineer",
+        "nn.attention: a +inf score gives NaN; softmax rows with +inf as dotkit.softmax does",
+    ),
+    "nn.attention.mask-string": (
+        "*",
+        "speed engineer",
+        "nn.attention: check mask under its own name (its error says to_numpy)",
+    ),
+    "nn.attention.no-queries": (
+        "numpy",
+        "speed engineer",
+        "nn.attention: L = 0 on the NumPy fast path raises range() arg 3 must not be zero; return (0, d_v)",
+    ),
+    "nn.attention.runaway-batch": (
+        "*",
+        "speed engineer",
+        "nn.attention: size-guard the (..., L, S) score table of the generic path and the broadcast batch"
+        " (MLX segfaults)",
+    ),
+    "nn.attention.runaway-generic": (
+        "*",
+        "speed engineer",
+        "nn.attention: size-guard the (..., L, S) score table of the generic path and the broadcast batch"
+        " (MLX segfaults)",
+    ),
+    "nn.attention_weights.runaway": (
+        "*",
+        "speed engineer",
+        "nn.attention.attention_weights: size-guard the (L, S) table",
+    ),
+    "nn.conv2d.output-runaway": (
+        "*",
+        "speed engineer",
+        "nn.conv: size-guard the padded input and the output before starting (dotkit._memory.check_shape)",
+    ),
+    "nn.conv2d.padding-runaway": (
+        "*",
+        "speed engineer",
+        "nn.conv: size-guard the padded input and the output before starting (dotkit._memory.check_shape)",
+    ),
+    "nn.conv2d_naive.padding-runaway": (
+        "*",
+        "speed engineer",
+        "nn.conv: size-guard the padded input and the output before starting (dotkit._memory.check_shape)",
+    ),
+    "nn.he_normal.zero": (
+        "*",
+        "contract engineer",
+        "nn.layers.init_weights: check fan_in/fan_out under its own name (errors say init_std)",
+    ),
+    "nn.im2col.runaway": (
+        "*",
+        "speed engineer",
+        "nn.conv.im2col: size-guard the padded input and the column matrix",
+    ),
+    "nn.init_weights.dtype-int": (
+        "*",
+        "contract engineer",
+        "nn.layers.init_weights: refuse a non-floating dtype",
+    ),
+    "nn.init_weights.float": (
+        "*",
+        "contract engineer",
+        "nn.layers.init_weights: check fan_in/fan_out under its own name (errors say init_std)",
+    ),
+    "nn.init_weights.negative": (
+        "*",
+        "contract engineer",
+        "nn.layers.init_weights: check fan_in/fan_out under its own name (errors say init_std)",
+    ),
+    "nn.init_weights.runaway": (
+        "*",
+        "contract engineer",
+        "nn.layers.init_weights: size-guard fan_in × fan_out (dotkit._memory.check_shape)",
+    ),
+    "nn.init_weights.scheme": (
+        "*",
+        "contract engineer",
+        "nn.layers.init_weights: check fan_in/fan_out under its own name (errors say init_std)",
+    ),
+    "nn.init_weights.seed-negative": (
+        "*",
+        "contract engineer",
+        "nn.layers.init_weights: check seed >= 0 (NumPy's own error escapes)",
+    ),
+    "nn.init_weights.zero": (
+        "*",
+        "contract engineer",
+        "nn.layers.init_weights: check fan_in/fan_out under its own name (errors say init_std)",
+    ),
+    "nn.linear_attention.feature-map-string": (
+        "*",
+        "speed engineer",
+        "nn.attention.linear_attention: refuse a feature_map that is not callable",
+    ),
+    "nn.linear_attention.negative-map": (
+        "*",
+        "speed engineer",
+        "nn.attention.linear_attention: refuse a feature map with negative entries (weights must be >= 0)",
+    ),
+    "nn.linear_attention.no-keys": (
+        "*",
+        "speed engineer",
+        "nn.attention.linear_attention: S = 0 gives 0/0 = NaN; return zeros as scaled_dot_product_attention does",
+    ),
+    "rl.FourierBasis.runaway": (
+        "*",
+        "house engineer",
+        "rl: size-guard the table it builds (dotkit._memory.check_shape)",
+    ),
+    "rl.LinearValue.features": (
+        "*",
+        "house engineer",
+        "rl.value.LinearValue: refuse features without n_features/transform",
+    ),
+    "rl.PolynomialBasis.bounds-string": (
+        "*",
+        "house engineer",
+        "rl.features: check low/high are numbers (float() error escapes)",
+    ),
+    "rl.PolynomialBasis.runaway": (
+        "*",
+        "house engineer",
+        "rl: size-guard the table it builds (dotkit._memory.check_shape)",
+    ),
+    "rl.StateAggregation.transform.states-ragged": (
+        "*",
+        "house engineer",
+        "rl.features.StateAggregation: check states through as_array (ragged input escapes)",
+    ),
+    "rl.TileCoder.active-width": (
+        "*",
+        "house engineer",
+        "rl.features.TileCoder: check a state's and tiles' length against low/high (NumPy broadcast errors escape)",
+    ),
+    "rl.TileCoder.matrix-runaway": (
+        "*",
+        "house engineer",
+        "rl: size-guard the table it builds (dotkit._memory.check_shape)",
+    ),
+    "rl.TileCoder.tiles-length": (
+        "*",
+        "house engineer",
+        "rl.features.TileCoder: check a state's and tiles' length against low/high (NumPy broadcast errors escape)",
+    ),
+    "rl.cost_to_go.result": (
+        "*",
+        "house engineer",
+        "rl.control.cost_to_go: check result is a SarsaResult",
+    ),
+    "rl.episode_stream.chunk-zero": (
+        "*",
+        "house engineer",
+        "rl.random_walk.episode_stream: check chunk under its own name (error says episodes: n)",
+    ),
+    "rl.episodes.rng-negative": (
+        "*",
+        "house engineer",
+        "rl.random_walk.episodes: check rng is a Generator or an int >= 0",
+    ),
+    "rl.episodes.rng-string": (
+        "*",
+        "house engineer",
+        "rl.random_walk.episodes: check rng is a Generator or an int >= 0",
+    ),
+    "rl.episodes.runaway": (
+        "*",
+        "house engineer",
+        "rl: size-guard the table it builds (dotkit._memory.check_shape)",
+    ),
+    "rl.gradient_mc.gamma-string": (
+        "*",
+        "house engineer",
+        "rl: check gamma is a number before comparing it",
+    ),
+    "rl.n_step_td.first-string": (
+        "*",
+        "house engineer",
+        "rl.prediction: check first is an int",
+    ),
+    "rl.n_step_td.gamma-string": (
+        "*",
+        "house engineer",
+        "rl: check gamma is a number before comparing it",
+    ),
+    "rl.sarsa.gamma": (
+        "*",
+        "house engineer",
+        "rl.control.sarsa_mountain_car: check gamma is a number before comparing it",
+    ),
+    "rl.sarsa.seed-string": (
+        "*",
+        "house engineer",
+        "rl: check seed is an int >= 0 (NumPy's SeedSequence error escapes)",
+    ),
+    "rl.sarsa.tiles-zero": (
+        "*",
+        "house engineer",
+        "rl.control.sarsa_mountain_car: check tiles under its own name (error says TileCoder)",
+    ),
+    "rl.semi_gradient_td.gamma-string": (
+        "*",
+        "house engineer",
+        "rl: check gamma is a number before comparing it",
+    ),
+    "rl.transition_model.runaway": (
+        "*",
+        "house engineer",
+        "rl: size-guard the table it builds (dotkit._memory.check_shape)",
+    ),
+    "rl.true_values.runaway": (
+        "*",
+        "house engineer",
+        "rl: size-guard the table it builds (dotkit._memory.check_shape)",
+    ),
+    "rl.untried.result": (
+        "*",
+        "house engineer",
+        "rl.control.untried: check result is a SarsaResult",
+    ),
+    "rl.value_error.mu-zero": (
+        "*",
+        "house engineer",
+        "rl.prediction.value_error: a weighting mu of all zeros gives 0/0; refuse it",
+    ),
+    "widgets.LatentSpaceExplorer.model-string": (
+        "*",
+        "chapter-5 engineer",
+        "widgets.latent_space: refuse an unfitted or non-MF model with NotFittedError / DtypeError",
+    ),
+    "widgets.LatentSpaceExplorer.unfitted": (
+        "*",
+        "chapter-5 engineer",
+        "widgets.latent_space: refuse an unfitted or non-MF model with NotFittedError / DtypeError",
+    ),
+    "widgets.NeuronExplorer.w-string": (
+        "*",
+        "house engineer",
+        "widgets.neuron: check w through as_array (float() errors escape)",
+    ),
+    "widgets.VectorExplorer.string": (
+        "*",
+        "house engineer",
+        "widgets.vectors: check a and b through as_array (float() errors escape)",
+    ),
+    "widgets.attention_explorer.head": (
+        "*",
+        "house engineer",
+        "widgets.attention_heads: refuse layer outside 1..6 and head outside 1..12 instead of clamping",
+    ),
+    "widgets.attention_explorer.layer": (
+        "*",
+        "house engineer",
+        "widgets.attention_heads: refuse layer outside 1..6 and head outside 1..12 instead of clamping",
+    ),
+    "widgets.attention_explorer.string": (
+        "*",
+        "house engineer",
+        "widgets.attention_heads: refuse a model that is not a MiniLM (AttributeError escapes)",
+    ),
+    "widgets.draw_latent_space.unfitted": (
+        "*",
+        "chapter-5 engineer",
+        "widgets.latent_space: refuse an unfitted model with NotFittedError",
+    ),
+    "widgets.explain.nan": (
+        "*",
+        "house engineer",
+        "widgets.vectors.explain: the sign line calls a zero or NaN vector perpendicular (90°); say it "
+        "has no direction",
+    ),
+    "widgets.explain.string": (
+        "*",
+        "house engineer",
+        "widgets.vectors.explain: check a and b through as_array (float() errors escape)",
+    ),
+    "widgets.explain.three-d": (
+        "*",
+        "house engineer",
+        "widgets.vectors.explain: check for 2-d vectors under its own name (the error says dot)",
+    ),
+    "widgets.explain.zero": (
+        "*",
+        "house engineer",
+        "widgets.vectors.explain: the sign line calls a zero or NaN vector perpendicular (90°); say it "
+        "has no direction",
+    ),
+    "widgets.filter_image.image-string": (
+        "*",
+        "house engineer",
+        "nn.image_filters.filter_image: check image under its own name (the error says to_numpy)",
+    ),
+    "widgets.filter_image.kernel-big": (
+        "*",
+        "house engineer",
+        "nn.image_filters.filter_image: refuse a kernel larger than the image",
+    ),
+    "widgets.filter_playground.preset": (
+        "*",
+        "house engineer",
+        "widgets.filters: check preset, kernel and size under filter_playground's name (errors say "
+        "filter_image, load_image)",
+    ),
+    "widgets.filter_playground.set_kernel": (
+        "*",
+        "house engineer",
+        "widgets.filters: check preset, kernel and size under filter_playground's name (errors say "
+        "filter_image, load_image)",
+    ),
+    "widgets.filter_playground.size": (
+        "*",
+        "house engineer",
+        "widgets.filters: check preset, kernel and size under filter_playground's name (errors say "
+        "filter_image, load_image)",
+    ),
+    "widgets.neuron.evaluate-b-nan": (
+        "*",
+        "house engineer",
+        "nn.neuron: name the function in messages (they say 'neuron')",
+    ),
+    "widgets.neuron.evaluate-b-string": (
+        "*",
+        "house engineer",
+        "nn.neuron: name the function in messages (they say 'neuron')",
+    ),
+    "widgets.neuron.evaluate-labels": (
+        "*",
+        "house engineer",
+        "nn.neuron.evaluate: refuse labels other than 0 and 1",
+    ),
+    "widgets.neuron.evaluate-w-length": (
+        "*",
+        "house engineer",
+        "nn.neuron: name the function in messages (they say 'neuron')",
+    ),
+    "widgets.neuron.evaluate-y-length": (
+        "*",
+        "house engineer",
+        "nn.neuron.evaluate: check y's length (a NumPy broadcast error escapes)",
+    ),
+    "widgets.project_items.1d": (
+        "*",
+        "chapter-5 engineer",
+        "widgets.latent_space.project_items: name item_factors; refuse NaN before the SVD",
+    ),
+    "widgets.project_items.nan": (
+        "*",
+        "chapter-5 engineer",
+        "widgets.latent_space.project_items: name item_factors; refuse NaN before the SVD",
+    ),
+    "widgets.project_items.one-item": (
+        "*",
+        "chapter-5 engineer",
+        "widgets.latent_space.project_items: name item_factors; refuse NaN before the SVD",
+    ),
+    "widgets.value_explorer.groups": (
+        "*",
+        "house engineer",
+        "widgets.value_function: check n_groups and seed under value_explorer's name",
+    ),
+    "widgets.value_explorer.seed": (
+        "*",
+        "house engineer",
+        "widgets.value_function: check n_groups and seed under value_explorer's name",
+    ),
+}
