@@ -56,6 +56,17 @@ def _stratified_test_rows(y: np.ndarray, test_size: float, seed: int) -> np.ndar
     return test
 
 
+def _check_both_parts(y: np.ndarray, test: np.ndarray, test_size: float) -> None:
+    """Refuse a split that leaves a class out of the training or the test part."""
+    for part, rows in (("test", test), ("training", ~test)):
+        missing = sorted(set(np.unique(y).tolist()) - set(np.unique(y[rows]).tolist()))
+        if missing:
+            raise InputValueError(
+                f"load_digits: test_size={test_size!r} leaves the {part} part without any image of "
+                f"digit(s) {missing} (each digit has about 180 images); choose a fraction between 0.01 and 0.99"
+            )
+
+
 def load_digits(test_size: float = 0.25, seed: int = 0) -> Digits:
     """The 8×8 digits, scaled to ``[0, 1]`` and split into train and test sets.
 
@@ -72,12 +83,13 @@ def load_digits(test_size: float = 0.25, seed: int = 0) -> Digits:
         >>> float(X_train.max())
         1.0
     """
-    if isinstance(test_size, bool) or not isinstance(test_size, (int, float)) or not 0.0 < test_size < 1.0:
+    if isinstance(test_size, (bool, np.bool_)) or not isinstance(test_size, (int, float, np.integer, np.floating)) \
+            or not 0.0 < test_size < 1.0:
         raise InputValueError(
             f"load_digits: test_size must be a fraction in (0, 1); received test_size={test_size!r}"
         )
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise InputValueError(f"load_digits: seed must be an integer; received seed={seed!r}")
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InputValueError(f"load_digits: seed must be an integer >= 0; received seed={seed!r}")
     try:
         from sklearn.datasets import load_digits as sklearn_digits
     except ImportError as exc:
@@ -89,6 +101,7 @@ def load_digits(test_size: float = 0.25, seed: int = 0) -> Digits:
     X = (raw.data / 16.0).astype(np.float32)
     y = raw.target.astype(np.int64)
     test = _stratified_test_rows(y, float(test_size), int(seed))
+    _check_both_parts(y, test, test_size)
     return Digits(X[~test], X[test], y[~test], y[test])
 
 

@@ -22,17 +22,18 @@ from __future__ import annotations
 import difflib
 import functools
 import importlib.util
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from dotkit._inputs import as_array, check_positive_int
+from dotkit._inputs import as_array, check_positive_int, resolve
 from dotkit.backends import Backend, backend_of, get_backend
 from dotkit.errors import (
     DataFormatError,
     DataNotFoundError,
+    DtypeError,
     InputValueError,
     ShapeError,
     UnknownWordError,
@@ -45,6 +46,39 @@ VECTORS_FILE = "glove_6B_50d_emb.npy"
 WORDS_FILE = "glove_6B_index.parquet"
 N_WORDS = 400_000
 DIM = 50
+
+
+def _check_words(words: Any) -> list[str]:
+    """``words`` as a list of distinct strings, or an error naming what is wrong."""
+    if isinstance(words, (str, bytes)) or not isinstance(words, Sequence):
+        raise DtypeError(f"WordVectors: words must be a list of strings; received {type(words).__name__} {words!r:.60}")
+    words = list(words)
+    odd = [w for w in words if not isinstance(w, str)][:1]
+    if odd:
+        raise DtypeError(f"WordVectors: words must all be strings; received {type(odd[0]).__name__} {odd[0]!r:.60}")
+    if len(set(words)) != len(words):
+        seen: set[str] = set()
+        twice = next(w for w in words if w in seen or seen.add(w))
+        raise InputValueError(f"WordVectors: words must be distinct (a word names one row); {twice!r} comes twice")
+    return words
+
+
+def _check_vectors(vectors: Any, n_words: int) -> np.ndarray:
+    """``vectors`` as a finite float32 ``(n_words, d)`` array, or an error naming what is wrong."""
+    # Refuses strings, None, ragged rows and complex numbers, naming the argument.
+    vectors = as_array("WordVectors", "vectors", vectors, get_backend("numpy"), finite=True)
+    if vectors.ndim != 2:
+        raise ShapeError(f"WordVectors: expected vectors of shape (n, d); received vectors.shape={vectors.shape}")
+    if vectors.dtype != np.float32:
+        if np.abs(vectors).max(initial=0) > np.finfo(np.float32).max:
+            raise InputValueError(
+                "WordVectors: vectors are stored as float32, and some entries are beyond its range "
+                f"(largest |entry| {np.abs(vectors).max():.3g} > 3.4e38); rescale them first"
+            )
+        vectors = np.asarray(vectors, dtype=np.float32)
+    if n_words != vectors.shape[0]:
+        raise ShapeError(f"WordVectors: {n_words} words but {vectors.shape[0]} vectors (vectors.shape={vectors.shape})")
+    return vectors
 
 
 class Neighbour(NamedTuple):
@@ -72,28 +106,17 @@ class WordVectors:
     """
 
     def __init__(self, words: Sequence[str], vectors: Any) -> None:
-        # Refuses strings, None, ragged rows and complex numbers, naming the argument.
-        vectors = as_array("WordVectors", "vectors", vectors, get_backend("numpy"))
-        vectors = np.asarray(vectors, dtype=np.float32)
-        if vectors.ndim != 2:
-            raise ShapeError(
-                f"WordVectors: expected vectors of shape (n, d); received shape={vectors.shape}"
-            )
-        if len(words) != vectors.shape[0]:
-            raise ShapeError(
-                f"WordVectors: {len(words)} words but {vectors.shape[0]} vectors "
-                f"(vectors.shape={vectors.shape})"
-            )
-        self.words = list(words)
-        self.vectors = vectors
+        self.words = _check_words(words)
+        self.vectors = _check_vectors(vectors, len(self.words))
         self._index: dict[str, int] | None = None
         self._keys: dict[tuple[str, str], Any] = {}
+        self._zero_rows: list[int] | None = None
 
     def __len__(self) -> int:
         return len(self.words)
 
     def __contains__(self, word: object) -> bool:
-        return word in self._lookup()
+        return isinstance(word, str) and word in self._lookup()
 
     def __repr__(self) -> str:
         return f"WordVectors({len(self.words)} words, dim={self.vectors.shape[1]})"
@@ -146,20 +169,40 @@ class WordVectors:
             self._keys[key] = bk.asarray(np.ascontiguousarray(keys, dtype=np.float32))
         return self._keys[key]
 
-    def _query(self, op: str, query: Any, bk: Backend) -> tuple[Any, list[int]]:
-        """A word or a vector as a query vector of ``bk``, and the rows to leave out."""
+    def _query(self, op: str, query: Any) -> tuple[np.ndarray, list[int]]:
+        """A word or a vector as a float64 NumPy query, and the rows to leave out."""
         if isinstance(query, str):
             i = self.index(query)
-            return bk.asarray(self.vectors[i]), [i]
-        if backend_of(query) not in (None, bk.name):
+            return self.vectors[i].astype(np.float64), [i]
+        if backend_of(query) not in (None, "numpy"):
             query = get_backend(backend_of(query)).to_numpy(query)
-        q = as_array(op, "query", query, bk, ndim=1, allow_int=False, finite=True)
+        q = as_array(op, "query", query, get_backend("numpy"), ndim=1, allow_int=False, finite=True)
         if q.shape[0] != self.dim:
             raise ShapeError(
                 f"{op}: expected a query of {self.dim} components; "
                 f"received query.shape={tuple(q.shape)}"
             )
-        return q.astype(bk.float32), []
+        return np.asarray(q, dtype=np.float64), []
+
+    def _excluded(self, op: str, exclude: Any) -> list[int]:
+        """The rows of the words in ``exclude`` (None, one word, or a collection of words)."""
+        if exclude is None:
+            return []
+        if isinstance(exclude, str):  # one word, not its letters
+            exclude = (exclude,)
+        if not isinstance(exclude, Iterable):
+            raise DtypeError(f"{op}: exclude must be a word or a list of words; received {exclude!r:.60}")
+        exclude = list(exclude)
+        odd = [w for w in exclude if not isinstance(w, str)][:1]
+        if odd:
+            raise DtypeError(f"{op}: exclude must hold words (str); received {odd[0]!r:.60}")
+        return [self.index(w) for w in exclude]
+
+    def _no_direction(self) -> list[int]:
+        """Rows whose vector is zero: they have no direction, so no cosine ranks them."""
+        if self._zero_rows is None:
+            self._zero_rows = np.flatnonzero(~np.any(self.vectors, axis=1)).tolist()
+        return self._zero_rows
 
     def nearest(
         self,
@@ -167,7 +210,7 @@ class WordVectors:
         k: int = 10,
         *,
         metric: str = "cosine",
-        exclude: Sequence[str] = (),
+        exclude: Sequence[str] | str | None = (),
         backend: str | Backend | None = None,
     ) -> list[Neighbour]:
         """The ``k`` words whose vectors are most similar to ``query``, best first.
@@ -175,16 +218,19 @@ class WordVectors:
         Every word is scored by one matrix–vector product over all the vectors:
         ``scores = V q`` for ``metric="dot"``, and the same product of unit
         vectors, ``cos θᵢ = vᵢ·q / (‖vᵢ‖ ‖q‖)``, for ``metric="cosine"``.
+        The query is scaled in float64 first (a positive scale leaves the
+        ranking as it is), so a very long or very short query vector is fine.
 
         The unit vectors for ``"cosine"`` are computed once per backend and
-        kept (another ``n × d`` float32 array).
+        kept (another ``n × d`` float32 array). Words whose vector is zero have
+        no direction and are never cosine neighbours.
 
         Args:
             query: a word (left out of its own results) or a vector of shape ``(d,)``.
             k: how many neighbours to return.
             metric: ``"cosine"`` (direction only) or ``"dot"`` (length counts too).
             exclude: words to leave out of the results (one word may be given as a string).
-            backend: where to compute (default: the current default backend).
+            backend: where to compute (default: the query's backend, else the default one).
 
         Returns:
             A list of ``Neighbour(word, score)``.
@@ -197,28 +243,32 @@ class WordVectors:
         if metric not in ("cosine", "dot"):
             raise InputValueError(f"{op}: metric must be 'cosine' or 'dot'; received {metric!r}")
         k = check_positive_int(op, "k", k)
-        bk = get_backend(backend)
-        q, skip = self._query(op, query, bk)
-        if isinstance(exclude, str):  # one word, not its letters
-            exclude = (exclude,)
-        skip += [self.index(w) for w in exclude]
-        skip_set = set(skip)
+        bk = resolve(op, None if isinstance(query, str) else query, backend=backend)
+        q, skip = self._query(op, query)
+        skip_set = set(skip + self._excluded(op, exclude) + (self._no_direction() if metric == "cosine" else []))
         if k > len(self) - len(skip_set):
             left = len(self) - len(skip_set)
             raise InputValueError(f"{op}: k={k} is more than the {left} words left to return")
-        keys = self._search_keys(bk, unit=metric == "cosine")
+        return self._ranked(op, q, k, metric, skip_set, bk)
+
+    def _ranked(self, op: str, q: np.ndarray, k: int, metric: str, skip: set[int], bk: Backend) -> list[Neighbour]:
+        """The ``k`` best rows for the float64 query ``q``, leaving out ``skip``."""
+        scale = float(np.max(np.abs(q)))
         if metric == "cosine":
-            qn = float(np.linalg.norm(bk.to_numpy(q)))
-            if qn == 0:
-                raise InputValueError(
-                    f"{op}: a zero query vector has no direction; use metric='dot'"
-                )
-            q = q / qn
-        wanted = min(k + len(skip_set), len(self))
-        found = top_k_similar(q, keys, k=wanted, metric="dot", backend=bk)
+            if scale == 0:
+                raise InputValueError(f"{op}: a zero query vector has no direction; use metric='dot'")
+            q = q / scale
+            q, scale = q / np.linalg.norm(q), 1.0  # cosines need no scale back
+        elif scale > 0:
+            q = q / scale  # entries of at most 1 fit float32; the scores are scaled back below
+        else:
+            scale = 1.0
+        keys = self._search_keys(bk, unit=metric == "cosine")
+        wanted = min(k + len(skip), len(self))
+        found = top_k_similar(bk.asarray(q.astype(np.float32)), keys, k=wanted, metric="dot", backend=bk)
         idx = bk.to_numpy(found.indices).tolist()
         scores = bk.to_numpy(found.scores).tolist()
-        out = [Neighbour(self.words[i], float(s)) for i, s in zip(idx, scores) if i not in skip_set]
+        out = [Neighbour(self.words[i], float(s) * scale) for i, s in zip(idx, scores) if i not in skip]
         return out[:k]
 
     def analogy(
@@ -234,11 +284,18 @@ class WordVectors:
             >>> glove.analogy("man", "king", "woman")[0].word  # doctest: +SKIP
             'queen'
         """
+        op = "analogy"
+        k = check_positive_int(op, "k", k)
         unit = []
-        for w in (a, b, c):
+        for name, w in (("a", a), ("b", b), ("c", c)):
+            if not isinstance(w, str):
+                raise InputValueError(f"{op}: {name} must be a word (str); received {name}={w!r:.60}")
             v = self.vector(w).astype(np.float64)
-            unit.append(v / np.linalg.norm(v))
-        query = (unit[1] - unit[0] + unit[2]).astype(np.float32)
+            length = np.linalg.norm(v)
+            if length == 0:
+                raise InputValueError(f"{op}: the word {w!r} ({name}) has a zero vector, which has no direction")
+            unit.append(v / length)
+        query = unit[1] - unit[0] + unit[2]
         return self.nearest(query, k, metric="cosine", exclude=(a, b, c), backend=backend)
 
     def subset(self, n_words: int) -> WordVectors:

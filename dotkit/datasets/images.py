@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from dotkit._memory import check_allocation
-from dotkit.errors import DataNotFoundError, InputValueError
+from dotkit.errors import DataNotFoundError, DtypeError, InputValueError
 
 #: Weights of R, G and B in perceived brightness (ITU-R BT.709): gray = pixel · LUMA.
 LUMA = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
@@ -75,7 +75,7 @@ def list_images() -> list[str]:
 
 def describe_image(name: str) -> str:
     """One line about image ``name``: what it shows, its colours and full size."""
-    return _source(name).description
+    return _source(name, "describe_image").description
 
 
 def _installed(package: str) -> bool:
@@ -85,13 +85,11 @@ def _installed(package: str) -> bool:
         return False
 
 
-def _source(name: Any) -> ImageSource:
+def _source(name: Any, op: str = "load_image") -> ImageSource:
     if not isinstance(name, str) or name not in _IMAGES:
         near = difflib.get_close_matches(str(name), _IMAGES, n=3)
         hint = f" Did you mean {', '.join(repr(n) for n in near)}?" if near else ""
-        raise InputValueError(
-            f"load_image: unknown image {name!r}.{hint} Available: {', '.join(sorted(_IMAGES))}"
-        )
+        raise InputValueError(f"{op}: unknown image {name!r}.{hint} Available: {', '.join(sorted(_IMAGES))}")
     return _IMAGES[name]
 
 
@@ -118,6 +116,8 @@ def _read(name: str) -> np.ndarray:
 
 def _target_size(size: Any, h: int, w: int) -> tuple[int, int]:
     """``(height, width)`` for ``size``: an int (the longer side) or a pair."""
+    if isinstance(size, np.ndarray) and size.shape == (2,):
+        size = size.tolist()  # a NumPy pair reads as the pair of its ints
     if isinstance(size, (tuple, list)) and len(size) == 2:
         out = tuple(size)
     elif isinstance(size, (int, np.integer)) and not isinstance(size, bool):
@@ -156,6 +156,8 @@ def load_image(name: str, size: int | tuple[int, int] | None = None, gray: bool 
         ((67, 100, 3), dtype('float32'))
     """
     _source(name)  # unknown names fail here, with the list of known ones
+    if not isinstance(gray, (bool, np.bool_)):  # a string such as "no" would read as True
+        raise DtypeError(f"load_image: gray must be True or False; received gray={gray!r:.40}")
     pixels = _read(name)
     if size is not None:
         from PIL import Image
