@@ -207,3 +207,20 @@ def test_surprise_comparison_reports_missing_surprise(monkeypatch, capsys) -> No
     monkeypatch.setattr(builtins, "__import__", no_surprise)
     assert bench.main(["--surprise"]) == 2
     assert "make bench-compare" in capsys.readouterr().out
+
+
+def test_benchmark_averages_its_seeded_fits(ml_dir) -> None:
+    """The reported RMSE is that of the mean of ``n_models`` fits from seeds seed, seed + 1, ..."""
+    from dotkit.models.metrics import rmse
+    from dotkit.models.mf import MatrixFactorization
+
+    settings = {"n_factors": 3, "reg": 1.0, "reg_exponent": 0.5, "bias_reg": 3.0, "epochs": 2}
+    result = bench.run(ml_dir, seed=4, backend="numpy", n_models=2, **settings)
+    data = load_movielens_100k(ml_dir)
+    train, test = movielens_module.split_ratings(data.users, data.items, data.ratings, seed=4)
+    preds = [MatrixFactorization(n_factors=3, reg=1.0, reg_exponent=0.5, bias_reg=3.0, seed=s, backend="numpy")
+             .fit(*train, epochs=2, progress=False).predict(test[0], test[1], clip=(1, 5)) for s in (4, 5)]
+    assert result["n_models"] == 2 and result["reg_exponent"] == 0.5
+    assert result["rmse"] == pytest.approx(rmse(test[2], (preds[0] + preds[1]) / 2), rel=1e-12)
+    with pytest.raises(InputValueError, match="unknown settings"):
+        bench.run(ml_dir, backend="numpy", factors=3)

@@ -65,6 +65,28 @@ def _pairs(
     return chosen // n_items, chosen % n_items
 
 
+def _check_sizes(n_users: Any, n_items: Any, n_factors: Any) -> tuple[int, int, int]:
+    op = "make_ratings"
+    n_users = check_positive_int(op, "n_users", n_users)
+    n_items = check_positive_int(op, "n_items", n_items)
+    n_factors = check_positive_int(op, "n_factors", n_factors)
+    if n_users * n_items > 50_000_000:
+        raise InputValueError(
+            f"{op}: n_users*n_items={n_users * n_items} is too large to sample (limit 5e7)"
+        )
+    return n_users, n_items, n_factors
+
+
+def _check_shape_parameters(**values: Any) -> None:
+    op = "make_ratings"
+    for name, value in values.items():
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not number or not np.isfinite(value) or value < 0:
+            raise InputValueError(f"{op}: {name} must be a finite number >= 0; received {value!r}")
+    if not 0 < values["density"] <= 1:
+        raise InputValueError(f"{op}: density must be in (0, 1]; received {values['density']}")
+
+
 def make_ratings(
     n_users: int = 943,
     n_items: int = 1682,
@@ -104,23 +126,8 @@ def make_ratings(
         >>> d.user_factors.shape, d.item_factors.shape
         ((100, 4), (80, 4))
     """
-    op = "make_ratings"
-    n_users = check_positive_int(op, "n_users", n_users)
-    n_items = check_positive_int(op, "n_items", n_items)
-    n_factors = check_positive_int(op, "n_factors", n_factors)
-    if n_users * n_items > 50_000_000:
-        raise InputValueError(
-            f"{op}: n_users*n_items={n_users * n_items} is too large to sample (limit 5e7)"
-        )
-    checks = {"density": density, "noise": noise, "signal": signal, "popularity": popularity}
-    for name, value in checks.items():
-        number = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if not number or not np.isfinite(value) or value < 0:
-            raise InputValueError(
-                f"{op}: {name} must be a finite number >= 0; received {value!r}"
-            )
-    if not 0 < density <= 1:
-        raise InputValueError(f"{op}: density must be in (0, 1]; received {density}")
+    n_users, n_items, n_factors = _check_sizes(n_users, n_items, n_factors)
+    _check_shape_parameters(density=density, noise=noise, signal=signal, popularity=popularity)
     n = max(1, int(round(density * n_users * n_items)))
     rng = np.random.default_rng(seed)
     users, items = _pairs(rng, n_users, n_items, n, float(popularity))

@@ -10,24 +10,17 @@ generously a user rates, and how much better an item is rated, than average.
 Stacking the vectors as rows of ``P`` (users × f) and ``Q`` (items × f) makes
 the whole matrix of dot products one low-rank product ``P Qᵀ``.
 
-Training minimises the squared error over the observed ratings plus a penalty
-on the vectors that grows with how often each user and item appears, as
-``n^α`` (``α = 1``: the "weighted-λ" rule of Zhou et al., 2008), and, by
-default, a fixed penalty ``λ_b`` on each bias (Koren's damped baselines):
+Training minimises the squared error plus penalties that grow with each
+user's and item's number of ratings as ``n^α`` (``α = 1``: the "weighted-λ"
+rule of Zhou et al., 2008) and, by default, a fixed ``λ_b`` on each bias:
 
-    L = Σ_(u,i) (r_ui - r̂_ui)²
-        + λ [ Σ_u n_u^α ‖p_u‖² + Σ_i n_i^α ‖q_i‖² ] + λ_b [ Σ_u b_u² + Σ_i b_i² ]
+    L = Σ (r_ui - r̂_ui)² + λ [Σ_u n_u^α ‖p_u‖² + Σ_i n_i^α ‖q_i‖²] + λ_b [Σ_u b_u² + Σ_i b_i²]
 
-With ``bias_penalty="count"`` the biases are penalised like the vectors,
-``λ_b n_u^α b_u²``. The fitting itself lives in :mod:`dotkit.models.als`
-(alternating least squares) and :mod:`dotkit.models.mf_sgd` (stochastic
-gradient descent); this class holds the id maps, the factors and the biases,
-and answers predictions and recommendations.
-
-A fit that fails (a singular system, a diverging SGD) raises
-:class:`~dotkit.errors.FitError` and leaves the model exactly as it was.
-A user or item that was not in the training data has no vector: its
-prediction is ``μ`` plus whatever bias is known, never an error.
+The fitting lives in :mod:`dotkit.models.als` and :mod:`dotkit.models.mf_sgd`;
+this class holds the id maps, factors and biases, and answers predictions and
+recommendations. A fit that fails (a singular system, a diverging SGD) raises
+:class:`~dotkit.errors.FitError` and leaves the model as it was. An unseen
+user or item has no vector: its prediction is ``μ`` plus whatever bias is known.
 
 Example:
     >>> from dotkit.models.mf import MatrixFactorization

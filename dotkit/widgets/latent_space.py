@@ -105,20 +105,27 @@ def draw_latent_space(
     ax.set_title(f"film vectors in 2-D ({proj.explained:.0%} of their variance)", fontsize=10)
     ax.legend(loc="lower left", fontsize=9)
     if list_ax is not None:
-        names = dict(titles or {})
-        predicted = np.asarray(to_numpy(model.predict([user] * len(rec.items), rec.items)), dtype=float)
-        cosines = _cosines(model, user, rec.items)
-        ranked_by = "predicted rating (μ + b_u + b_i + p·q)" if metric == "rating" else "cosine of p and q"
-        lines = [f"user {user}: ranked by {ranked_by}", "",
-                 f"{'#':<3s} {'predicted':>9s}  {'cosine':>6s}  film"]
-        for rank, (item, pred, cos) in enumerate(zip(rec.items, predicted, cosines), start=1):
-            name = names.get(int(item), f"item {int(item)}")
-            name = name if len(name) <= 34 else name[:33] + "…"
-            lines.append(f"{rank:<3d} {pred:9.2f}  {cos:6.2f}  {name}")
-        list_ax.axis("off")
-        list_ax.text(0.0, 0.95, "\n".join(lines), va="top", ha="left", family="monospace", fontsize=9,
-                     transform=list_ax.transAxes)
+        _draw_list(list_ax, model, user, rec, metric, titles)
     return ax
+
+
+def _draw_list(list_ax: Any, model: Any, user: int, rec: Any, metric: str,
+               titles: Mapping[int, str] | None) -> None:
+    """The ranked films as monospaced text: rank, predicted rating, cosine, title."""
+    from dotkit.linalg import to_numpy
+
+    names = dict(titles or {})
+    predicted = np.asarray(to_numpy(model.predict([user] * len(rec.items), rec.items)), dtype=float)
+    cosines = _cosines(model, user, rec.items)
+    ranked_by = "predicted rating (μ + b_u + b_i + p·q)" if metric == "rating" else "cosine of p and q"
+    lines = [f"user {user}: ranked by {ranked_by}", "", f"{'#':<3s} {'predicted':>9s}  {'cosine':>6s}  film"]
+    for rank, (item, pred, cos) in enumerate(zip(rec.items, predicted, cosines), start=1):
+        name = names.get(int(item), f"item {int(item)}")
+        name = name if len(name) <= 34 else name[:33] + "…"
+        lines.append(f"{rank:<3d} {pred:9.2f}  {cos:6.2f}  {name}")
+    list_ax.axis("off")
+    list_ax.text(0.0, 0.95, "\n".join(lines), va="top", ha="left", family="monospace", fontsize=9,
+                 transform=list_ax.transAxes)
 
 
 class LatentSpaceExplorer(Explorer):
