@@ -12,8 +12,11 @@ unit (``"512MiB"``, ``"8GB"``).
 
 from __future__ import annotations
 
+import math
 import os
 import re
+from collections.abc import Sequence
+from typing import Any
 
 from dotkit.errors import MemoryLimitError
 
@@ -24,10 +27,11 @@ _UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
 
 
 def _parse(text: str) -> int:
-    m = re.fullmatch(r"\s*([0-9.]+(?:e[0-9]+)?)\s*([a-zA-Z]*)\s*", text)
-    if not m or m.group(2).lower() not in _UNITS:
+    m = re.fullmatch(r"\s*((?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][0-9]+)?)\s*([a-zA-Z]*)\s*", text)
+    value = float(m.group(1)) * _UNITS.get(m.group(2).lower(), math.nan) if m else math.nan
+    if not math.isfinite(value):  # no match, an unknown unit, or a number too large for a float
         raise MemoryLimitError(f"{ENV_VAR}: expected bytes such as 8GiB or 512MB; received {text!r}")
-    return int(float(m.group(1)) * _UNITS[m.group(2).lower()])
+    return int(value)
 
 
 def cgroup_limit_bytes() -> int | None:
@@ -93,4 +97,31 @@ def check_allocation(op: str, nbytes: float, what: str, advice: str) -> None:
         )
 
 
-__all__ = ["ENV_VAR", "available_bytes", "cgroup_limit_bytes", "check_allocation", "free_bytes"]
+def array_bytes(shape: Sequence[Any], itemsize: int) -> int:
+    """Bytes of an array of ``shape`` and ``itemsize``, counted with Python ints (no int64 overflow).
+
+    Example:
+        >>> array_bytes((10**6, 10**6), 8) / 2**40   # TiB
+        7.275957614183426
+    """
+    n = int(itemsize)
+    for d in shape:
+        n *= max(int(d), 0)
+    return n
+
+
+def check_shape(op: str, shape: Sequence[Any], itemsize: int, what: str, advice: str) -> None:
+    """Refuse, before it is made, an array of ``shape`` that the machine cannot hold.
+
+    The size guard for an op that builds an array from its arguments' sizes
+    (a weight matrix from ``fan_in`` and ``fan_out``, a padded image, a score
+    table): the message names the shape, the size in GiB and what to do.
+
+    Example:
+        >>> check_shape("init_weights", (3, 4), 8, "the weights", "use fewer units")
+    """
+    check_allocation(op, array_bytes(shape, itemsize), f"{what} of shape {tuple(int(d) for d in shape)}", advice)
+
+
+__all__ = ["ENV_VAR", "array_bytes", "available_bytes", "cgroup_limit_bytes", "check_allocation", "check_shape",
+           "free_bytes"]

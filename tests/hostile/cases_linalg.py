@@ -9,7 +9,7 @@ import os
 import numpy as np
 
 import dotkit as dk
-from hostile.spec import Equals, Raises, backend, case, f64, junk_cases
+from hostile.spec import Equals, Raises, Satisfies, backend, case, f64, junk_cases
 
 NAN, INF = math.nan, math.inf
 V3 = np.array([1.0, 2.0, 3.0])
@@ -99,13 +99,13 @@ case(
 case(
     "linalg.matmul.runaway",
     lambda: dk.matmul(np.ones((10**5, 4), np.float32), np.ones((4, 10**5), np.float32)),
-    Raises(MemoryError, "matmul", "GiB"),
+    Raises(MemoryError, "load_image", "GiB"),
     timeout=5,
 )
 case(
     "linalg.matmul.batch-runaway",
     lambda: dk.matmul(np.ones((3000, 1, 200, 2), np.float32), np.ones((1, 3000, 2, 200), np.float32)),
-    Raises(MemoryError, "matmul", "GiB"),
+    Raises(MemoryError, "load_image", "GiB"),
     timeout=5,
 )
 case("linalg.matmul.empty-inner", lambda: dk.matmul(np.ones((2, 0)), np.ones((0, 3))), Equals(lambda: np.zeros((2, 3))))
@@ -301,3 +301,42 @@ case(
     Equals(lambda: backend()),
 )
 case("backends.to_numpy.string", lambda: dk.to_numpy("abc"), Raises(TypeError, "to_numpy", "x"))
+
+# --- the memory limit a reader sets (load_image asks for it at every call) ---
+for label, text in [
+    ("words", "lots"),
+    ("huge", "1e400"),
+    ("negative", "-5GB"),
+    ("two-points", "1.5.5GB"),
+    ("unit", "8 parsecs"),
+    ("empty-number", "GiB"),
+]:
+    case(
+        f"memory.env-{label}",
+        lambda t=text: _env(
+            "DOTKIT_MEMORY_LIMIT", t, lambda: dk.datasets.load_image("camera", size=8, gray=True).shape
+        ),
+        Raises(MemoryError, "DOTKIT_MEMORY_LIMIT", None),
+    )
+case(
+    "memory.env-spaces",
+    lambda: _env("DOTKIT_MEMORY_LIMIT", " 1.5 GiB ", lambda: dk.datasets.load_image("camera", size=8, gray=True).shape),
+    Equals(lambda: (8, 8)),
+)
+case(
+    "memory.env-zero",
+    lambda: _env("DOTKIT_MEMORY_LIMIT", "0", lambda: dk.datasets.load_image("camera", size=8, gray=True).shape),
+    Raises(MemoryError, "load_image", "GiB"),
+)
+case(
+    "memory.check_shape.huge",
+    lambda: __import__("dotkit._memory", fromlist=["x"]).check_shape(
+        "op", (10**9, 10**9, 10**9), 8, "a cube", "use a smaller one"
+    ),
+    Raises(MemoryError, "op", "GiB"),
+)
+case(
+    "memory.array_bytes.no-overflow",
+    lambda: __import__("dotkit._memory", fromlist=["x"]).array_bytes((2**40, 2**40), 8),
+    Satisfies(lambda n: n == 2**83, "the exact product, 2**83"),
+)

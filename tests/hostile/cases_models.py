@@ -8,7 +8,6 @@ compare every weight with its copy from before the call.
 from __future__ import annotations
 
 import functools
-import json
 import math
 import shutil
 import tempfile
@@ -17,9 +16,9 @@ from pathlib import Path
 import numpy as np
 
 import dotkit as dk
-from dotkit.errors import DotkitError
 from dotkit.models import CNN, MLP, MatrixFactorization, metrics
 from hostile.spec import Equals, Raises, Satisfies, allow, case, finite, junk_cases
+from hostile.state import unchanged_after
 
 NAN, INF = math.nan, math.inf
 rng = np.random.default_rng(1)
@@ -37,52 +36,6 @@ def mlp(fitted: bool = True) -> MLP:
 def cnn(fitted: bool = True) -> CNN:
     m = CNN((1, 8, 8), filters=2, classes=3, seed=0)
     return m.fit(XI, YI, epochs=1, batch_size=6, progress=False) if fitted else m
-
-
-def _snapshot(m) -> dict:
-    out = {}
-    for name, value in vars(m).items():
-        if isinstance(value, list) and value and hasattr(value[0], "shape"):
-            out[name] = [np.array(dk.to_numpy(v)) for v in value]
-        elif hasattr(value, "shape"):
-            out[name] = np.array(dk.to_numpy(value))
-        elif isinstance(value, (list, dict, int, float, str, bool, type(None))):
-            out[name] = json.dumps(value, default=repr, sort_keys=True)
-    return out
-
-
-def _equal(u: np.ndarray, v: np.ndarray) -> bool:
-    return u.shape == v.shape and u.dtype == v.dtype and np.array_equal(u, v, equal_nan=u.dtype.kind in "fc")
-
-
-def _same(a: dict, b: dict) -> str | None:
-    if a.keys() != b.keys():
-        return f"attributes changed: {sorted(a.keys() ^ b.keys())}"
-    for k in a:
-        x, y = a[k], b[k]
-        if isinstance(x, list):
-            if len(x) != len(y) or any(not _equal(u, v) for u, v in zip(x, y)):
-                return f"{k} changed"
-        elif isinstance(x, np.ndarray):
-            if not _equal(x, y):
-                return f"{k} changed"
-        elif x != y:
-            return f"{k} changed: {x[:80]} -> {y[:80]}"
-    return None
-
-
-def unchanged_after(make, bad) -> str:
-    """'unchanged' if ``bad(model)`` raised a DotkitError and left the model as it was."""
-    m = make()
-    before = _snapshot(m)
-    try:
-        bad(m)
-    except DotkitError:
-        pass
-    else:
-        return "the call did not fail"
-    why = _same(before, _snapshot(m))
-    return why or "unchanged"
 
 
 # a fit that diverges: MLP has called it a ValueError (a bad lr), MF an ArithmeticError (FitError)
