@@ -144,7 +144,7 @@ def scaled_dot_product_attention(q: Any, k: Any, v: Any, mask: Any, is_causal: b
 def _attention_tiles(qg: Any, kg: Any, vg: Any, forbidden: Any, upper: Any, scale: float,
                      out: Any, total: Any) -> None:
     """Fill ``out`` (G, L, dv) and the row sums ``total`` (G, L), tile by tile, one thread per core."""
-    (G, L, _), S, dv, dt = qg.shape, kg.shape[1], vg.shape[2], qg.dtype
+    (G, L, d), S, dv, dt = qg.shape, kg.shape[1], vg.shape[2], qg.dtype
     heads = max(1, min(G, _TILE // max(1, L * S)))  # buffers no larger than the work: no pages to fault in
     rows = L if heads > 1 else max(1, min(L, _TILE // max(1, S)))
     tiles = [(g0, min(G, g0 + heads), r0, min(L, r0 + rows)) for g0 in range(0, G, heads) for r0 in range(0, L, rows)]
@@ -153,6 +153,7 @@ def _attention_tiles(qg: Any, kg: Any, vg: Any, forbidden: Any, upper: Any, scal
         buf = np.empty(heads * rows * S, dtype=dt)  # one score buffer per worker, reused for every tile
         va = np.empty((heads, S, dv + 1), dtype=dt)  # [V | 1]: the product also gives row sums
         va[..., dv] = 1
+        qs, o = np.empty((heads, rows, d), dtype=dt), np.empty((heads, rows, dv + 1), dtype=dt)
         loaded = -1
         for g0, g1, r0, r1 in part:
             if loaded != g0:
@@ -160,19 +161,25 @@ def _attention_tiles(qg: Any, kg: Any, vg: Any, forbidden: Any, upper: Any, scal
                 loaded = g0
             cols = min(S, r1) if upper is not None else S  # causal: later keys are never needed
             s = buf[: (g1 - g0) * (r1 - r0) * cols].reshape(g1 - g0, r1 - r0, cols)
-            np.matmul(qg[g0:g1, r0:r1] * dt.type(scale), kg[g0:g1, :cols].transpose(0, 2, 1), out=s)
-            if forbidden is not None:
-                gs = slice(g0, g1) if forbidden.shape[0] > 1 else slice(None)
-                rs = slice(r0, r1) if forbidden.shape[1] > 1 else slice(None)
-                np.copyto(s, -np.inf, where=forbidden[gs, rs, :cols])
-            if upper is not None:
-                np.copyto(s, -np.inf, where=upper[r0:r1, :cols])
+            q_tile = np.multiply(qg[g0:g1, r0:r1], dt.type(scale), out=qs[: g1 - g0, : r1 - r0])
+            np.matmul(q_tile, kg[g0:g1, :cols].transpose(0, 2, 1), out=s)
+            _forbid(s, forbidden, upper, g0, g1, r0, r1, cols)
             np.exp(s, out=s)
-            o = np.matmul(s, va[: g1 - g0, :cols])
-            np.divide(o[..., :dv], o[..., dv:], out=out[g0:g1, r0:r1])
-            total[g0:g1, r0:r1] = o[..., dv]
+            sums = np.matmul(s, va[: g1 - g0, :cols], out=o[: g1 - g0, : r1 - r0])
+            np.divide(sums[..., :dv], sums[..., dv:], out=out[g0:g1, r0:r1])
+            total[g0:g1, r0:r1] = sums[..., dv]
 
     run_parts(run, tiles, parallel=G * L * S >= _PARALLEL_MIN)
+
+
+def _forbid(s: Any, forbidden: Any, upper: Any, g0: int, g1: int, r0: int, r1: int, cols: int) -> None:
+    """Set the scores of a tile that the mask or the causal order forbid to -inf."""
+    if forbidden is not None:
+        gs = slice(g0, g1) if forbidden.shape[0] > 1 else slice(None)
+        rs = slice(r0, r1) if forbidden.shape[1] > 1 else slice(None)
+        np.copyto(s, -np.inf, where=forbidden[gs, rs, :cols])
+    if upper is not None:
+        np.copyto(s, -np.inf, where=upper[r0:r1, :cols])
 
 
 def _batch_shape(q: Any, k: Any, v: Any, mask: Any) -> tuple[int, ...]:
