@@ -228,12 +228,13 @@ def gelu(x: Any) -> Any:
     signs at once and without the cancellation of ``1 + erf`` for negative ``x``.
     ``E`` is Abramowitz and Stegun's 7.1.26 (one ``exp``, a degree-5 polynomial),
     computed block by block in place, where SciPy's ``erf`` takes a scalar path per
-    element. Other dtypes take the formula with SciPy's ``erf``.
+    element. Other dtypes take the kernel (:func:`dotkit.nn.activations.gelu_kernel`).
     """
     if x.dtype != np.float32:
-        from scipy.special import erf
+        from dotkit.backends import get_backend
+        from dotkit.nn.activations import gelu_kernel
 
-        return 0.5 * x * (1.0 + erf(x * (1.0 / math.sqrt(2.0))))
+        return gelu_kernel(get_backend("numpy"), x)
     flat = np.ascontiguousarray(x).reshape(-1)
     out = np.empty_like(flat)
     scratch = np.empty((3, min(_GELU_BLOCK, flat.size)), dtype=np.float32)

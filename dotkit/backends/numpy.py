@@ -24,7 +24,7 @@ class NumpyBackend(Backend):
     array_module = "numpy"
     install_hint = "pip install numpy"
     threads_in_parallel = True
-    fast_paths = {op: f"dotkit.backends.fast_numpy:{op}" for op in ("conv2d", "scaled_dot_product_attention")}
+    fast_paths = {op: f"dotkit.backends.fast_numpy:{op}" for op in ("conv2d", "scaled_dot_product_attention", "gelu")}
 
     def _import(self) -> Any:
         import numpy
