@@ -99,13 +99,13 @@ case(
 case(
     "linalg.matmul.runaway",
     lambda: dk.matmul(np.ones((10**5, 4), np.float32), np.ones((4, 10**5), np.float32)),
-    Raises(MemoryError, "load_image", "GiB"),
+    Raises(MemoryError, "matmul", "GiB"),
     timeout=5,
 )
 case(
     "linalg.matmul.batch-runaway",
     lambda: dk.matmul(np.ones((3000, 1, 200, 2), np.float32), np.ones((1, 3000, 2, 200), np.float32)),
-    Raises(MemoryError, "load_image", "GiB"),
+    Raises(MemoryError, "matmul", "GiB"),
     timeout=5,
 )
 case("linalg.matmul.empty-inner", lambda: dk.matmul(np.ones((2, 0)), np.ones((0, 3))), Equals(lambda: np.zeros((2, 3))))

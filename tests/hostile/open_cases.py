@@ -366,11 +366,6 @@ OPEN: dict[str, tuple[str, str, str]] = {
         "speed engineer",
         "nn.attention: check mask under its own name (its error says to_numpy)",
     ),
-    "nn.attention.no-queries": (
-        "numpy",
-        "speed engineer",
-        "nn.attention: L = 0 on the NumPy fast path raises range() arg 3 must not be zero; return (0, d_v)",
-    ),
     "nn.attention.runaway-batch": (
         "*",
         "speed engineer",

@@ -5,8 +5,9 @@ Reads case ids on stdin, one a line, and answers each with one JSON line
 what the cases print goes to stderr). A watchdog thread reads this process's
 resident memory every few milliseconds: past ``HOSTILE_RSS_LIMIT`` bytes it
 reports the running case as a runaway and exits at once, before the machine
-starts swapping. (An address-space limit would be simpler, but MLX reserves
-far more address space than it uses, so it cannot start under one.)
+starts swapping. (An address-space limit, RLIMIT_AS, is not used: it counts
+address space reserved rather than memory used, so a value safe for one
+library's allocator can break another's; resident memory is what runs out.)
 
 Run as ``python -m hostile.worker BACKEND`` from the tests folder.
 """
