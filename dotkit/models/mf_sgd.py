@@ -59,8 +59,9 @@ def sgd_epoch(
 ) -> Params:
     """One pass over the ratings in the order ``perm``; returns the new parameters.
 
-    Raises :class:`FitError` when the epoch's loss is not finite (a step size
-    too large makes SGD diverge); ``params`` themselves are never modified.
+    Raises :class:`FitError` at the first mini-batch whose squared error is
+    not finite (a step size too large makes SGD diverge); ``params``
+    themselves are never modified.
     """
     perm_b = bk.asarray(perm.astype(np.int32))
     with np.errstate(all="ignore"):  # a diverging step is reported below, as a FitError
@@ -78,16 +79,17 @@ def _epoch(bk: Backend, params: Params, train: tuple[Any, Any, Any], perm_b: Any
         ub, ib = rows_u[b], rows_i[b]
         pu, qi = P[ub], Q[ib]
         err = r[b] - (mu + bu[ub] + bi[ib] + bk.vecdot(pu, qi))
-        sq = sq + bk.vecdot(err, err)
+        sq = sq + float(bk.vecdot(err, err).item())
+        if not math.isfinite(sq):  # stop at the first batch whose loss is no longer finite
+            break
         P = bk.scatter_add(P, ub, lr * (err[:, None] * qi - reg * pu))
         Q = bk.scatter_add(Q, ib, lr * (err[:, None] * pu - reg * qi))
         if bias_pen is not None:
             bu = bk.scatter_add(bu, ub, lr * (err - bias_pen[0][ub] * bu[ub]))
             bi = bk.scatter_add(bi, ib, lr * (err - bias_pen[1][ib] * bi[ib]))
         bk.sync(P, Q, bu, bi)  # keeps a lazy backend's graph one batch long
-    loss = float(sq.item()) if hasattr(sq, "item") else float(sq)
     size = float(bk.xp.sum(P * P).item() + bk.xp.sum(Q * Q).item()) if P.shape[1] else 0.0
-    if not (math.isfinite(loss) and math.isfinite(size)):
+    if not (math.isfinite(sq) and math.isfinite(size)):
         raise FitError(
             f"{op}: the squared error became non-finite during an epoch (SGD diverged); "
             f"use a smaller step size than lr={lr}"
