@@ -224,3 +224,25 @@ def test_benchmark_averages_its_seeded_fits(ml_dir) -> None:
     assert result["rmse"] == pytest.approx(rmse(test[2], (preds[0] + preds[1]) / 2), rel=1e-12)
     with pytest.raises(InputValueError, match="unknown settings"):
         bench.run(ml_dir, backend="numpy", factors=3)
+
+
+@pytest.mark.parametrize("line, words", [
+    ("0\t1\t3\t881250949\n", ("u.data line", "from 1 up")),
+    (f"{2**70}\t1\t3\t881250949\n", ("u.data line", "64 bits")),
+    ("1\t999\t3\t881250949\n", ("u.data line", "item 999 is not in u.item")),
+])
+def test_reader_refuses_ids_it_cannot_use(ml_dir, tmp_path, line, words) -> None:
+    import shutil
+
+    folder = tmp_path / "ml"
+    shutil.copytree(ml_dir, folder)
+    with open(folder / "u.data", "a", encoding="latin-1") as fh:
+        fh.write(line)
+    with pytest.raises(DataFormatError) as info:
+        load_movielens_100k(folder)
+    assert all(w in str(info.value) for w in words), str(info.value)
+
+
+def test_make_ratings_checks_its_seed() -> None:
+    with pytest.raises(InputValueError, match="make_ratings: seed"):
+        make_ratings(10, 10, seed="a")

@@ -74,3 +74,19 @@ def test_latent_space_picture_names_the_films(backend) -> None:
     assert "The First Film (1999)" in text and "predicted rating" in text
     pred = _np(mf.predict([user], rec.items[:1]))[0]
     assert f"{pred:9.2f}" in text
+
+
+def test_the_explorer_refuses_what_it_cannot_draw() -> None:
+    pytest.importorskip("ipywidgets")
+    from dotkit.errors import DtypeError, InputValueError, NotFittedError
+    from dotkit.widgets.latent_space import LatentSpaceExplorer, draw_latent_space, project_items
+
+    with pytest.raises(NotFittedError, match="LatentSpaceExplorer: the model is not fitted"):
+        LatentSpaceExplorer(MatrixFactorization(n_factors=2))
+    with pytest.raises(NotFittedError, match="draw_latent_space"):
+        draw_latent_space(MatrixFactorization(n_factors=2), 0, None)
+    with pytest.raises(DtypeError, match="LatentSpaceExplorer: model must be"):
+        LatentSpaceExplorer("model")
+    for bad in (np.ones(5), np.ones((1, 3)), np.full((5, 3), np.nan)):
+        with pytest.raises(InputValueError, match="project_items: .*item_factors"):
+            project_items(bad)

@@ -97,15 +97,15 @@ def _find_folder(path: str | os.PathLike | None) -> Path:
     )
 
 
-def _parse_lines(path: Path, sep: str, parse: Callable[[list[str]], None]) -> None:
-    """Call ``parse`` on each non-empty line's fields; errors name the file and line."""
+def _parse_lines(path: Path, sep: str, parse: Callable[[list[str], int], None]) -> None:
+    """Call ``parse(fields, line_number)`` on each non-empty line; errors name the file and line."""
     with open(path, encoding="latin-1", newline="") as fh:
         for number, line in enumerate(fh, start=1):
             text = line.rstrip("\r\n")
             if not text.strip():
                 continue
             try:
-                parse(text.split(sep))
+                parse(text.split(sep), number)
             except (ValueError, IndexError) as exc:
                 raise DataFormatError(
                     f"load_movielens_100k: {path.name} line {number}: {exc} (file {path}); "
@@ -114,34 +114,38 @@ def _parse_lines(path: Path, sep: str, parse: Callable[[list[str]], None]) -> No
 
 
 def _read_ratings(path: Path) -> tuple[np.ndarray, ...]:
-    cols: list[list[int]] = [[], [], [], []]
+    """``(users, items, ratings, timestamps, line numbers)`` from ``u.data``."""
+    cols: list[list[int]] = [[], [], [], [], []]
 
-    def parse(fields: list[str]) -> None:
+    def parse(fields: list[str], number: int) -> None:
         if len(fields) != 4:
             raise ValueError(
                 "expected 4 tab-separated fields (user, item, rating, timestamp); found "
                 f"{len(fields)}"
             )
         user, item, rating, stamp = (int(f) for f in fields)
-        if user < 0 or item < 0:
-            raise ValueError(f"ids must be non-negative; found user={user}, item={item}")
+        if not (1 <= user < 2**63 and 1 <= item < 2**63 and abs(stamp) < 2**63):
+            raise ValueError(
+                f"ids must be non-negative integers from 1 up, ids and timestamps within 64 bits; found user={user}, "
+                f"item={item}, timestamp={stamp}"
+            )
         if not 1 <= rating <= 5:
             raise ValueError(f"ratings run from 1 to 5 stars; found {rating}")
-        for col, value in zip(cols, (user, item, rating, stamp)):
+        for col, value in zip(cols, (user, item, rating, stamp, number)):
             col.append(value)
 
     _parse_lines(path, "\t", parse)
     if not cols[0]:
         raise DataFormatError(f"load_movielens_100k: {path.name} holds no ratings (file {path})")
-    users, items, ratings, stamps = (np.asarray(c, dtype=np.int64) for c in cols)
-    return users, items, ratings.astype(np.float64), stamps
+    users, items, ratings, stamps, lines = (np.asarray(c, dtype=np.int64) for c in cols)
+    return users, items, ratings.astype(np.float64), stamps, lines
 
 
 def _read_items(path: Path) -> tuple[dict[int, str], dict[int, tuple[str, ...]]]:
     titles: dict[int, str] = {}
     genres: dict[int, tuple[str, ...]] = {}
 
-    def parse(fields: list[str]) -> None:
+    def parse(fields: list[str], number: int) -> None:
         if len(fields) != 5 + len(GENRES):
             raise ValueError(
                 f"expected {5 + len(GENRES)} '|'-separated fields (id, title, dates, URL, "
@@ -230,8 +234,15 @@ def load_movielens_100k(path: str | os.PathLike | None = None) -> MovieLens:
         if packaged is not None:
             return _read_packaged(packaged)
     folder = _find_folder(path)
-    users, items, ratings, stamps = _read_ratings(folder / "u.data")
+    users, items, ratings, stamps, lines = _read_ratings(folder / "u.data")
     titles, genres = _read_items(folder / "u.item")
+    unknown = ~np.isin(items, np.fromiter(titles, dtype=np.int64, count=len(titles)))
+    if unknown.any():
+        first = int(np.argmax(unknown))
+        raise DataFormatError(
+            f"load_movielens_100k: u.data line {lines[first]}: item {items[first]} is not in u.item "
+            f"(folder {folder}); the two files must come from the same data set"
+        )
     return MovieLens(users, items, ratings, stamps, titles, genres, folder)
 
 

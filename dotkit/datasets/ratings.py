@@ -127,6 +127,7 @@ def make_ratings(
         ((100, 4), (80, 4))
     """
     n_users, n_items, n_factors = _check_sizes(n_users, n_items, n_factors)
+    seed = check_positive_int("make_ratings", "seed", seed, minimum=0)
     _check_shape_parameters(density=density, noise=noise, signal=signal, popularity=popularity)
     n = max(1, int(round(density * n_users * n_items)))
     rng = np.random.default_rng(seed)

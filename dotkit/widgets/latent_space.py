@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from dotkit.errors import InputValueError
+from dotkit.errors import DtypeError, InputValueError, NotFittedError
 from dotkit.widgets._render import Explorer, new_figure, png_bytes
 
 
@@ -52,18 +52,40 @@ def project_items(item_factors: Any) -> Projection:
     """
     from dotkit.linalg import to_numpy
 
-    Q = np.asarray(to_numpy(item_factors), dtype=np.float64)
+    try:
+        Q = np.asarray(to_numpy(item_factors), dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise DtypeError(f"project_items: item_factors must be a numeric (items, f) array ({exc})") from None
     if Q.ndim != 2 or Q.shape[1] < 2 or Q.shape[0] < 2:
         raise InputValueError(
-            "project_items: need at least 2 items with at least 2 factors; "
-            f"received shape {Q.shape}"
+            "project_items: need item_factors with at least 2 items (rows) and 2 factors (columns); "
+            f"received item_factors.shape={Q.shape}"
         )
+    if not np.all(np.isfinite(Q)):
+        raise InputValueError("project_items: item_factors holds NaN or infinite entries; a PCA of them "
+                              "is undefined")
     center = Q.mean(axis=0)
     _, s, vt = np.linalg.svd(Q - center, full_matrices=False)
     axes = vt[:2].T
     axes = axes * np.where(axes.sum(axis=0) < 0, -1.0, 1.0)  # a fixed sign, so pictures are stable
     total = float(np.sum(s**2)) or 1.0
     return Projection((Q - center) @ axes, center, axes, float(np.sum(s[:2] ** 2) / total))
+
+
+def _check_model(op: str, model: Any) -> None:
+    """A fitted matrix-factorization model with vectors to draw, or a clear error."""
+    from dotkit.models.mf import MatrixFactorization
+
+    if not isinstance(model, MatrixFactorization):
+        raise DtypeError(f"{op}: model must be a fitted MatrixFactorization; received {type(model).__name__}")
+    try:
+        model.user_ids  # noqa: B018 - only a fitted model has ids
+    except NotFittedError:
+        raise NotFittedError(f"{op}: the model is not fitted yet; call model.fit(users, items, ratings) "
+                             "first") from None
+    if model.n_factors < 2:
+        raise InputValueError(f"{op}: model needs n_factors >= 2 to be drawn in a plane; "
+                              f"received n_factors={model.n_factors}")
 
 
 def draw_latent_space(
@@ -85,6 +107,7 @@ def draw_latent_space(
     """
     from dotkit.linalg import to_numpy
 
+    _check_model("draw_latent_space", model)
     proj = project_items(model.item_factors) if projection is None else projection
     rec = model.recommend(user, k=k, metric=metric)
     rows = model.item_rows(rec.items)
@@ -141,6 +164,7 @@ class LatentSpaceExplorer(Explorer):
                  k: int = 8) -> None:
         import ipywidgets as w
 
+        _check_model("LatentSpaceExplorer", model)
         self.model, self.titles = model, dict(titles or {})
         self.projection = project_items(model.item_factors)
         choices = [int(u) for u in (model.user_ids[:50] if users is None else users)]
