@@ -30,11 +30,17 @@ def conv2d(x: Any, w: Any, b: Any, stride: tuple[int, int], padding: tuple[int, 
            chunk_bytes: int = CHUNK_BYTES) -> Any:
     """``(N, C, H, W)`` images against ``(O, C, kH, kW)`` filters: the kernel's im2col, in place and on every core.
 
-    The same chunks and column layout as :func:`dotkit.nn.conv_kernels.conv2d_kernel`
-    (at most ``chunk_bytes`` of columns at once, per core); returns ``(N, O, Ho, Wo)``,
-    a view of channels-last memory as the kernel does.
+    The same column layout as :func:`dotkit.nn.conv_kernels.conv2d_kernel`, in
+    chunks of at most ``chunk_bytes`` (and at most 1 MiB) of columns per core;
+    returns ``(N, O, Ho, Wo)``, a view of channels-last memory as the kernel does.
     """
-    return im2col_conv2d(x, w, b, ConvGeometry.of(x.shape, w.shape, stride, padding), chunk_bytes)
+    g = ConvGeometry.of(x.shape, w.shape, stride, padding)
+    return im2col_conv2d(x, w, b, g, min(chunk_bytes, _CACHE_CHUNK_BYTES))
+
+
+#: Column block per chunk on this path: each worker's block stays in its core's L2 cache between
+#: the patch copy and the product (measured about 10% faster than blocks of CHUNK_BYTES).
+_CACHE_CHUNK_BYTES = 2**20
 
 
 def _padded_size(g: ConvGeometry, images: int, r0: int, r1: int) -> int:
