@@ -391,6 +391,8 @@ JUNK_ANSWERS = {
     "returns-nan": lambda *a, **k: NAN,
     "raises": _boom,
     "complex": 1j,
+    "huge-array": lambda *a, **k: np.zeros(10**8),
+    "generator": lambda *a, **k: (x for x in [1.0]),
 }
 
 
@@ -483,3 +485,71 @@ case(
 )
 case("bench.roof.negative", lambda: dk.bench.roof(-1.0, 100.0, 10.0), Raises(ValueError, "roof", "intensity"))
 case("bench.roof.values", lambda: dk.bench.roof(2.0, 100.0, 10.0), Equals(lambda: 20.0))
+
+BS = "bench"
+# bench.run picks its own backends, so these run in the NumPy worker only; each one that is not
+# refused measures for a second or two, which is also why the list is short.
+for label, override in [
+    ("budget-negative", {"budget_s": -1.0}),
+    ("rounds-zero", {"rounds": 0}),
+    ("sizes-empty", {"dot_sizes": ()}),
+    ("sizes-negative", {"dot_sizes": (-5,)}),
+    ("stream-huge", {"stream_elems": 10**13}),
+    ("max-call-nan", {"max_call_s": math.nan}),
+]:
+    case(
+        f"bench.run.{label}",
+        lambda o=override: dk.bench.run("smoke", ops=["dot"], backends=["numpy"], **o),
+        Raises((ValueError, MemoryError), BS, tuple(override)),
+        timeout=30,
+        backends=["numpy"],
+    )
+case(
+    "bench.run.progress-string",
+    lambda: dk.bench.run("smoke", ops=["dot"], backends=["numpy"], progress="yes"),
+    Raises(TypeError, BS, "progress"),
+    timeout=30,
+    backends=["numpy"],
+)
+case("bench.roof.nan", lambda: dk.bench.roof(math.nan, 100.0, 10.0), Raises(ValueError, "roof", "intensity"))
+case("bench.roof.zero-bandwidth", lambda: dk.bench.roof(2.0, 100.0, 0.0), Raises(ValueError, "roof", "bandwidth"))
+case("bench.format_table.empty", lambda: dk.bench.format_table({}), Raises(ValueError, "format_table", "report"))
+
+# --- backends, once more: names and types a reader may pass ---------------------------------------------
+case("backends.use.int", lambda: dk.use_backend(3).__enter__(), Raises(ValueError, "backend", None))
+
+
+def _nested() -> list[str]:
+    with dk.use_backend("numpy"):
+        return [dk.get_backend().name]
+
+
+case("backends.use.nested", _nested, Equals(lambda: ["numpy"]))
+case("backends.available.has-numpy", lambda: "numpy" in dk.available_backends(), Equals(lambda: True))
+case("backends.to_numpy.object", lambda: dk.to_numpy(object()), Raises(TypeError, "to_numpy", "x"))
+case("backends.to_numpy.list", lambda: dk.to_numpy([1.0, 2.0]), Equals(lambda: [1.0, 2.0]))
+
+# --- magics, once more ------------------------------------------------------------------------------------------
+case("magics.help", lambda: mod("magics").run_magic("", None, None), Equals(lambda: None))
+case(
+    "magics.compare-raises",
+    lambda: [type(r.error).__name__ for r in mod("magics").compare("raise KeyError('x')", {}).runs],
+    Satisfies(
+        lambda names: names and all(n == "KeyError" for n in names), "the reader's own error, recorded per backend"
+    ),
+)
+case(
+    "magics.compare-duplicate-backends",
+    lambda: [r.backend for r in mod("magics").compare("1", {}, backends=["numpy", "numpy"]).runs],
+    Satisfies(lambda b: b in (["numpy"], ["numpy", "numpy"]), "one run per backend named"),
+)
+case(
+    "magics.compare-backends-string",
+    lambda: mod("magics").compare("1", {}, backends="numpy"),
+    Raises(ValueError, "compare", "backends"),
+)
+case(
+    "magics.format-empty",
+    lambda: isinstance(mod("magics").format_table(mod("magics").Comparison([], None, 1)), str),
+    Equals(lambda: True),
+)
