@@ -3,6 +3,7 @@
 - :class:`MLP` (:mod:`dotkit.models.mlp`): dense layers and activations, a softmax classifier.
 - :class:`CNN` (:mod:`dotkit.models.cnn`): one convolution, pooling and a dense layer.
 - :class:`MatrixFactorization` (:mod:`dotkit.models.mf`): ratings as user·item dot products.
+- :class:`ImplicitALS` (:mod:`dotkit.models.implicit`): ranking from which films a user rated at all.
 - :class:`MiniLM` (:mod:`dotkit.models.minilm`): a small sentence-embedding transformer.
 
 ``import dotkit.models`` imports none of them; ``dotkit.models.MLP`` imports
@@ -23,9 +24,10 @@ from typing import Any
 _MODELS = {
     "CNN": "dotkit.models.cnn",
     "MLP": "dotkit.models.mlp",
+    "ImplicitALS": "dotkit.models.implicit",
     "MatrixFactorization": "dotkit.models.mf",
     "MiniLM": "dotkit.models.minilm",
-    "NotFittedError": "dotkit.models.mf",
+    "NotFittedError": "dotkit.errors",
     "Recommendation": "dotkit.models.mf",
     "rmse": "dotkit.models.metrics",
     "mae": "dotkit.models.metrics",

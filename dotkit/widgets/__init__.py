@@ -15,6 +15,7 @@ module                        chapter   shows (computed by)
 :mod:`~.attention_heads`      4         what each head of MiniLM attends to
                                         (:meth:`dotkit.models.minilm.MiniLM.attentions`)
 :mod:`~.latent_space`         5         films and a user in the space of latent factors
+                                        (:meth:`dotkit.models.MatrixFactorization.recommend`)
 :mod:`~.value_function`       6         ``v̂(s) = w·φ(s)`` on the random walk, episode by episode
                                         (:func:`dotkit.rl.experiments.mc_weight_history`)
 ============================  ========  ==================================================
