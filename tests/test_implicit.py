@@ -151,3 +151,18 @@ def test_split_by_time_holds_out_each_users_latest() -> None:
             assert (vu == u).sum() < len(mine)  # every user keeps a training rating
     with pytest.raises(InputValueError, match="split_by_time: test_fraction"):
         split_by_time(users, items, users, stamps, test_fraction=1.0)
+
+
+def test_split_by_time_global_cutoff_holds_out_the_latest_of_all() -> None:
+    rng = np.random.default_rng(1)
+    users = rng.integers(0, 30, size=500)
+    items = rng.integers(0, 50, size=500)
+    stamps = rng.integers(0, 200, size=500)  # many ties, broken by input order
+    (tu, ti, tr), (vu, vi, vr) = split_by_time(users, items, np.arange(500.0), stamps, test_fraction=0.3,
+                                               per_user=False)
+    ranked = sorted(range(500), key=lambda j: (stamps[j], j))  # a plain sort by time, then input order
+    assert sorted(vr.astype(int).tolist()) == sorted(ranked[350:])
+    assert sorted(tr.astype(int).tolist()) == sorted(ranked[:350])
+    assert stamps[tr.astype(int)].max() <= stamps[vr.astype(int)].min()  # nothing in training is later
+    with pytest.raises(InputValueError, match="split_by_time: per_user must be True or False; received 'no'"):
+        split_by_time(users, items, users, stamps, per_user="no")

@@ -4,8 +4,8 @@
 ``r = μ + b_u + b_i + p_u·q_i + noise``, over a popularity-skewed sample of
 (user, item) pairs, and returns the planted vectors so that a fitted model can
 be checked against them. :func:`split_ratings` holds out a seeded random share
-of the ratings; :func:`split_by_time` holds out each user's latest ratings, as
-a service meets its future.
+of the ratings; :func:`split_by_time` holds out the latest ratings, either
+each user's own or, with one cutoff for everybody, as a service meets its future.
 
 Example:
     >>> from dotkit.datasets.ratings import make_ratings
@@ -177,19 +177,27 @@ def split_ratings(
 
 
 def split_by_time(
-    users: Any, items: Any, ratings: Any, timestamps: Any, *, test_fraction: float = 0.2
+    users: Any, items: Any, ratings: Any, timestamps: Any, *, test_fraction: float = 0.2,
+    per_user: bool = True,
 ) -> tuple[Triples, Triples]:
-    """Hold out each user's latest ratings: ``(train, test)``.
+    """Hold out the latest ratings by time: ``(train, test)``.
 
-    For every user, the ``round(test_fraction · n_u)`` ratings with the latest
-    timestamps (ties broken by their order in the input) go to the test set,
-    the rest to training; a user with a single rating keeps it in training.
+    With ``per_user=True``, for every user the ``round(test_fraction · n_u)``
+    ratings with the latest timestamps go to the test set (a user with a single
+    rating keeps it in training); other users' later ratings may stay in
+    training. With ``per_user=False`` one cutoff holds for everybody: the
+    latest ``round(test_fraction · N)`` ratings of all go to the test set, so
+    every training rating is at least as old as every test rating, as a service
+    meets its future. Ties are broken by their order in the input.
 
     Example:
         >>> train, test = split_by_time([1, 1, 1, 2, 2], [5, 6, 7, 5, 6], [4.0] * 5, [3, 1, 2, 9, 8],
         ...                             test_fraction=0.5)
         >>> test[1].tolist()
         [5, 7, 5]
+        >>> split_by_time([1, 1, 1, 2, 2], [5, 6, 7, 5, 6], [4.0] * 5, [3, 1, 2, 9, 8],
+        ...               test_fraction=0.4, per_user=False)[1][1].tolist()
+        [5, 6]
     """
     u, i, r, t = (np.asarray(a) for a in (users, items, ratings, timestamps))
     if not (u.ndim == i.ndim == r.ndim == t.ndim == 1 and len(u) == len(i) == len(r) == len(t)):
@@ -199,6 +207,14 @@ def split_by_time(
         )
     if not 0 < test_fraction < 1:
         raise InputValueError(f"split_by_time: test_fraction must be in (0, 1); received {test_fraction}")
+    if not isinstance(per_user, (bool, np.bool_)):
+        raise InputValueError(f"split_by_time: per_user must be True or False; received {per_user!r}")
+    held = _held_per_user(u, t, test_fraction) if per_user else _held_globally(t, test_fraction)
+    test, train = np.flatnonzero(held), np.flatnonzero(~held)
+    return (u[train], i[train], r[train]), (u[test], i[test], r[test])
+
+
+def _held_per_user(u: np.ndarray, t: np.ndarray, test_fraction: float) -> np.ndarray:
     order = np.lexsort((np.arange(len(u)), t, u))  # by user, then time, then input order
     counts = np.bincount(np.unique(u, return_inverse=True)[1])
     n_test = np.minimum(np.round(test_fraction * counts).astype(int), counts - 1)
@@ -206,8 +222,15 @@ def split_by_time(
     rank_from_end = ends.repeat(counts) - np.arange(len(u)) - 1  # 0 for a user's latest
     held = np.zeros(len(u), dtype=bool)
     held[order] = rank_from_end < n_test.repeat(counts)
-    test, train = np.flatnonzero(held), np.flatnonzero(~held)
-    return (u[train], i[train], r[train]), (u[test], i[test], r[test])
+    return held
+
+
+def _held_globally(t: np.ndarray, test_fraction: float) -> np.ndarray:
+    order = np.lexsort((np.arange(len(t)), t))  # by time, then input order
+    n_test = min(int(round(test_fraction * len(t))), len(t) - 1)
+    held = np.zeros(len(t), dtype=bool)
+    held[order[len(t) - n_test:]] = True
+    return held
 
 
 __all__ = ["SyntheticRatings", "Triples", "make_ratings", "split_by_time", "split_ratings"]
