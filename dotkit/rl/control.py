@@ -30,7 +30,8 @@ import numpy as np
 
 from dotkit._inputs import check_positive_int, resolve
 from dotkit.backends import Backend
-from dotkit.errors import InputValueError
+from dotkit.errors import DotkitError, DtypeError, InputValueError
+from dotkit.rl._checks import check_seed, check_unit
 from dotkit.rl.features import TileCoder
 
 MOUNTAIN_CAR_LOW = (-1.2, -0.07)
@@ -153,13 +154,18 @@ def sarsa_mountain_car(
     """
     import gymnasium as gym
 
-    _check_sarsa("sarsa_mountain_car", n_episodes, max_episode_steps, alpha, epsilon, gamma)
-    coder = mountain_car_coder(n_tilings, tiles, hash_size)
+    op = "sarsa_mountain_car"
+    _check_sarsa(op, n_episodes, max_episode_steps, alpha, epsilon, gamma)
+    rng = check_seed(op, "seed", seed)
+    try:
+        coder = mountain_car_coder(n_tilings, tiles, hash_size)
+    except DotkitError as exc:  # say which call the bad n_tilings, tiles or hash_size came to
+        raise type(exc)(f"{op}: {exc}") from None
     env = gym.make("MountainCar-v0", max_episode_steps=max_episode_steps, disable_env_checker=True)
     try:
         W = np.zeros((env.action_space.n, coder.n_features))
         steps, reached, predicted, kept = _learn(
-            env, W, coder, n_episodes, alpha, np.random.default_rng(seed), epsilon=epsilon, gamma=gamma,
+            env, W, coder, n_episodes, alpha, rng, epsilon=epsilon, gamma=gamma,
             seed=seed, keep={int(k) for k in snapshots}, show_progress=show_progress,
         )
     finally:
@@ -171,11 +177,11 @@ def _check_sarsa(op: str, n_episodes: int, max_episode_steps: int, alpha: float,
                  gamma: float) -> None:
     check_positive_int(op, "n_episodes", n_episodes)
     check_positive_int(op, "max_episode_steps", max_episode_steps)
-    if not (alpha > 0 and 0 <= epsilon <= 1 and 0 <= gamma <= 1):
-        raise InputValueError(
-            f"{op}: need alpha > 0, 0 <= epsilon <= 1, 0 <= gamma <= 1; received "
-            f"alpha={alpha}, epsilon={epsilon}, gamma={gamma}"
-        )
+    real = isinstance(alpha, (int, float, np.integer, np.floating)) and not isinstance(alpha, bool)
+    if not (real and alpha > 0 and np.isfinite(alpha)):
+        raise InputValueError(f"{op}: alpha must be a finite number > 0; received alpha={alpha!r:.60}")
+    check_unit(op, "epsilon", epsilon)
+    check_unit(op, "gamma", gamma)
 
 
 def _learn(
@@ -199,6 +205,14 @@ def _learn(
     return steps, reached, predicted, kept
 
 
+def _check_result(op: str, result: Any) -> None:
+    if not isinstance(result, SarsaResult):
+        raise DtypeError(
+            f"{op}: result must be what sarsa_mountain_car returns (a SarsaResult); "
+            f"received {type(result).__name__} {result!r:.60}"
+        )
+
+
 def cost_to_go(
     result: SarsaResult, n: int = 50, *, backend: str | Backend | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -214,6 +228,7 @@ def cost_to_go(
     from dotkit.linalg import to_numpy
     from dotkit.rl.value import action_values
 
+    _check_result("cost_to_go", result)
     check_positive_int("cost_to_go", "n", n, minimum=2)
     bk = resolve("cost_to_go", backend=backend)
     pos = np.linspace(MOUNTAIN_CAR_LOW[0], MOUNTAIN_CAR_HIGH[0], n)
@@ -235,6 +250,7 @@ def untried(result: SarsaResult, n: int = 50) -> np.ndarray:
     Returns:
         ``(n, n)`` booleans, ``[i, j]`` at velocity ``i`` and position ``j``.
     """
+    _check_result("untried", result)
     check_positive_int("untried", "n", n, minimum=2)
     pos = np.linspace(MOUNTAIN_CAR_LOW[0], MOUNTAIN_CAR_HIGH[0], n)
     vel = np.linspace(MOUNTAIN_CAR_LOW[1], MOUNTAIN_CAR_HIGH[1], n)

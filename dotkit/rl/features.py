@@ -27,14 +27,27 @@ from typing import Any
 import numpy as np
 
 from dotkit._inputs import as_array, check_positive_int, resolve
+from dotkit._memory import check_shape
 from dotkit.backends import Backend
 from dotkit.errors import DtypeError, InputValueError, ShapeError
 from dotkit.linalg import to_numpy
 
 
+def _bound(op: str, name: str, value: Any) -> np.ndarray:
+    """One end of the box as a float64 vector, or an error naming ``op`` and ``name``."""
+    if value is None or isinstance(value, (str, bytes)):
+        raise InputValueError(f"{op}: {name} must be a number or a vector of numbers; received {value!r:.60}")
+    try:
+        return np.atleast_1d(np.asarray(value, dtype=np.float64))
+    except (TypeError, ValueError) as exc:
+        raise InputValueError(
+            f"{op}: {name} must be a number or a vector of numbers; received {type(value).__name__} "
+            f"{value!r:.60} ({str(exc).splitlines()[0][:80]})"
+        ) from None
+
+
 def _bounds(op: str, low: Any, high: Any) -> tuple[np.ndarray, np.ndarray]:
-    lo = np.atleast_1d(np.asarray(low, dtype=np.float64))
-    hi = np.atleast_1d(np.asarray(high, dtype=np.float64))
+    lo, hi = _bound(op, "low", low), _bound(op, "high", high)
     if lo.ndim != 1 or lo.shape != hi.shape:
         raise ShapeError(
             f"{op}: low and high must be equal-length vectors; received "
@@ -71,12 +84,14 @@ def _unit_box(op: str, x: Any, lo: np.ndarray, hi: np.ndarray, bk: Backend) -> A
 
 
 
-def _states_array(op: str, states: Any) -> np.ndarray:
-    """``states`` as a float64 NumPy array, or an error that names ``op``."""
+def _states_array(op: str, states: Any, dtype: Any = np.float64) -> np.ndarray:
+    """``states`` as a NumPy array (float64 unless ``dtype=None``), or an error that names ``op``."""
     if states is None or isinstance(states, (str, bytes)):
         raise DtypeError(f"{op}: states must be numbers; received {type(states).__name__} {states!r:.60}")
+    if isinstance(states, np.ma.MaskedArray):  # its mask would be silently ignored
+        raise DtypeError(f"{op}: states is a NumPy masked array; fill or drop the masked entries first")
     try:
-        x = np.asarray(to_numpy(states), dtype=np.float64)
+        x = np.asarray(to_numpy(states), dtype=dtype)
     except (TypeError, ValueError) as exc:
         raise DtypeError(
             f"{op}: states must be a rectangular array of numbers; received {type(states).__name__} "
@@ -114,7 +129,7 @@ class StateAggregation:
 
     def group(self, states: Any) -> np.ndarray:
         """The group index of each state (NumPy ints, shape of ``states``)."""
-        s = np.asarray(states)
+        s = _states_array("StateAggregation.group", states, dtype=None)
         if s.dtype.kind not in "iu":
             raise InputValueError(
                 f"StateAggregation.group: states must be integers; received dtype {s.dtype}"
@@ -128,17 +143,20 @@ class StateAggregation:
 
     def indices(self, states: Any) -> np.ndarray:
         """Active feature indices, shape ``(n, 1)``: one feature per state."""
-        return self.group(np.atleast_1d(states)).reshape(-1, 1)
+        return self.group(np.atleast_1d(_states_array("StateAggregation.indices", states, dtype=None))).reshape(-1, 1)
 
     def transform(self, states: Any, *, backend: str | Backend | None = None) -> Any:
         """The one-hot feature matrix ``(n, n_groups)``."""
         bk = resolve("StateAggregation.transform", backend=backend)
-        g = self.group(np.atleast_1d(states))
+        g = self.group(np.atleast_1d(_states_array("StateAggregation.transform", states, dtype=None)))
         return bk.asarray(np.eye(self.n_groups)[g], dtype=bk.default_float)
 
 
-def _exponents(order: int, k: int) -> np.ndarray:
+def _exponents(op: str, order: int, k: int) -> np.ndarray:
     """Every integer vector ``c`` in ``{0, ..., order}^k``, shape ``((order+1)^k, k)``."""
+    # built through a Python list of tuples, about 100 bytes an entry
+    check_shape(op, ((order + 1) ** k, k), 100, "the table of exponents",
+                "use a lower order or fewer state dimensions (the basis has (order + 1)^k features)")
     return np.array(list(itertools.product(range(order + 1), repeat=k)), dtype=np.float64)
 
 
@@ -157,7 +175,7 @@ class PolynomialBasis:
     def __init__(self, order: int, *, low: Any = 0.0, high: Any = 1.0) -> None:
         self.order = check_positive_int("PolynomialBasis", "order", order, minimum=0)
         self.low, self.high = _bounds("PolynomialBasis", low, high)
-        self.exponents = _exponents(self.order, self.low.size)
+        self.exponents = _exponents("PolynomialBasis", self.order, self.low.size)
         self.n_features = self.exponents.shape[0]
 
     def transform(self, states: Any, *, backend: str | Backend | None = None) -> Any:
@@ -170,6 +188,8 @@ class PolynomialBasis:
             self.high,
             bk,
         )
+        check_shape("PolynomialBasis.transform", (x.shape[0], self.n_features, x.shape[1]), 8,
+                    "the table of powers", "transform fewer states at a time")
         c = bk.asarray(self.exponents, dtype=x.dtype)
         return bk.xp.prod(x[:, None, :] ** c[None, :, :], axis=-1)
 
@@ -189,7 +209,7 @@ class FourierBasis:
     def __init__(self, order: int, *, low: Any = 0.0, high: Any = 1.0) -> None:
         self.order = check_positive_int("FourierBasis", "order", order, minimum=0)
         self.low, self.high = _bounds("FourierBasis", low, high)
-        self.frequencies = _exponents(self.order, self.low.size)
+        self.frequencies = _exponents("FourierBasis", self.order, self.low.size)
         self.n_features = self.frequencies.shape[0]
 
     def transform(self, states: Any, *, backend: str | Backend | None = None) -> Any:
@@ -204,6 +224,8 @@ class FourierBasis:
             self.high,
             bk,
         )
+        check_shape("FourierBasis.transform", (x.shape[0], self.n_features), 8,
+                    "the feature matrix", "transform fewer states at a time")
         c = bk.asarray(self.frequencies, dtype=x.dtype)
         return bk.xp.cos(np.pi * matmul(x, c.T))
 
@@ -248,7 +270,13 @@ class TileCoder:
         self.low, self.high = _bounds("TileCoder", low, high)
         self.k = self.low.size
         self.n_tilings = check_positive_int("TileCoder", "n_tilings", n_tilings)
-        t = np.broadcast_to(np.asarray(tiles), (self.k,))
+        t = np.asarray(tiles) if not isinstance(tiles, (str, bytes)) else np.asarray(None)
+        if t.ndim > 1 or (t.ndim == 1 and t.shape[0] != self.k):
+            raise ShapeError(
+                f"TileCoder: tiles must be one number, or one per dimension of the box ({self.k}); "
+                f"received tiles={tiles!r:.80}"
+            )
+        t = np.broadcast_to(t, (self.k,))
         if t.dtype.kind not in "iu" or np.any(t < 1):
             raise InputValueError(
                 f"TileCoder: tiles must be positive integers; received tiles={tiles!r}"
@@ -307,6 +335,11 @@ class TileCoder:
         step, where :meth:`indices`' full validation would cost more than the
         arithmetic, so only NaN (the one silent failure) is checked.
         """
+        if np.shape(state) != (self.k,):
+            raise ShapeError(
+                f"TileCoder.active: state must be one point of the {self.k}-d box, shape ({self.k},); "
+                f"received state={state!r:.80}"
+            )
         if self.hash_size is not None:
             return self.indices(np.asarray(state, dtype=np.float64)[None, :])[0]
         u = (np.clip(state, self.low, self.high) - self.low) * self._scale
@@ -331,6 +364,8 @@ class TileCoder:
 
             return csr_matrix((np.ones(idx.size), (rows, idx.ravel())), shape=(n, self.n_features))
         bk = resolve("TileCoder.matrix", backend=backend)
+        check_shape("TileCoder.matrix", (n, self.n_features), 8, "the dense feature matrix",
+                    "pass sparse=True, use a hash_size, or transform fewer states at a time")
         dense = np.zeros((n, self.n_features))
         np.add.at(dense, (rows, idx.ravel()), 1.0)
         return bk.asarray(dense, dtype=bk.default_float)

@@ -33,6 +33,7 @@ import numpy as np
 from dotkit._inputs import as_array, check_positive_int, resolve
 from dotkit.backends import Backend, get_backend
 from dotkit.errors import InputValueError, ShapeError
+from dotkit.rl._checks import check_unit
 from dotkit.rl.random_walk import Episodes
 
 
@@ -47,8 +48,7 @@ def _check_alpha(op: str, alpha: Any, *, allow_zero: bool = False) -> float:
 
 
 def _check_gamma_n(op: str, gamma: float, n: int | None) -> None:
-    if not 0.0 <= gamma <= 1.0:
-        raise InputValueError(f"{op}: gamma must lie in [0, 1]; received gamma={gamma}")
+    check_unit(op, "gamma", gamma)
     if n is not None:
         check_positive_int(op, "n", n)
 
@@ -157,6 +157,8 @@ def _n_step_td(
     phi = as_array(op, "phi", phi, bk, ndim=(2, 3), allow_int=False)
     w = as_array(op, "w", w, bk, ndim=(1, 2), allow_int=False)
     _check_gamma_n(op, gamma, n)
+    if isinstance(first, bool) or not isinstance(first, (int, np.integer)):
+        raise InputValueError(f"{op}: first must be the integer number of phi's first row; received first={first!r:.60}")
     if w.shape[-1] != phi.shape[-1] or (phi.ndim == 3 and (w.ndim != 2 or phi.shape[0] != w.shape[0])):
         raise ShapeError(
             f"{op}: w and phi do not fit (w.shape=(d,) or (B, d) with phi.shape=(n_states, d) "
@@ -316,6 +318,8 @@ def value_error(v_hat: Any, v_true: Any, mu: Any = None) -> float:
             raise InputValueError(
                 f"{op}: mu is a distribution and cannot be negative; received min(mu)={m.min()}"
             )
+        if not m.sum() > 0:  # all zeros: no state carries weight, and the error would be 0/0
+            raise InputValueError(f"{op}: mu must give some state a positive weight; received mu of all zeros")
     return np.sqrt((e**2) @ m) if e.ndim > 1 else float(np.sqrt((e**2) @ m))
 
 

@@ -22,17 +22,24 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from dotkit._inputs import check_positive_int, resolve
+from dotkit._memory import array_bytes, check_allocation
 from dotkit.backends import Backend
 from dotkit.errors import InputValueError, ShapeError
+from dotkit.rl._checks import check_seed
 
 N_STATES = 1000
 JUMP = 100
 START = 500
 
 
-def _check_walk(op: str, n_states: int, jump: int) -> None:
+def _check_walk(op: str, n_states: int, jump: int, *, tables: int = 0) -> None:
+    """Check the walk's size; ``tables`` dense ``(n_states, n_states)`` float64 tables will be built."""
     check_positive_int(op, "n_states", n_states, minimum=2)
     check_positive_int(op, "jump", jump)
+    if tables:
+        check_allocation(op, tables * array_bytes((n_states, n_states), 8),
+                         f"{tables} dense ({n_states}, {n_states}) float64 table(s) of transition probabilities",
+                         "use fewer states (n_states), or simulate episodes instead of solving for the values")
 
 
 def transition_model(n_states: int = N_STATES, jump: int = JUMP) -> tuple[np.ndarray, np.ndarray]:
@@ -47,7 +54,7 @@ def transition_model(n_states: int = N_STATES, jump: int = JUMP) -> tuple[np.nda
         >>> P.shape, float(r[0])
         ((10, 10), -0.5)
     """
-    _check_walk("transition_model", n_states, jump)
+    _check_walk("transition_model", n_states, jump, tables=1)
     s = np.arange(1, n_states + 1)
     P = np.zeros((n_states, n_states))
     r = np.zeros(n_states)
@@ -76,7 +83,7 @@ def true_values(
         (-0.922, 0.922)
     """
     bk = resolve("true_values", backend=backend)
-    _check_walk("true_values", n_states, jump)
+    _check_walk("true_values", n_states, jump, tables=3)  # P, I - P and the solver's copy
     P, r = transition_model(n_states, jump)
     A = bk.asarray(np.eye(n_states) - P, dtype=bk.default_float)
     b = bk.asarray(r[:, None], dtype=bk.default_float)
@@ -188,13 +195,17 @@ def episodes(
     """
     check_positive_int("episodes", "n", n)
     _check_walk("episodes", n_states, jump)
-    if not 1 <= start <= n_states:
+    whole = isinstance(start, (int, np.integer)) and not isinstance(start, bool)
+    if not whole or not 1 <= start <= n_states:
         raise InputValueError(
-            f"episodes: start must lie in [1, {n_states}]; received start={start}"
+            f"episodes: start must be a state in [1, {n_states}]; received start={start!r}"
         )
-    rng = np.random.default_rng(rng)
-    pieces, pos, todo = [], np.full(n, start, dtype=np.int64), np.arange(n)
+    rng = check_seed("episodes", "rng", rng)
     block = 64  # steps simulated per round; most episodes end within a few rounds
+    # each round holds about six (n, block) int64 tables (jumps, path, exits, the piece kept)
+    check_allocation("episodes", 6 * array_bytes((n, block), 8), f"one round of {block} jumps for {n} walkers",
+                     "simulate fewer episodes at a time (episode_stream yields them in chunks)")
+    pieces, pos, todo = [], np.full(n, start, dtype=np.int64), np.arange(n)
     while todo.size:
         k = rng.integers(0, 2 * jump, size=(todo.size, block))  # 0..2·jump−1 → −jump..−1, 1..jump
         jumps = k - jump + (k >= jump)
@@ -242,7 +253,8 @@ def episode_stream(
 ) -> Iterator[Episodes]:
     """``n`` episodes, in batches of at most ``chunk`` (keeps memory small for 100,000)."""
     check_positive_int("episode_stream", "n", n)
-    rng = np.random.default_rng(rng)
+    check_positive_int("episode_stream", "chunk", chunk)
+    rng = check_seed("episode_stream", "rng", rng)
     done = 0
     while done < n:
         batch = min(chunk, n - done)
@@ -258,12 +270,13 @@ def visit_distribution(
     Expected visits ``η`` solve ``η = h + Pᵀ η`` with ``h`` the start
     distribution (section 9.2, eq. 9.2); ``μ = η / Σ η``.
     """
-    P, _ = transition_model(n_states, jump)
+    _check_walk("visit_distribution", n_states, jump, tables=3)
     whole = isinstance(start, (int, np.integer)) and not isinstance(start, bool)
     if not whole or not 1 <= start <= n_states:
         raise InputValueError(
             f"visit_distribution: start must be a state in [1, {n_states}]; received start={start!r}"
         )
+    P, _ = transition_model(n_states, jump)
     h = np.zeros(n_states)
     h[start - 1] = 1.0
     eta = np.linalg.solve(np.eye(n_states) - P.T, h)

@@ -119,6 +119,12 @@ class LinearValue:
     def __init__(
         self, features: Any, w: Any = None, *, backend: str | Backend | None = None
     ) -> None:
+        if not (hasattr(features, "n_features") and callable(getattr(features, "transform", None))):
+            raise DtypeError(
+                "LinearValue: features must be a feature map with n_features and transform(states) "
+                f"(StateAggregation, PolynomialBasis, FourierBasis, TileCoder); received "
+                f"{type(features).__name__} {features!r:.60}"
+            )
         self.features = features
         self.bk = resolve("LinearValue", w, backend=backend)
         w = np.zeros(features.n_features) if w is None else w
