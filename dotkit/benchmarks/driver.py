@@ -38,7 +38,7 @@ from dotkit.benchmarks.machine import describe_machine
 from dotkit.benchmarks.minilm import bench_minilm
 from dotkit.benchmarks.profiles import Profile, resolve_profile
 from dotkit.benchmarks.rows import skipped
-from dotkit.errors import InputValueError
+from dotkit.errors import DtypeError, InputValueError
 
 
 def bench_mf(bk: Backend, prof: Profile) -> list[dict]:
@@ -107,7 +107,7 @@ def run(
         (:func:`dotkit.benchmarks.machine.describe_machine`) so that two runs can be compared.
     """
     prof = resolve_profile(profile, overrides)
-    ops = list(ops or OPS)
+    ops, backends = _check_run(ops, backends, progress)
     unknown = [o for o in ops if o not in OPS]
     if unknown:
         raise InputValueError(f"bench: unknown op(s) {unknown}; choose from {', '.join(OPS)}")
@@ -133,6 +133,30 @@ def run(
     report["goals"] = check_goals(report)
     report["elapsed_s"] = time.perf_counter() - start
     return report
+
+
+def _check_run(ops: Any, backends: Any, progress: Any) -> tuple[list[str], list[str] | None]:
+    """The op and backend names as lists (every op by default), after refusing what :func:`run` cannot use."""
+    if progress is not None and not callable(progress):
+        raise DtypeError(f"bench: progress must be callable (e.g. print) or None; received {progress!r:.60}")
+    return list(_check_names("ops", ops, OPS) or OPS), _check_names("backends", backends, None)
+
+
+def _check_names(arg: str, names: Any, known: Any) -> list[str] | None:
+    """``names`` as a list of strings; a bare string would be read letter by letter, so it is refused."""
+    if names is None:
+        return None
+    example = next(iter(known)) if known else "numpy"
+    if isinstance(names, (str, bytes)):
+        raise InputValueError(f"bench: {arg} must be a list of names, such as {arg}=[{example!r}]; received the string "
+                         f"{names!r:.60}")
+    try:
+        names = list(names)
+    except TypeError:
+        raise DtypeError(f"bench: {arg} must be a list of names; received {type(names).__name__} {names!r:.60}") from None
+    if not all(isinstance(n, str) for n in names):
+        raise DtypeError(f"bench: {arg} must hold names (strings); received {names!r:.80}")
+    return names
 
 
 def _roofline(bks: list[Backend], limits: dict[str, dict], results: list[dict]) -> dict[str, Any]:

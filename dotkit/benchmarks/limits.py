@@ -33,10 +33,16 @@ from dotkit.benchmarks.machine import caches, cpu_facts, hardware_peak_gflops
 from dotkit.benchmarks.profiles import Profile
 from dotkit.benchmarks.rows import GB, lib_name, seeded_inputs
 from dotkit.benchmarks.timing import Timing, time_call
+from dotkit.errors import InputValueError
 
 
 def roof(intensity: float, peak_gflops: float, bandwidth_gbs: float) -> float:
     """The roofline: attainable GFLOP/s at ``intensity`` FLOP/byte, ``min(peak, I × bandwidth)``."""
+    for what, name, value in (("the intensity", "intensity", intensity), ("the peak", "peak_gflops", peak_gflops),
+                              ("the bandwidth", "bandwidth_gbs", bandwidth_gbs)):
+        real = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+        if not (real and math.isfinite(value) and value > 0):  # a roof at 0, below 0 or NaN says nothing
+            raise InputValueError(f"roof: {what} ({name}) must be a finite number > 0; received {name}={value!r:.60}")
     return min(peak_gflops, intensity * bandwidth_gbs)
 
 

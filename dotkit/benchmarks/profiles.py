@@ -14,8 +14,10 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any
 
+from dotkit._memory import check_allocation
 from dotkit.errors import InputValueError
 
 
@@ -83,6 +85,11 @@ def resolve_profile(profile: str | Profile, overrides: dict[str, Any] | None = N
     Raises:
         InputValueError: for a name not in :data:`PROFILES` or a field :class:`Profile` does not have.
     """
+    if not isinstance(profile, (str, Profile)):
+        raise InputValueError(
+            f"bench: profile must be one of {', '.join(PROFILES)} or a Profile; received {type(profile).__name__} "
+            f"{profile!r:.60}"
+        )
     if isinstance(profile, str):
         if profile not in PROFILES:
             raise InputValueError(f"bench: unknown profile {profile!r}; choose from {', '.join(PROFILES)}")
@@ -91,7 +98,45 @@ def resolve_profile(profile: str | Profile, overrides: dict[str, Any] | None = N
     unknown = sorted(set(overrides or {}) - fields)
     if unknown:
         raise InputValueError(f"bench: unknown profile field(s) {unknown}; choose from {', '.join(sorted(fields))}")
-    return dataclasses.replace(profile, **overrides) if overrides else profile
+    prof = dataclasses.replace(profile, **overrides) if overrides else profile
+    check_profile(prof)
+    return prof
 
 
-__all__ = ["PROFILES", "Profile", "resolve_profile"]
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _shapes(value: Any, rank: int | None) -> bool:
+    """A non-empty tuple of positive counts (``rank`` of them when given)."""
+    return (isinstance(value, (tuple, list)) and len(value) > 0 and (rank is None or len(value) == rank)
+            and all(_count(v) for v in value))
+
+
+def check_profile(prof: Profile) -> None:
+    """Refuse, before anything is measured, sizes and budgets no benchmark can run with.
+
+    Example:
+        >>> check_profile(PROFILES["smoke"])
+    """
+    bad = [f for f in ("stream_elems", "sgemm_n", "minilm_sentences", "rounds") if not _count(getattr(prof, f))]
+    bad += [f for f in ("dot_sizes", "matmul_sizes") if not _shapes(getattr(prof, f), None)]
+    bad += [f for f in ("attention", "conv") if not _shapes(getattr(prof, f), 4)]
+    if not (isinstance(prof.batched, (tuple, list)) and prof.batched and all(_shapes(b, 4) for b in prof.batched)):
+        bad.append("batched")
+    for f in ("budget_s", "max_call_s"):
+        v = getattr(prof, f)
+        if not (isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v > 0):
+            bad.append(f)
+    if bad:
+        got = ", ".join(f"{f}={getattr(prof, f)!r:.60}" for f in bad)
+        raise InputValueError(
+            f"bench: profile {prof.name!r} has sizes or budgets no benchmark can use: {got} (counts and sizes "
+            "must be whole numbers >= 1, sizes a non-empty tuple, budget_s and max_call_s finite seconds > 0)"
+        )
+    # the copy and add kernels hold three float32 vectors of stream_elems entries
+    check_allocation("bench", 3 * 4 * prof.stream_elems, f"the stream vectors (stream_elems={prof.stream_elems})",
+                     "use a smaller stream_elems")
+
+
+__all__ = ["PROFILES", "Profile", "check_profile", "resolve_profile"]

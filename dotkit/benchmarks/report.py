@@ -46,6 +46,7 @@ def _fmt(v: float | None, spec: str = ".3g") -> str:
 
 def format_table(report: dict[str, Any]) -> str:
     """The results as a plain-text table, then the limits and the goals."""
+    _check_report(report)
     m = report["machine"]
     lines = [f"dotkit bench ({report['profile']['name']}) on {m['cpu']}, {m['cores']} cores"]
     for name, lim in report["limits"].items():
@@ -78,6 +79,23 @@ def format_table(report: dict[str, Any]) -> str:
     lines.extend(_goal_line(g) for g in report["goals"])
     lines.append(f"elapsed {report['elapsed_s']:.1f} s")
     return "\n".join(lines)
+
+
+_REPORT_KEYS = ("machine", "profile", "limits", "results", "goals", "elapsed_s")
+
+
+def _check_report(report: Any) -> None:
+    """A report is what ``bench.run`` returns; say which part is missing rather than raise a KeyError."""
+    from dotkit.errors import DtypeError, InputValueError
+
+    if not isinstance(report, dict):
+        raise DtypeError(f"format_table: report must be the dict bench.run returns; received {type(report).__name__}")
+    missing = [k for k in _REPORT_KEYS if k not in report]
+    if missing:
+        raise InputValueError(
+            f"format_table: report lacks {', '.join(repr(k) for k in missing)}; pass what bench.run returns "
+            f"(received a dict with keys {sorted(report)[:8]})"
+        )
 
 
 def _goal_line(g: dict) -> str:
