@@ -203,8 +203,18 @@ def compare(
     Returns:
         A :class:`Comparison`; the runs are listed in ``backends`` order.
     """
-    if repeat < 1:
-        raise MagicUsageError(f"%%dotkit compare: --repeat must be >= 1; received {repeat}")
+    if isinstance(repeat, bool) or not isinstance(repeat, (int, np.integer)) or repeat < 1:
+        raise MagicUsageError(f"%%dotkit compare: --repeat must be a whole number >= 1; received {repeat!r:.60}")
+    if not isinstance(source, str) or not source.strip():
+        raise MagicUsageError(
+            f"%%dotkit compare: the cell is empty; write the code to run on each backend below the magic line "
+            f"(received source={source!r:.60})"
+        )
+    if isinstance(backends, (str, bytes)):  # list("numpy") would be five one-letter names
+        raise MagicUsageError(
+            f"%%dotkit compare: backends must be a list of names, such as backends=[{backends!r:.40}]; "
+            f"received the string {backends!r:.60}"
+        )
     names = list(backends) if backends else available_backends()
     for name in names:
         get_backend(name)  # a clear error for an unknown or missing backend, before running
@@ -297,7 +307,10 @@ def _compare_parser() -> argparse.ArgumentParser:
 def run_magic(line: str, cell: str | None, shell: Any) -> None:
     """Dispatch one ``%dotkit`` / ``%%dotkit`` call (``cell`` is None for the line magic)."""
     global last_comparison
-    words = shlex.split(line)
+    try:
+        words = shlex.split(line)
+    except ValueError as exc:  # an unbalanced quote
+        raise MagicUsageError(f"%dotkit: cannot read the line {line!r}: {exc}\n{USAGE}") from None
     command = words[0] if words else ""
     if command == "backend" and cell is None:
         if len(words) == 1:

@@ -147,22 +147,6 @@ OPEN: dict[str, tuple[str, str, str]] = {
         "contract engineer",
         "linalg.top_k_similar: a zero query has no cosine; refuse it, naming query",
     ),
-    "magics.compare-backends-string": (
-        "*",
-        "house engineer",
-        "magics: the message does not name 'compare': dotkit.errors.BackendError: get_backend: unknown "
-        "backend 'n'; installed: numpy, mlx",
-    ),
-    "magics.compare-empty": (
-        "*",
-        "house engineer",
-        "magics.compare: refuse an empty cell",
-    ),
-    "magics.compare-unbalanced-quote": (
-        "*",
-        "house engineer",
-        "magics.run_magic: wrap shlex's 'No closing quotation' in MagicUsageError",
-    ),
     "models.CNN.fit.X-images": (
         "*",
         "contract engineer",
