@@ -103,6 +103,15 @@ def _fold_in_with(target):
     return answer
 
 
+def precision_recall_at_k_stub(ranked, future, k):
+    ...
+
+
+def precision_recall_at_k(ranked, future, k):
+    hits = len(set(ranked[:k].tolist()) & future)
+    return hits / k, hits / len(future)
+
+
 CASES = {
     "5.1": Case(
         stub=...,
@@ -194,6 +203,19 @@ CASES = {
         ],
         solution=top_k,
         float32=False,
+    ),
+    "5.8": Case(
+        stub=precision_recall_at_k_stub,
+        wrong=[
+            (lambda r, f, k: (len(set(r[:k].tolist()) & f),) * 2, "counts of hits"),
+            (lambda r, f, k: precision_recall_at_k(r, f, k)[::-1], "swapped"),
+            (lambda r, f, k: (len(set(r[:k].tolist()) & f) / k,) * 2, "not by k"),
+            (lambda r, f, k: (len(set(r.tolist()) & f) / k, len(set(r.tolist()) & f) / len(f)), "first k"),
+            (lambda r, f, k: (len(set(r[:k].tolist()) & f) / len(r), len(set(r[:k].tolist()) & f) / len(f)),
+             "whole list"),
+            (lambda r, f, k: len(set(r[:k].tolist()) & f) / k, "the pair"),
+        ],
+        solution=precision_recall_at_k,
     ),
 }
 

@@ -7,6 +7,7 @@
 5.5  ``own_neighbour_share(Q)``: how many items are their own nearest neighbour by dot product.
 5.6  ``fold_in(Q_rated, b_rated, y, mu, reg, bias_reg)``: a new user's bias and vector from a few ratings.
 5.7  ``top_k(scores, k)``: the indices of the ``k`` largest scores, best first, without a full sort.
+5.8  ``precision_recall_at_k(ranked, future, k)``: one user's precision@k and recall@k.
 
 Functions are called on fresh inputs drawn here and compared with a float64
 NumPy oracle.
@@ -305,5 +306,39 @@ def check_top_k(answer: Any) -> str:
     return "argpartition finds the k best in O(n); sorting only those costs O(k log k)."
 
 
+def _hits_at_k(ranked: np.ndarray, future: set[int], k: int) -> int:
+    return len(set(ranked[:k].tolist()) & future)
+
+
+@exercise("5.8", todo="write the body of precision_recall_at_k so that it returns the pair (precision, recall) "
+                      "for one user's list at length k")
+def check_precision_recall_at_k(answer: Any) -> str:
+    fn = needs_function(answer, "precision_recall_at_k(ranked, future, k)")
+    rng = np.random.default_rng(58)
+    for n_list, n_future, k in ((20, 6, 10), (30, 3, 10), (15, 12, 5), (25, 40, 20)):
+        ranked = rng.permutation(60)[:n_list]
+        future = set(rng.permutation(60)[:n_future].tolist()) | {int(ranked[0])}  # at least one hit
+        got = fn(ranked.copy(), set(future), k)
+        if not isinstance(got, (tuple, list)) or len(got) != 2:
+            raise NotYet("return two numbers, the pair (precision, recall)")
+        hits, everywhere = _hits_at_k(ranked, future, k), _hits_at_k(ranked, future, n_list)
+        want = np.array([hits / k, hits / len(future)])
+        expect_close(np.asarray([needs_number(g) for g in got], dtype=float), want,
+                     f"(precision, recall) at k={k}", mistakes=[
+                         (np.array([hits, hits], dtype=float), "those are counts of hits: divide them"),
+                         (want[::-1], "the two are swapped: precision divides by k, recall by len(future)"),
+                         (np.array([hits / k, hits / k]), "recall divides the hits by the number of future "
+                                                          "films, not by k"),
+                         (np.array([everywhere / k, everywhere / len(future)]), "count the hits in the first k "
+                                                                                "of the list only"),
+                         (np.array([hits / n_list, hits / len(future)]), "precision divides by k, not by the "
+                                                                          "length of the whole list"),
+                     ])
+    return ("precision@k is hits / k and recall@k hits / (number of future films); with only 3 future films, "
+            "no list of 10 can score a precision above 0.3, which is why averages over users with few future "
+            "films stay low.")
+
+
 __all__ = ["MUSICAL", "VIEWER", "check_als_user_update", "check_fold_in", "check_musical_score",
-           "check_own_neighbour_share", "check_predict_rating", "check_sgd_step", "check_top_k"]
+           "check_own_neighbour_share", "check_precision_recall_at_k", "check_predict_rating", "check_sgd_step",
+           "check_top_k"]
