@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from dotkit._inputs import check_positive_int
 from dotkit.errors import DtypeError, InputValueError
 from dotkit.widgets._render import Explorer, new_figure, png_bytes
 
@@ -77,10 +78,19 @@ class AttentionExplorer(Explorer):
 
         if isinstance(sentences, str) or not sentences or not all(isinstance(s, str) for s in sentences):
             raise DtypeError("attention_explorer: expected a non-empty list of sentences (strings)")
+        for name, value in (("layer", layer), ("head", head)):
+            check_positive_int("attention_explorer", name, value)
         if model is None:
             from dotkit.models.minilm import MiniLM
 
             model = MiniLM.from_package()
+        if not all(hasattr(model, a) for a in ("n_layers", "n_heads", "attentions")):
+            raise DtypeError(f"attention_explorer: model must be a loaded MiniLM (or None to load the packaged "
+                             f"one); received {type(model).__name__} {model!r:.60}")
+        for name, value, count in (("layer", layer, model.n_layers), ("head", head, model.n_heads)):
+            if value > count:  # the slider would quietly clamp it and show another head
+                raise InputValueError(f"attention_explorer: {name} counts from 1 to {count} in this model; "
+                                      f"received {name}={value}")
         self.model = model
         self.backend = backend
         self._cache: dict[str, Any] = {}

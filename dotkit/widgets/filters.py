@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from dotkit._inputs import check_positive_int
 from dotkit.errors import InputValueError
 from dotkit.nn.image_filters import PRESETS, as_kernel, filter_image
 from dotkit.widgets._render import Explorer, new_figure, png_bytes
@@ -75,10 +76,14 @@ class FilterPlayground(Explorer):
             raise InputValueError(f"filter_playground: unknown photo {photo!r}; available: {', '.join(names)}")
         if mode not in MODES:
             raise InputValueError(f"filter_playground: unknown mode {mode!r}; choose one of {', '.join(MODES)}")
-        self.size, self.backend = size, backend
+        if not isinstance(preset, str):
+            raise InputValueError(f"filter_playground: preset must be one of {', '.join(PRESETS)}; received "
+                                  f"{type(preset).__name__} (set a kernel of your own with set_kernel)")
+        start = as_kernel(preset, op="filter_playground")
+        self.size = check_positive_int("filter_playground", "size", size, minimum=3)
+        self.backend = backend
         self._images: dict[str, np.ndarray] = {}
         self._syncing = False
-        start = as_kernel(preset)
         self.cells = [
             w.FloatText(value=float(start.flat[i]), step=0.25, layout=w.Layout(width="70px")) for i in range(9)
         ]
@@ -120,7 +125,7 @@ class FilterPlayground(Explorer):
 
     def set_kernel(self, kernel: Any) -> None:
         """Write a 3×3 kernel (or a preset's name) into the boxes and refilter once."""
-        k = as_kernel(kernel)
+        k = as_kernel(kernel, op="filter_playground")
         if k.shape != (3, 3):
             raise InputValueError(f"filter_playground: the kernel must be 3×3; received shape {k.shape}")
         self._syncing = True  # the boxes and the drop-down change together: filter once, at the end

@@ -77,6 +77,24 @@ def draw_neuron(w: Any, b: float, X: Any, y: Any, ax: Any, *, shade: bool = True
     return ax
 
 
+def _weights(op: str, w: Any) -> np.ndarray:
+    """Two finite weights, or an error naming ``op`` (the reader called the explorer, not the neuron)."""
+    from dotkit._inputs import as_array
+    from dotkit.backends import get_backend
+
+    v = as_array(op, "w", w, get_backend("numpy"), allow_int=False, finite=True)
+    if tuple(v.shape) != (2,):
+        raise InputValueError(f"{op}: w must be two finite numbers (w1, w2); received w.shape={tuple(v.shape)}")
+    return np.asarray(v, dtype=np.float64)
+
+
+def _bias(op: str, b: Any) -> float:
+    real = isinstance(b, (int, float, np.integer, np.floating)) and not isinstance(b, (bool, np.bool_))
+    if not (real and math.isfinite(float(b))):
+        raise InputValueError(f"{op}: b must be a finite number; received b={b!r:.60}")
+    return float(b)
+
+
 class NeuronExplorer(Explorer):
     """The widget behind :func:`neuron_explorer`; display it in a notebook.
 
@@ -94,7 +112,7 @@ class NeuronExplorer(Explorer):
     def __init__(self, w: Any = (1.0, 0.5), b: float = 0.0, data: Blobs | None = None) -> None:
         import ipywidgets as widgets
 
-        w, b = as_neuron(w, b)
+        w, b = as_neuron(_weights("NeuronExplorer", w), _bias("NeuronExplorer", b))
         self.data = make_blobs_2d() if data is None else Blobs(np.asarray(data[0], float), np.asarray(data[1]))
 
         def slider(value: float, label: str) -> Any:

@@ -47,11 +47,18 @@ class ValueExplorer(Explorer):
         from dotkit.rl.features import StateAggregation
         from dotkit.rl.random_walk import true_values
 
+        from dotkit.rl._checks import check_seed, finite_real
+
         check_positive_int("value_explorer", "n_episodes", n_episodes)
-        if not 0 < alpha <= 1:
+        if not (finite_real(alpha) and 0 < alpha <= 1):
             raise InputValueError(
-                f"value_explorer: alpha must lie in (0, 1]; received alpha={alpha}"
+                f"value_explorer: alpha must be a number in (0, 1]; received alpha={alpha!r:.60}"
             )
+        check_positive_int("value_explorer", "n_groups", n_groups)
+        if 1000 % n_groups:
+            raise InputValueError(f"value_explorer: n_groups must divide the walk's 1000 states; received "
+                                  f"n_groups={n_groups}")
+        check_seed("value_explorer", "seed", seed)
         self.history, self.episodes = mc_weight_history(n_episodes, alpha, n_groups=n_groups, seed=seed)
         self.aggregation = StateAggregation(1000, n_groups, first=1)
         self.phi = np.asarray(self.aggregation.transform(np.arange(1, 1001), backend="numpy"))

@@ -27,12 +27,20 @@ from dotkit.widgets._render import Explorer, new_figure, png_bytes
 _LIMIT = 3.5  # the plot shows [-3.5, 3.5]²; the length sliders stop at 3
 
 
+def _vector2(op: str, name: str, vector: Any, *, finite: bool) -> np.ndarray:
+    """``vector`` as two float64 numbers, or an error that names ``op`` and ``name``."""
+    from dotkit._inputs import as_array
+    from dotkit.backends import get_backend
+
+    v = as_array(op, name, vector, get_backend("numpy"), allow_int=False, finite=finite)
+    if tuple(v.shape) != (2,):
+        raise InputValueError(f"{op}: {name} must be two {'finite ' if finite else ''}numbers, a vector in the "
+                              f"plane; received {name}.shape={tuple(v.shape)}")
+    return np.asarray(v, dtype=np.float64)
+
+
 def _polar(vector: Any, name: str) -> tuple[float, float]:
-    v = np.asarray(vector, dtype=float)
-    if v.shape != (2,) or not np.all(np.isfinite(v)):
-        raise InputValueError(
-            f"vector_explorer: {name} must be two finite numbers; received {vector!r}"
-        )
+    v = _vector2("VectorExplorer (vector_explorer)", name, vector, finite=True)
     length = float(np.hypot(*v))
     if not 0.1 <= length <= 3.0:
         raise InputValueError(
@@ -53,23 +61,27 @@ def explain(a: Any, b: Any) -> dict[str, Any]:
         >>> round(explain([1.0, 0.0], [0.0, 2.0])["dot"], 6)
         0.0
     """
-    a = np.asarray(a, dtype=float)
-    b = np.asarray(b, dtype=float)
+    a, b = _vector2("explain", "a", a, finite=False), _vector2("explain", "b", b, finite=False)
     dot = float(dk.dot(a, b))
     na, nb = float(dk.norm(a)), float(dk.norm(b))
-    theta = float(dk.angle(a, b, degrees=True))
-    # the sign of a·b is the sign of cos θ: it flips exactly where θ crosses 90°
-    sign = "positive: θ < 90°" if dot > 1e-9 else (
-        "negative: θ > 90°" if dot < -1e-9 else "zero: θ = 90°, perpendicular"
-    )
+    # a zero or NaN vector has no direction: its angle and projection are undefined, not 90°
+    directed = all(bool(np.all(np.isfinite(v)) and np.any(v != 0)) for v in (a, b))
+    theta = float(dk.angle(a, b, degrees=True)) if directed else math.nan
     return {
         "dot": dot,
         "geometric": na * nb * math.cos(math.radians(theta)),
         "angle": theta,
-        "scalar_projection": dot / nb,
-        "projection": np.asarray(dk.to_numpy(dk.project(a, b)), dtype=float),
-        "sign": sign,
+        "scalar_projection": dot / nb if directed else math.nan,
+        "projection": np.asarray(dk.to_numpy(dk.project(a, b)), dtype=float) if directed else np.full(2, math.nan),
+        "sign": _sign_line(dot) if directed else "undefined: a zero or NaN vector has no direction, so no angle",
     }
+
+
+def _sign_line(dot: float) -> str:
+    """The sign of a·b in words; it is the sign of cos θ, which flips exactly where θ crosses 90°."""
+    return "positive: θ < 90°" if dot > 1e-9 else (
+        "negative: θ > 90°" if dot < -1e-9 else "zero: θ = 90°, perpendicular"
+    )
 
 
 def draw_pair(a: Any, b: Any, ax: Any, *, values: dict[str, Any] | None = None) -> Any:

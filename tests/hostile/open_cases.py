@@ -410,53 +410,6 @@ OPEN: dict[str, tuple[str, str, str]] = {
         "speed engineer",
         "nn.attention.linear_attention: S = 0 gives 0/0 = NaN; return zeros as scaled_dot_product_attention does",
     ),
-    "widgets.NeuronExplorer.w-string": (
-        "*",
-        "house engineer",
-        "widgets.neuron: check w through as_array (float() errors escape)",
-    ),
-    "widgets.VectorExplorer.string": (
-        "*",
-        "house engineer",
-        "widgets.vectors: check a and b through as_array (float() errors escape)",
-    ),
-    "widgets.attention_explorer.head": (
-        "*",
-        "house engineer",
-        "widgets.attention_heads: refuse layer outside 1..6 and head outside 1..12 instead of clamping",
-    ),
-    "widgets.attention_explorer.layer": (
-        "*",
-        "house engineer",
-        "widgets.attention_heads: refuse layer outside 1..6 and head outside 1..12 instead of clamping",
-    ),
-    "widgets.attention_explorer.string": (
-        "*",
-        "house engineer",
-        "widgets.attention_heads: refuse a model that is not a MiniLM (AttributeError escapes)",
-    ),
-    "widgets.explain.nan": (
-        "*",
-        "house engineer",
-        "widgets.vectors.explain: the sign line calls a zero or NaN vector perpendicular (90°); say it "
-        "has no direction",
-    ),
-    "widgets.explain.string": (
-        "*",
-        "house engineer",
-        "widgets.vectors.explain: check a and b through as_array (float() errors escape)",
-    ),
-    "widgets.explain.three-d": (
-        "*",
-        "house engineer",
-        "widgets.vectors.explain: check for 2-d vectors under its own name (the error says dot)",
-    ),
-    "widgets.explain.zero": (
-        "*",
-        "house engineer",
-        "widgets.vectors.explain: the sign line calls a zero or NaN vector perpendicular (90°); say it "
-        "has no direction",
-    ),
     "widgets.filter_image.image-string": (
         "*",
         "house engineer",
@@ -466,24 +419,6 @@ OPEN: dict[str, tuple[str, str, str]] = {
         "*",
         "house engineer",
         "nn.image_filters.filter_image: refuse a kernel larger than the image",
-    ),
-    "widgets.filter_playground.preset": (
-        "*",
-        "house engineer",
-        "widgets.filters: check preset, kernel and size under filter_playground's name (errors say "
-        "filter_image, load_image)",
-    ),
-    "widgets.filter_playground.set_kernel": (
-        "*",
-        "house engineer",
-        "widgets.filters: check preset, kernel and size under filter_playground's name (errors say "
-        "filter_image, load_image)",
-    ),
-    "widgets.filter_playground.size": (
-        "*",
-        "house engineer",
-        "widgets.filters: check preset, kernel and size under filter_playground's name (errors say "
-        "filter_image, load_image)",
     ),
     "widgets.neuron.evaluate-b-nan": (
         "*",
@@ -509,15 +444,5 @@ OPEN: dict[str, tuple[str, str, str]] = {
         "*",
         "house engineer",
         "nn.neuron.evaluate: check y's length (a NumPy broadcast error escapes)",
-    ),
-    "widgets.value_explorer.groups": (
-        "*",
-        "house engineer",
-        "widgets.value_function: check n_groups and seed under value_explorer's name",
-    ),
-    "widgets.value_explorer.seed": (
-        "*",
-        "house engineer",
-        "widgets.value_function: check n_groups and seed under value_explorer's name",
     ),
 }
