@@ -64,7 +64,13 @@ def rmse(y_true: Any, y_pred: Any, *, backend: str | Backend | None = None) -> f
         1.1547
     """
     bk, e = _errors("rmse", y_true, y_pred, backend)
-    return math.sqrt(float(bk.vecdot(e, e).item()) / e.shape[0])
+    # e·e overflows for errors near 1e155 (float64) or 1e19 (float32) and underflows for tiny ones, though
+    # the root is representable: scale by the largest error first, as a careful norm does
+    top = float(bk.xp.max(bk.xp.abs(e)).item())
+    if top == 0.0 or not math.isfinite(top):
+        return top
+    u = e / top
+    return top * math.sqrt(float(bk.vecdot(u, u).item()) / e.shape[0])
 
 
 def mae(y_true: Any, y_pred: Any, *, backend: str | Backend | None = None) -> float:

@@ -303,11 +303,6 @@ OPEN: dict[str, tuple[str, str, str]] = {
         "models.minilm.MiniLM: wrap corrupt config/weights/tokenizer in DataFormatError naming the file; "
         "DataNotFoundError for a missing folder; name 'sentences' in encode/tokenize errors",
     ),
-    "models.rmse.huge": (
-        "numpy",
-        "lead engineer (models/metrics.py is in no brief)",
-        "models.metrics.rmse: (1e200 - -1e200)² overflows; scale by max|error| first",
-    ),
     "nn.attention.inf-query": (
         "*",
         "speed engineer",
