@@ -153,7 +153,9 @@ def _check_names(arg: str, names: Any, known: Any) -> list[str] | None:
     try:
         names = list(names)
     except TypeError:
-        raise DtypeError(f"bench: {arg} must be a list of names; received {type(names).__name__} {names!r:.60}") from None
+        raise DtypeError(
+            f"bench: {arg} must be a list of names; received {type(names).__name__} {names!r:.60}"
+        ) from None
     if not all(isinstance(n, str) for n in names):
         raise DtypeError(f"bench: {arg} must hold names (strings); received {names!r:.80}")
     return names

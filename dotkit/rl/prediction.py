@@ -158,7 +158,7 @@ def _n_step_td(
     w = as_array(op, "w", w, bk, ndim=(1, 2), allow_int=False)
     _check_gamma_n(op, gamma, n)
     if isinstance(first, bool) or not isinstance(first, (int, np.integer)):
-        raise InputValueError(f"{op}: first must be the integer number of phi's first row; received first={first!r:.60}")
+        raise InputValueError(f"{op}: first must be the integer state of phi's row 0; received first={first!r:.40}")
     if w.shape[-1] != phi.shape[-1] or (phi.ndim == 3 and (w.ndim != 2 or phi.shape[0] != w.shape[0])):
         raise ShapeError(
             f"{op}: w and phi do not fit (w.shape=(d,) or (B, d) with phi.shape=(n_states, d) "

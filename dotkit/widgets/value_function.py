@@ -43,11 +43,10 @@ class ValueExplorer(Explorer):
     ) -> None:
         import ipywidgets as w
 
+        from dotkit.rl._checks import check_seed, finite_real
         from dotkit.rl.experiments import mc_weight_history
         from dotkit.rl.features import StateAggregation
         from dotkit.rl.random_walk import true_values
-
-        from dotkit.rl._checks import check_seed, finite_real
 
         check_positive_int("value_explorer", "n_episodes", n_episodes)
         if not (finite_real(alpha) and 0 < alpha <= 1):
