@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from dotkit.errors import InputValueError
+from dotkit.errors import DtypeError, InputValueError
 
 #: Classic 3×3 filters. Those whose weights sum to 1 keep brightness (smoothing,
 #: sharpening); those whose weights sum to 0 answer "how much does the image
@@ -82,12 +82,19 @@ def filter_image(image: Any, kernel: Any, *, backend: Any = None) -> np.ndarray:
     import dotkit as dk
 
     k = as_kernel(kernel)
+    if isinstance(image, (str, bytes)):
+        raise DtypeError(f"filter_image: image must be an array (H, W) or (H, W, C); received {image!r}")
     img = np.asarray(dk.to_numpy(image), dtype=np.float32)
     if img.ndim not in (2, 3):
         raise InputValueError(f"filter_image: expected an image (H, W) or (H, W, C); received shape {img.shape}")
     if k.ndim == 3 and (img.ndim != 3 or img.shape[-1] != k.shape[0]):
         raise InputValueError(
             f"filter_image: a (C, kh, kw) kernel needs an (H, W, C) image with the same C; "
+            f"received kernel shape {k.shape}, image shape {img.shape}"
+        )
+    if k.shape[-2] > img.shape[0] or k.shape[-1] > img.shape[1]:
+        raise InputValueError(
+            "filter_image: the kernel is larger than the image; "
             f"received kernel shape {k.shape}, image shape {img.shape}"
         )
     planes = img[None] if img.ndim == 2 else np.moveaxis(img, -1, 0)  # (C, H, W)

@@ -48,19 +48,34 @@ def make_blobs_2d(n: int = 60, *, seed: int = 2, spread: float = 0.7) -> Blobs:
     return Blobs(X, y)
 
 
-def as_neuron(w: Any, b: Any) -> tuple[np.ndarray, float]:
-    """``(w, b)`` as two float weights and a float bias, refusing anything else.
+def as_neuron(w: Any, b: Any, op: str = "neuron") -> tuple[np.ndarray, float]:
+    """``(w, b)`` as two float weights and a float bias, refusing anything else in ``op``'s name.
 
     Example:
         >>> as_neuron([1, 2], 0)
         (array([1., 2.]), 0.0)
     """
-    w = np.asarray(w, dtype=float)
+    try:
+        w = np.asarray(w, dtype=float)
+    except (TypeError, ValueError):
+        raise InputValueError(f"{op}: w must be two finite numbers; received w={w!r}") from None
     if w.shape != (2,) or not np.all(np.isfinite(w)):
-        raise InputValueError(f"neuron: w must be two finite numbers; received {w!r}")
-    if not (isinstance(b, (int, float, np.floating, np.integer)) and math.isfinite(float(b))):
-        raise InputValueError(f"neuron: b must be a finite number; received {b!r}")
+        raise InputValueError(f"{op}: w must be two finite numbers; received w={w!r}")
+    if isinstance(b, bool) or not (isinstance(b, (int, float, np.floating, np.integer)) and math.isfinite(float(b))):
+        raise InputValueError(f"{op}: b must be a finite number; received b={b!r}")
     return w, float(b)
+
+
+def _points(X: Any, y: Any, op: str) -> tuple[np.ndarray, np.ndarray]:
+    """``X`` as ``(n, 2)`` floats and ``y`` as ``n`` labels in {0, 1}, checked in ``op``'s name."""
+    X, y = np.asarray(X, dtype=float), np.asarray(y)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise InputValueError(f"{op}: X must be (n, 2) points; received X.shape={X.shape}")
+    if y.shape != (X.shape[0],):
+        raise InputValueError(f"{op}: y must hold one label per row of X ({X.shape[0]}); received y.shape={y.shape}")
+    if not np.all((y == 0) | (y == 1)):
+        raise InputValueError(f"{op}: y must hold labels 0 and 1; received values {np.unique(y)[:5]!r}")
+    return X, y.astype(float)
 
 
 def evaluate(w: Any, b: float, X: Any, y: Any) -> dict[str, float]:
@@ -77,9 +92,8 @@ def evaluate(w: Any, b: float, X: Any, y: Any) -> dict[str, float]:
     from dotkit.linalg import to_numpy
     from dotkit.nn.layers import dense
 
-    w, b = as_neuron(w, b)
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y)
+    w, b = as_neuron(w, b, "evaluate")
+    X, y = _points(X, y, "evaluate")
     z = to_numpy(dense(X, w[None, :], [b], backend="numpy"))[:, 0]
     # log σ(z) = -log(1 + e^{-z}), written with logaddexp so that it never overflows
     loss = np.mean(np.where(y == 1, np.logaddexp(0.0, -z), np.logaddexp(0.0, z)))
@@ -96,8 +110,8 @@ def neuron_gradients(w: Any, b: float, X: Any, y: Any) -> tuple[np.ndarray, floa
         >>> neuron_gradients((0.0, 0.0), 0.0, [[1.0, 2.0], [3.0, 4.0]], [1, 0])
         (array([0.5, 0.5]), 0.0)
     """
-    w, b = as_neuron(w, b)
-    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+    w, b = as_neuron(w, b, "neuron_gradients")
+    X, y = _points(X, y, "neuron_gradients")
     z = X @ w + b
     delta = (0.5 * (1.0 + np.tanh(0.5 * z)) - y) / len(y)  # σ(z) - y, written so that it never overflows
     return X.T @ delta, float(delta.sum())
@@ -112,7 +126,7 @@ def gradient_step(w: Any, b: float, X: Any, y: Any, lr: float = 0.5) -> tuple[np
     """
     if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
         raise InputValueError(f"gradient_step: lr must be a positive number; received lr={lr!r}")
-    w, b = as_neuron(w, b)
+    w, b = as_neuron(w, b, "gradient_step")
     dw, db = neuron_gradients(w, b, X, y)
     return w - lr * dw, b - lr * db
 

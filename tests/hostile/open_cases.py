@@ -405,39 +405,4 @@ OPEN: dict[str, tuple[str, str, str]] = {
         "speed engineer",
         "nn.attention.linear_attention: S = 0 gives 0/0 = NaN; return zeros as scaled_dot_product_attention does",
     ),
-    "widgets.filter_image.image-string": (
-        "*",
-        "house engineer",
-        "nn.image_filters.filter_image: check image under its own name (the error says to_numpy)",
-    ),
-    "widgets.filter_image.kernel-big": (
-        "*",
-        "house engineer",
-        "nn.image_filters.filter_image: refuse a kernel larger than the image",
-    ),
-    "widgets.neuron.evaluate-b-nan": (
-        "*",
-        "house engineer",
-        "nn.neuron: name the function in messages (they say 'neuron')",
-    ),
-    "widgets.neuron.evaluate-b-string": (
-        "*",
-        "house engineer",
-        "nn.neuron: name the function in messages (they say 'neuron')",
-    ),
-    "widgets.neuron.evaluate-labels": (
-        "*",
-        "house engineer",
-        "nn.neuron.evaluate: refuse labels other than 0 and 1",
-    ),
-    "widgets.neuron.evaluate-w-length": (
-        "*",
-        "house engineer",
-        "nn.neuron: name the function in messages (they say 'neuron')",
-    ),
-    "widgets.neuron.evaluate-y-length": (
-        "*",
-        "house engineer",
-        "nn.neuron.evaluate: check y's length (a NumPy broadcast error escapes)",
-    ),
 }
