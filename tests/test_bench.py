@@ -205,6 +205,23 @@ def test_matmul_ladder_rungs_compute_the_product() -> None:
     assert [r["rung"] for r in rungs] == [
         "python loops", "rank-1 updates", "openblas, 1 thread", "openblas, all threads"]
     assert all(r["gflops"] > 0 for r in rungs)
+    assert [r["threads"] for r in rungs[:3]] == [1, 1, 1] and rungs[3]["threads"] >= 1
+    assert all(r["cpus_busy"] > 0 for r in rungs)
+
+
+def test_raise_to_best_seen_counts_dotkit_products_and_updates_the_working_set() -> None:
+    from dotkit.benchmarks.limits import raise_to_best_seen
+
+    lim = {"sgemm_gflops": 100.0, "read_gbs": 10.0, "bandwidth_gbs": 10.0,
+           "ceilings": [{"level": "L1", "bytes": 500, "cache_bytes": 1000, "gbs": 50.0},
+                        {"level": "memory", "bytes": None, "cache_bytes": None, "gbs": 10.0}]}
+    rows = [{"op": "matmul", "flops": 2e9, "raw_best_s": 0.02, "dotkit_best_s": 0.01},  # dk.matmul: 200 GFLOP/s
+            {"op": "dot", "bytes": 800, "raw_best_s": 800 / 80e9},  # the L1 read at 80 GB/s on 800 bytes
+            {"op": "dot", "bytes": 640, "raw_best_s": 640 / 40e9}]  # slower: changes nothing
+    raise_to_best_seen(lim, rows, ceilings=True)
+    assert lim["sgemm_measured_gflops"] == 100.0 and lim["sgemm_gflops"] == pytest.approx(200.0)
+    assert lim["ceilings"][0]["gbs"] == pytest.approx(80.0) and lim["ceilings"][0]["bytes"] == 800
+    assert lim["ceilings"][1]["bytes"] is None and lim["bandwidth_gbs"] == 10.0
 
 
 def test_bundled_libraries_of_numpy_include_its_blas() -> None:

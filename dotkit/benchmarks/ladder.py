@@ -13,6 +13,10 @@ GFLOP/s (``2 N³`` operations per product):
    cache blocking);
 4. ``openblas, all threads``: the same on every core;
 5. ``mlx``: MLX's ``matmul`` on its CPU device, where MLX is installed.
+   MLX starts its own threads, which ``threadpoolctl`` cannot limit, so
+   this rung's ``threads`` is ``None``; its ``cpus_busy`` (CPU seconds per
+   elapsed second while it was timed, every rung has one) says how many
+   CPUs it kept busy.
 
 Example:
     >>> from dotkit.benchmarks.ladder import matmul_ladder
@@ -60,22 +64,31 @@ def matmul_ladder(n: int = 256, *, python_n: int = 48, budget_s: float = 0.2,
     """GFLOP/s of each rung on seeded ``n × n`` float32 matrices (``python_n`` for the Python loops).
 
     Returns:
-        ``[{"rung", "n", "gflops", "seconds"}, ...]`` in the order of the module docstring.
+        ``[{"rung", "n", "gflops", "seconds", "threads", "cpus_busy"}, ...]`` in the order of the
+        module docstring; ``threads`` is the thread limit the rung ran under (``None`` for MLX).
     """
-    from threadpoolctl import threadpool_limits
+    import time
+
+    from threadpoolctl import threadpool_info, threadpool_limits
 
     rng = np.random.default_rng(0)
     a, b = (rng.standard_normal((n, n)).astype(np.float32) for _ in range(2))
     small = [r.tolist() for r in a[:python_n, :python_n]], [r.tolist() for r in b[:python_n, :python_n]]
     assert np.allclose(rank1_updates(a[:8, :8], b[:8, :8]), a[:8, :8] @ b[:8, :8], atol=1e-4)
 
-    def one(rung: str, size: int, fn: Any, sync: Any = None) -> dict[str, Any]:
+    def one(rung: str, size: int, fn: Any, sync: Any = None, threads: int | None = 1) -> dict[str, Any]:
+        cpu, wall = time.process_time(), time.perf_counter()
         t = time_call(fn, sync=sync, repeats=3, budget_s=budget_s)
-        return {"rung": rung, "n": size, "gflops": _rate(size, t.best), "seconds": t.best}
+        busy = (time.process_time() - cpu) / max(time.perf_counter() - wall, 1e-9)
+        return {"rung": rung, "n": size, "gflops": _rate(size, t.best), "seconds": t.best,
+                "threads": threads, "cpus_busy": busy}
+
+    blas_threads = max((p.get("num_threads", 1) for p in threadpool_info() if p.get("user_api") == "blas"),
+                       default=1)
 
     # All threads first: after a thread limit is lifted, OpenBLAS's woken threads
     # can run far below speed for a while, which would spoil this rung.
-    every = one("openblas, all threads", n, lambda: a @ b)
+    every = one("openblas, all threads", n, lambda: a @ b, threads=blas_threads)
     rungs = [one("python loops", python_n, lambda: python_loops(*small))]
     with threadpool_limits(1):
         rungs.append(one("rank-1 updates", n, lambda: rank1_updates(a, b)))
@@ -88,7 +101,7 @@ def matmul_ladder(n: int = 256, *, python_n: int = 48, budget_s: float = 0.2,
             return rungs
         am, bm = mx.array(a), mx.array(b)
         mx.eval(am, bm)
-        rungs.append(one("mlx", n, lambda: mx.matmul(am, bm), sync=mx.eval))
+        rungs.append(one("mlx", n, lambda: mx.matmul(am, bm), sync=mx.eval, threads=None))
     return rungs
 
 

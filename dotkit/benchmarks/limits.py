@@ -203,21 +203,22 @@ def raise_to_best_seen(lim: dict, rows: list[dict], *, ceilings: bool = False) -
 
     On a shared machine one burst of load can spoil a limit's measurement.
     The library's own float32 products timed later (the best repeat of the raw
-    call in the matmul rows) are sgemm calls too, and its own dot products
+    call in the matmul rows, and of ``dk.matmul``, which hands the product to
+    the same call) are sgemm calls too, and its own dot products
     (the raw call in the dot rows) read from whichever level holds their
     vectors; so sgemm, each cache ceiling (with ``ceilings``) and the main-memory
     bandwidth are the best seen in the whole run, the same definitions as
     the dedicated measurements. The measured sgemm stays as ``sgemm_measured_gflops``.
     """
-    seen = [r["flops"] / r["raw_best_s"] / GB for r in rows
-            if r.get("op") in ("matmul", "batched_matmul") and "raw_best_s" in r]
     lim["sgemm_measured_gflops"] = lim["sgemm_gflops"]
-    lim["sgemm_gflops"] = max([lim["sgemm_gflops"], *seen])
+    lim["sgemm_gflops"] = max(lim["sgemm_gflops"], best_product_rate(rows))
     found = lim.get("ceilings", []) if ceilings else []
     for r in rows:
         c = ceiling_for(r["bytes"], found) if r.get("op") == "dot" and "raw_best_s" in r else None
-        if c is not None:
-            c["gbs"] = max(c["gbs"], r["bytes"] / r["raw_best_s"] / GB)
+        rate = r["bytes"] / r["raw_best_s"] / GB if c is not None else 0.0
+        if c is not None and rate > c["gbs"]:
+            # the working set printed beside a ceiling is the one that reached it
+            c["gbs"], c["bytes"] = rate, (r["bytes"] if c["cache_bytes"] is not None else c["bytes"])
     if found:
         lim["bandwidth_gbs"] = lim["read_gbs"] = found[-1]["gbs"] = max(found[-1]["gbs"], lim["read_gbs"])
 

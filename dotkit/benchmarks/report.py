@@ -141,10 +141,13 @@ _COLORS = {"numpy": "C0", "mlx": "C1"}
 def plot_roofline(report: dict[str, Any], path: str | Path | None = None, ax: Any = None) -> Any:
     """The roofline of this machine with every measured op on it.
 
-    Roofs: the compute peak from the machine's facts (solid), the measured
-    sgemm (dashed), the read bandwidth of main memory and the cache ceilings
-    (slanted). Points: dotkit's GFLOP/s at each op's arithmetic intensity,
-    coloured by backend (NumPy C0, MLX C1, others C2...) and shaped by op.
+    Roofs: the compute peak from the machine's facts (black, dash-dot), the
+    measured sgemm (grey, dashed), main memory's read bandwidth (black) and
+    the cache ceilings (slanted, one colour per level, the L1 dotted), with
+    the ridge against main memory as a vertical red line and headroom above
+    the peak. Points: dotkit's GFLOP/s at each op's arithmetic intensity,
+    coloured by backend (NumPy C0, MLX C1, others C2...) and shaped by op;
+    the dot and matmul points carry their size.
 
     Returns:
         The matplotlib figure (also saved to ``path`` when given).
@@ -153,50 +156,58 @@ def plot_roofline(report: dict[str, Any], path: str | Path | None = None, ax: An
         from matplotlib.figure import Figure
 
         ax = Figure(figsize=(7, 4.5)).subplots()  # no pyplot: no GUI backend, no global state
-    _draw_roofs(ax, report["limits"].get("machine", {}))
+    m = report["limits"].get("machine", {})
+    _draw_roofs(ax, m)
     _draw_points(ax, report)
     ax.set(xscale="log", yscale="log", xlabel="arithmetic intensity (FLOP per byte)",
            ylabel="GFLOP/s", title="Measured ops under this machine's roofs")
-    ax.legend(fontsize=9, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    peak = m.get("peak_gflops") or m.get("sgemm_gflops")
+    if peak:
+        ax.set_ylim(top=4 * peak)  # headroom: the peak and sgemm lines stay off the frame
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
     if path is not None:
         ax.figure.savefig(path, dpi=110, bbox_inches="tight")
     return ax.figure
 
 
+# one colour per memory level, so that a level drawn on top of another stays visible
+_LEVELS = {"L1": ("C2", ":"), "L2": ("C4", "-"), "L3": ("C5", "-"), "L4": ("C8", "-"), "memory": ("k", "-")}
+
+
 def _draw_roofs(ax: Any, m: dict[str, Any]) -> None:
-    """The cache ceilings and main memory (slanted), the peak and the measured sgemm (flat)."""
+    """The cache ceilings and main memory (slanted), the peak and the measured sgemm (flat), the ridge."""
     xs = np.logspace(-2, 3, 200)
     peak = m.get("peak_gflops") or m.get("sgemm_gflops", 1.0)
     ceilings = m.get("ceilings") or [{"level": "memory", "gbs": m.get("bandwidth_gbs", 1e-9)}]
-    for c, shade in zip(ceilings[::-1], ("0.1", "0.35", "0.55", "0.7", "0.8")):
-        lw = 2.0 if c["level"] in ("memory", "L1") else 1.0
-        l1 = c["level"] == "L1"  # dotted and thicker: it can lie on another level's line
-        ax.plot(xs, [roof(x, peak, c["gbs"]) for x in xs], ":" if l1 else "-", color=shade, lw=lw,
+    for c in ceilings[::-1]:
+        color, ls = _LEVELS.get(c["level"], ("C9", "-"))
+        l1 = c["level"] == "L1"  # a lower bound: short vectors also pay the call's fixed cost
+        ax.plot(xs, [roof(x, peak, c["gbs"]) for x in xs], ls, color=color, lw=2.2 if l1 else 1.6,
                 label=f"{'main memory' if c['level'] == 'memory' else c['level'] + ' ceiling'} "
                       f"({c['gbs']:.0f} GB/s{', a lower bound' if l1 else ''})")
     if m.get("hardware_peak_gflops"):
         ax.axhline(peak, color="k", lw=1.6, ls="-.",
                    label=f"peak: CPU facts × implied FMA units ({peak:.0f} GFLOP/s)")
-    ax.axhline(m.get("sgemm_gflops", peak), color="0.4", lw=0.8, ls="--",
+    ax.axhline(m.get("sgemm_gflops", peak), color="0.55", lw=1.2, ls="--",
                label=f"measured sgemm ({m.get('sgemm_gflops', peak):.0f} GFLOP/s)")
+    memory = m.get("bandwidth_gbs")
+    if memory:
+        ax.axvline(peak / memory, color="C3", ls="--", lw=1,
+                   label=f"ridge vs main memory (I = {peak / memory:.1f} FLOP/byte)")
 
 
 def _draw_points(ax: Any, report: dict[str, Any]) -> None:
-    """Each measured row at its intensity (colour: backend, marker: op), the first backend's sizes labelled."""
+    """Each measured row at its intensity (colour: backend, marker: op), the dot and matmul sizes labelled."""
     colors = dict(_COLORS)
-    first = next((k for k in report["limits"] if k != "machine"), None)
-    labelled = 0
+    labels = []
     for row in report["results"]:
         if "intensity" in row and "dotkit_s" in row:
             color = colors.setdefault(row["backend"], f"C{len(colors)}")
             rate = row["flops"] / row["dotkit_s"] / GB
             ax.plot(row["intensity"], rate, _MARKERS.get(row["op"], "x"), color=color, alpha=0.85, ms=6)
-            if row["backend"] == first and row["op"] in ("dot", "matmul"):
-                labelled += 1  # the dot points share one intensity: alternate their labels left and right
-                left = row["op"] == "dot" and labelled % 2 == 0
-                ax.annotate(row["size"].replace("n=", ""), (row["intensity"], rate), fontsize=9,
-                            xytext=(-5 if left else 5, 0), textcoords="offset points", color=color,
-                            ha="right" if left else "left", va="center")
+            if row["op"] in ("dot", "matmul"):
+                labels.append((row["intensity"], rate, row["size"].replace("n=", ""), color))
+    _label_points(ax, labels)
     shown = {r["backend"] for r in report["results"] if "intensity" in r}
     for name, color in colors.items():
         if name in shown:
@@ -204,6 +215,24 @@ def _draw_points(ax: Any, report: dict[str, Any]) -> None:
     for op, mk in _MARKERS.items():
         if any(r["op"] == op and "intensity" in r for r in report["results"]):
             ax.plot([], [], mk, color="0.5", label=f"op: {op}")
+
+
+def _label_points(ax: Any, labels: list[tuple[float, float, str, str]]) -> None:
+    """Size labels that do not overprint: points of one intensity alternate sides in order of rate,
+    and a label too close above the last one on its side moves up."""
+    last: dict[tuple[float, bool], tuple[float, float]] = {}  # (intensity, left side) -> last label: rate, offset
+    for x, rate, text, color in sorted(labels):
+        same_x = [lab for lab in labels if lab[0] == x]
+        left = len(same_x) > 1 and sorted(same_x, key=lambda lab: lab[1]).index((x, rate, text, color)) % 2 == 1
+        y = 0.0
+        key = (x, left)
+        if key in last:
+            prev_rate, prev_y = last[key]
+            gap = 72 * 4.5 / 8 * np.log10(rate / prev_rate)  # about the points between the two on the axes
+            y = max(0.0, prev_y - gap + 9)  # at least 9 points above the label below it
+        last[key] = (rate, y)
+        ax.annotate(text, (x, rate), fontsize=8, xytext=(-5 if left else 5, y), textcoords="offset points",
+                    color=color, ha="right" if left else "left", va="center")
 
 
 def write_outputs(report: dict[str, Any], out: str | Path) -> dict[str, Path]:

@@ -121,7 +121,8 @@ def check_gpu_ridge(answer: Any) -> str:
     for L, d, itemsize in ((4096, 64, 4), (128, 64, 2), (10, 3, 8)):
         what = f"scores_intensity({L}, {d}, itemsize={itemsize})"
         got = _one_number(fn, what, L, d, itemsize)
-        wants = [2 * L * L * d / (itemsize * (2 * L * d + L * L)), L * L * (2 * d - 1) / (itemsize * (2 * L * d + L * L))]
+        nbytes = itemsize * (2 * L * d + L * L)
+        wants = [2 * L * L * d / nbytes, L * L * (2 * d - 1) / nbytes]
         if any(_near(got, w, 1e-6) for w in wants):
             continue
         hint = _scores_hint(got, L, d, itemsize, what)
@@ -131,7 +132,8 @@ def check_gpu_ridge(answer: Any) -> str:
     f32, bf16 = (2 * 4096**2 * 64 / (i * (2 * 4096 * 64 + 4096**2)) for i in (4, 2))
     tensor_ridge = H100_BF16_TFLOPS / H100_TBS
     return (f"At L = 4096, d = 64: I ≈ {f32:.0f} FLOP/byte in float32, right of the float32 ridge ({ridge:.0f}), so "
-            f"compute-bound; in bfloat16 I ≈ {bf16:.0f}, but the tensor cores' ridge is {tensor_ridge:.0f}, so the same "
+            f"compute-bound; in bfloat16 I ≈ {bf16:.0f}, but the tensor cores' ridge is {tensor_ridge:.0f}, "
+            "so the same "
             "product becomes memory-bound, held by writing and reading S. That is why fast attention kernels never "
             "write S to memory (chapter 4's online softmax).")
 
@@ -152,7 +154,7 @@ def check_predict_seconds(answer: Any) -> str:
         if _near(got, 2 * n / (bw * 1e9)):
             raise NotYet(f"{what} divides the 2n FLOPs by a bandwidth; memory moves bytes, 8n of them")
         expect_close(got, want, what, rtol=1e-6)
-    return "t ≥ 8n / bandwidth: for n = 10⁸ that is 0.8 GB of reading, more than the caches of most processors hold."
+    return "t ≥ 8n / bandwidth: for n = 2.5·10⁷ that is 200 MB of reading, many times the caches of most processors."
 
 
 @exercise("A.4", todo="make break_even_n(call_us, bandwidth_gbs) return the length n")
