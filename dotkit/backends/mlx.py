@@ -19,7 +19,8 @@ from dotkit.backends.base import Backend
 
 
 def _namespace(mx: Any) -> Any:
-    """``mlx.core`` plus the standard's spellings it lacks: ``bool``, ``argsort(descending=)``, ``clip(min=, max=)``."""
+    """``mlx.core`` plus the standard's spellings it lacks: ``bool``, ``argsort(descending=)``, ``clip(min=, max=)``
+    (and ``permute_dims`` / ``matrix_transpose`` where an older release lacks them)."""
     ns = types.ModuleType("dotkit.backends.mlx.xp", "mlx.core as an Array API namespace")
     ns.__dict__.update({k: v for k, v in vars(mx).items() if not k.startswith("__")})
     ns.__version__ = mx.__version__
@@ -34,6 +35,11 @@ def _namespace(mx: Any) -> Any:
         return x if min is None and max is None else mx.clip(x, min, max)
 
     ns.argsort, ns.clip = argsort, clip
+    # older mlx.core releases spell these the NumPy way only
+    if not hasattr(mx, "permute_dims"):
+        ns.permute_dims = lambda x, /, axes: mx.transpose(x, axes)
+    if not hasattr(mx, "matrix_transpose"):
+        ns.matrix_transpose = lambda x, /: mx.swapaxes(x, -1, -2)
     return ns
 
 

@@ -267,7 +267,7 @@ class MiniLM:
         if not pieces:
             return bk.asarray(np.zeros((0, self.d_model), dtype=np.float32))
         order = np.concatenate([c for c, _ in pieces])
-        stacked = xp.concatenate([p for _, p in pieces], axis=0)
+        stacked = xp.concat([p for _, p in pieces], axis=0)
         inverse = np.empty(n, dtype=np.int32)
         inverse[order] = np.arange(n, dtype=np.int32)
         return xp.take(stacked, bk.asarray(inverse), axis=0)

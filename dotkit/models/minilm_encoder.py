@@ -77,7 +77,7 @@ def embed(bk: Backend, emb: dict[str, Any], tok: Any, eps: float) -> Any:
     B, T = tok.shape
     h = xp.take(emb["word"], xp.reshape(tok, (B * T,)), axis=0)
     h = xp.reshape(h, (B, T, -1))
-    h += emb["pos"][:T]
+    h += emb["pos"][:T, :]
     h += emb["type"]
     return layer_norm(bk, xp.reshape(h, (B * T, -1)), emb["ln_g"], emb["ln_b"], eps)
 
@@ -90,7 +90,7 @@ def split_qkv(bk: Backend, h: Any, w: EncoderLayer, shape: tuple[int, int, int])
     xp = bk.xp
     B, T, heads = shape
     qkv = xp.reshape(dense(bk, h, w.w_qkv, w.b_qkv), (B, T, 3, heads, -1))
-    q, k, v = (xp.permute_dims(qkv[:, :, i], (0, 2, 1, 3)) for i in range(3))
+    q, k, v = (xp.permute_dims(qkv[:, :, i, ...], (0, 2, 1, 3)) for i in range(3))
     return q, k, v
 
 

@@ -39,7 +39,7 @@ def masked_scores(bk: Backend, scores: Any, mask: Any, causal: Any) -> Any:
     allowed = causal if mask is None else (mask if causal is None else xp.logical_and(mask, causal))
     if allowed is None:
         return scores
-    return xp.where(allowed, scores, xp.array(-math.inf, dtype=scores.dtype))
+    return xp.where(allowed, scores, xp.asarray(-math.inf, dtype=scores.dtype))
 
 
 # -- the reference --------------------------------------------------------
@@ -55,7 +55,7 @@ def stable_softmax(bk: Backend, scores: Any) -> Any:
 
 def attention_weights_kernel(bk: Backend, q: Any, k: Any, mask: Any, is_causal: bool, scale: float) -> Any:
     xp = bk.xp
-    scores = xp.matmul(q * scale, xp.swapaxes(k, -1, -2))
+    scores = xp.matmul(q * scale, xp.matrix_transpose(k))
     causal = causal_allowed(bk, q.shape[-2], k.shape[-2]) if is_causal else None
     return stable_softmax(bk, masked_scores(bk, scores, mask, causal))
 
@@ -83,7 +83,7 @@ def chunked_attention_kernel(
     full_mask = None if mask is None else xp.broadcast_to(mask, tuple(mask.shape[:-2]) + (L, S))
     for start in range(0, S, chunk):
         stop = min(S, start + chunk)
-        s = xp.matmul(qs, xp.swapaxes(k[..., start:stop, :], -1, -2))
+        s = xp.matmul(qs, xp.matrix_transpose(k[..., start:stop, :]))
         block_mask = None if full_mask is None else full_mask[..., start:stop]
         causal = None
         if is_causal:

@@ -218,7 +218,7 @@ def im2col(
     x = as_array("im2col", "x", x, bk, ndim=4)
     probe = np.zeros((1, x.shape[1], kh, kw), dtype=np.float32)  # only its shape is used
     _, x, _, _, g, _ = _prepare("im2col", x, probe, None, stride, padding, bk)
-    xpad = padded_rows(bk, bk.xp.transpose(x, (0, 2, 3, 1)), g, 0, g.out_h)
+    xpad = padded_rows(bk, bk.xp.permute_dims(x, (0, 2, 3, 1)), g, 0, g.out_h)
     return im2col_block(bk, xpad, g, g.out_h)
 
 
@@ -273,7 +273,7 @@ class ConvGrads(NamedTuple):
 
 def _columns(bk: Backend, x: Any, g: ConvGeometry) -> Any:
     """The whole column matrix ``(N·Ho·Wo, kH·kW·C)`` of checked NCHW input, in one piece."""
-    xpad = padded_rows(bk, bk.xp.transpose(x, (0, 2, 3, 1)), g, 0, g.out_h)
+    xpad = padded_rows(bk, bk.xp.permute_dims(x, (0, 2, 3, 1)), g, 0, g.out_h)
     return im2col_block(bk, xpad, g, g.out_h)
 
 
@@ -295,7 +295,7 @@ def _input_grad(bk: Backend, delta: Any, w: Any, g: ConvGeometry) -> Any:
     unread_h = g.h + 2 * g.ph - g.kh - (ho - 1) * g.sh  # padded rows past the last window
     unread_w = g.w + 2 * g.pw - g.kw - (wo - 1) * g.sw
     delta = xp.pad(delta, [(0, 0), (0, 0), (g.kh - 1, g.kh - 1 + unread_h), (g.kw - 1, g.kw - 1 + unread_w)])
-    turned = xp.transpose(w[:, :, ::-1, ::-1], (1, 0, 2, 3))  # (C, O, kH, kW), each slice turned 180°
+    turned = xp.permute_dims(w[:, :, ::-1, ::-1], (1, 0, 2, 3))  # (C, O, kH, kW), each slice turned 180°
     full = conv2d(delta, turned, backend=bk)  # the gradient of the padded input
     return full[:, :, g.ph : g.ph + g.h, g.pw : g.pw + g.w]
 
@@ -307,9 +307,9 @@ def conv_grads(bk: Backend, delta: Any, cols: Any, w: Any, g: ConvGeometry, *, i
     (a first layer needs no gradient for its input).
     """
     xp = bk.xp
-    rows = xp.reshape(xp.transpose(delta, (0, 2, 3, 1)), (-1, g.o))  # δ as (N·Ho·Wo, O), like the columns
+    rows = xp.reshape(xp.permute_dims(delta, (0, 2, 3, 1)), (-1, g.o))  # δ as (N·Ho·Wo, O), like the columns
     dw = xp.matmul(cols.T, rows)  # (kH·kW·C, O): colsᵀ δ, the dense rule of chapter 2
-    dw = xp.transpose(xp.reshape(dw, (g.kh, g.kw, g.c, g.o)), (3, 2, 0, 1))
+    dw = xp.permute_dims(xp.reshape(dw, (g.kh, g.kw, g.c, g.o)), (3, 2, 0, 1))
     db = xp.sum(rows, axis=0)
     return ConvGrads(dx=_input_grad(bk, delta, w, g) if input_grad else None, dW=dw, db=db)
 

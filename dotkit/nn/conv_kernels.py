@@ -140,7 +140,7 @@ def padded_rows(bk: Backend, x_nhwc: Any, g: ConvGeometry, r0: int, r1: int) -> 
     a, b = max(top, 0), min(bottom, g.h)
     buf = xp.zeros((x_nhwc.shape[0], bottom - top, g.w + 2 * g.pw, g.c), dtype=x_nhwc.dtype)
     if b > a:
-        buf[:, a - top : b - top, g.pw : g.pw + g.w, :] = x_nhwc[:, a:b]
+        buf[:, a - top : b - top, g.pw : g.pw + g.w, :] = x_nhwc[:, a:b, ...]
     return buf
 
 
@@ -168,7 +168,7 @@ def window_geometry(
 def filters_matrix(bk: Backend, w: Any) -> Any:
     """OIHW filters as the ``(kH·kW·C, O)`` matrix whose rows match the patches' (u, v, c) order."""
     o = w.shape[0]
-    return bk.xp.reshape(bk.xp.transpose(w, (0, 2, 3, 1)), (o, -1)).T
+    return bk.xp.reshape(bk.xp.permute_dims(w, (0, 2, 3, 1)), (o, -1)).T
 
 
 def conv2d_kernel(bk: Backend, x: Any, w: Any, bias: Any, g: ConvGeometry, chunk_bytes: int = CHUNK_BYTES) -> Any:
@@ -178,15 +178,15 @@ def conv2d_kernel(bk: Backend, x: Any, w: Any, bias: Any, g: ConvGeometry, chunk
     floating dtype; the result ``(N, O, Ho, Wo)`` is a view of channels-last memory.
     """
     xp = bk.xp
-    x_nhwc = xp.transpose(x, (0, 2, 3, 1))  # a view: nothing is copied yet
+    x_nhwc = xp.permute_dims(x, (0, 2, 3, 1))  # a view: nothing is copied yet
     wmat = filters_matrix(bk, w)
-    plan = chunk_plan(g, x.itemsize, chunk_bytes)
+    plan = chunk_plan(g, xp.finfo(x.dtype).bits // 8, chunk_bytes)
     many = len(plan) > 1 or len(plan[0][2]) > 1
     images = []
     for n0, n1, blocks in plan:
         pieces = []
         for r0, r1 in blocks:
-            cols = im2col_block(bk, padded_rows(bk, x_nhwc[n0:n1], g, r0, r1), g, r1 - r0)
+            cols = im2col_block(bk, padded_rows(bk, x_nhwc[n0:n1, ...], g, r0, r1), g, r1 - r0)
             out = cols @ wmat  # the one matrix product: every patch against every filter
             if bias is not None:
                 out = out + bias
@@ -196,7 +196,7 @@ def conv2d_kernel(bk: Backend, x: Any, w: Any, bias: Any, g: ConvGeometry, chunk
             pieces.append(out)
         images.append(pieces[0] if len(pieces) == 1 else xp.concatenate(pieces, axis=1))
     out = images[0] if len(images) == 1 else xp.concatenate(images, axis=0)
-    return xp.transpose(out, (0, 3, 1, 2))  # NHWC memory seen as NCHW
+    return xp.permute_dims(out, (0, 3, 1, 2))  # NHWC memory seen as NCHW
 
 
 __all__ = ["CHUNK_BYTES", "ConvGeometry", "chunk_plan", "conv2d_kernel", "filters_matrix", "geometry",
