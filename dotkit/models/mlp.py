@@ -358,8 +358,17 @@ class MLP:
         velocity = [xp.zeros_like(p) for p in params]
         rng = np.random.default_rng(self.seed + 1)
         bar = progress_bar(range(epochs), total=epochs, desc="MLP.fit", enabled=None if progress else False)
-        with _blas_single_thread():
-            self._epochs(bar, X, onehot, params, velocity, rng, lr, momentum, batch_size, held_out)
+        # a fit that fails (a diverging loss, an interrupt) puts back the weights, biases and histories
+        # it started from, the same list objects with their old contents: the trained model is not lost
+        saved = {k: (v, list(v)) for k, v in vars(self).items() if isinstance(v, list)}
+        try:
+            with _blas_single_thread():
+                self._epochs(bar, X, onehot, params, velocity, rng, lr, momentum, batch_size, held_out)
+        except BaseException:
+            for name, (obj, contents) in saved.items():
+                obj[:] = contents
+                setattr(self, name, obj)
+            raise
         return self
 
     def _epochs(self, bar: Any, X: Any, onehot: Any, params: list[Any], velocity: list[Any],
@@ -375,13 +384,19 @@ class MLP:
                 velocity = [momentum * v - lr * g for v, g in zip(velocity, [*gW, *gb])]
                 params = [p + v for p, v in zip(params, velocity)]
                 bk.sync(*params, *velocity, loss)
+                if not math.isfinite(float(loss)):
+                    raise InputValueError(
+                        f"{type(self).__name__}.fit: the loss became {float(loss)} in epoch "
+                        f"{len(self.history_) + 1}, batch {start // batch_size + 1}; the learning rate "
+                        f"lr={lr} is probably too large (the model is left as it was before this fit)"
+                    )
                 batch_losses.append(loss * (idx.shape[0] / n))
                 self.weights, self.biases = params[: len(self.weights)], params[len(self.weights):]
             epoch_loss = float(sum(batch_losses))
             if not math.isfinite(epoch_loss):
                 raise InputValueError(
-                    f"MLP.fit: the loss became {epoch_loss} in epoch {len(self.history_) + 1}; "
-                    f"the learning rate lr={lr} is probably too large"
+                    f"{type(self).__name__}.fit: the loss became {epoch_loss} in epoch {len(self.history_) + 1}; "
+                    f"the learning rate lr={lr} is probably too large (the model is left as it was before this fit)"
                 )
             self.history_.append(epoch_loss)
             if held_out is not None:
