@@ -32,11 +32,13 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from dotkit._inputs import as_array, check_positive_int, float_dtype_for, resolve
+from dotkit._memory import check_shape
 from dotkit.backends import Backend
 from dotkit.errors import DtypeError, InputValueError, ShapeError
 from dotkit.nn.activations import log_softmax, softmax
 
 _SCHEMES = ("xavier", "he", "lecun")
+_SCHEME_NAMES = ("xavier", "glorot", "he", "kaiming", "lecun")
 _DISTRIBUTIONS = ("normal", "uniform")
 
 
@@ -166,6 +168,19 @@ def init_std(scheme: str, fan_in: int, fan_out: int) -> float:
     raise InputValueError(f"init_std: unknown scheme {scheme!r}; choose one of {', '.join(_SCHEMES)}")
 
 
+def _float_dtype(op: str, bk: Backend, dtype: Any) -> Any:
+    """``dtype`` as a floating dtype of ``bk`` (default its float), or a DtypeError naming it."""
+    if dtype is None:
+        return bk.default_float
+    try:
+        found = bk.dtype(dtype)
+    except (TypeError, ValueError) as exc:
+        raise DtypeError(f"{op}: dtype={dtype!r} is not a dtype of the {bk.name} backend ({exc})") from None
+    if not bk.xp.isdtype(found, "real floating"):
+        raise DtypeError(f"{op}: dtype must be a floating dtype such as 'float32'; received dtype={dtype!r}")
+    return found
+
+
 def init_weights(
     fan_in: int,
     fan_out: int,
@@ -193,27 +208,35 @@ def init_weights(
     """
     op = "init_weights"
     bk = resolve(op, backend=backend)
+    fan_in = check_positive_int(op, "fan_in", fan_in)
+    fan_out = check_positive_int(op, "fan_out", fan_out)
     if isinstance(scheme, (int, float)) and not isinstance(scheme, bool):
         std = float(scheme)
         if not (math.isfinite(std) and std >= 0):
             raise InputValueError(
-                f"{op}: a numeric scheme is the standard deviation and must be >= 0; received {scheme!r}"
+                f"{op}: a numeric scheme is the standard deviation and must be >= 0; received scheme={scheme!r}"
             )
-        fan_in = check_positive_int(op, "fan_in", fan_in)
-        fan_out = check_positive_int(op, "fan_out", fan_out)
-    else:
+    elif isinstance(scheme, str) and scheme.lower() in _SCHEME_NAMES:
         std = init_std(scheme, fan_in, fan_out)
+    else:
+        raise InputValueError(
+            f"{op}: unknown scheme; scheme must be one of {', '.join(_SCHEMES)} or a standard deviation >= 0; "
+            f"received scheme={scheme!r}"
+        )
     if distribution not in _DISTRIBUTIONS:
         raise InputValueError(f"{op}: distribution must be 'normal' or 'uniform'; received {distribution!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise InputValueError(f"{op}: seed must be an integer; received {seed!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InputValueError(f"{op}: seed must be an integer >= 0; received seed={seed!r}")
+    dtype = _float_dtype(op, bk, dtype)
+    # NumPy draws the values in float64 before they move to the backend
+    check_shape(op, (fan_out, fan_in), 8, "the weights", "use fewer inputs or outputs in this layer")
     rng = np.random.default_rng(seed)
     if distribution == "normal":
         values = rng.normal(0.0, std, size=(fan_out, fan_in))
     else:
         limit = math.sqrt(3.0) * std
         values = rng.uniform(-limit, limit, size=(fan_out, fan_in))
-    return bk.asarray(values, dtype=dtype or bk.default_float)
+    return bk.asarray(values, dtype=dtype)
 
 
 def xavier_normal(fan_in: int, fan_out: int, **kw: Any) -> Any:

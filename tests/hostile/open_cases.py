@@ -157,11 +157,6 @@ OPEN: dict[str, tuple[str, str, str]] = {
         "contract engineer",
         "models.mlp: name the class in messages (type(self).__name__), so a CNN's errors say CNN.fit / CNN.predict",
     ),
-    "models.CNN.fit.lr-diverges": (
-        "*",
-        "contract engineer",
-        "models.mlp: name the class in messages (type(self).__name__), so a CNN's errors say CNN.fit / CNN.predict",
-    ),
     "models.CNN.fit.y-range": (
         "*",
         "contract engineer",
@@ -186,11 +181,6 @@ OPEN: dict[str, tuple[str, str, str]] = {
         "*",
         "contract engineer",
         "models.cnn.CNN: size-guard the dense layer (flat × classes)",
-    ),
-    "models.CNN.unchanged-diverging": (
-        "numpy",
-        "contract engineer",
-        "models.cnn/mlp: restore the weights when a CNN fit diverges",
     ),
     "models.MF.factors-zero": (
         "*",
@@ -226,16 +216,6 @@ OPEN: dict[str, tuple[str, str, str]] = {
         "*",
         "contract engineer",
         "models.mlp.MLP.set_params: refuse unknown keys and non-finite values",
-    ),
-    "models.MLP.unchanged-diverging": (
-        "*",
-        "contract engineer",
-        "models.mlp.MLP.fit: restore the weights when the loss becomes non-finite (they are left NaN)",
-    ),
-    "models.MLP.unchanged-diverging-late": (
-        "numpy",
-        "contract engineer",
-        "models.mlp.MLP.fit: restore the weights when the loss becomes non-finite (they are left NaN)",
     ),
     "models.MiniLM.config-corrupt": (
         "*",
@@ -345,50 +325,10 @@ OPEN: dict[str, tuple[str, str, str]] = {
         "speed engineer",
         "nn.conv: size-guard the padded input and the output before starting (dotkit._memory.check_shape)",
     ),
-    "nn.he_normal.zero": (
-        "*",
-        "contract engineer",
-        "nn.layers.init_weights: check fan_in/fan_out under its own name (errors say init_std)",
-    ),
     "nn.im2col.runaway": (
         "*",
         "speed engineer",
         "nn.conv.im2col: size-guard the padded input and the column matrix",
-    ),
-    "nn.init_weights.dtype-int": (
-        "*",
-        "contract engineer",
-        "nn.layers.init_weights: refuse a non-floating dtype",
-    ),
-    "nn.init_weights.float": (
-        "*",
-        "contract engineer",
-        "nn.layers.init_weights: check fan_in/fan_out under its own name (errors say init_std)",
-    ),
-    "nn.init_weights.negative": (
-        "*",
-        "contract engineer",
-        "nn.layers.init_weights: check fan_in/fan_out under its own name (errors say init_std)",
-    ),
-    "nn.init_weights.runaway": (
-        "*",
-        "contract engineer",
-        "nn.layers.init_weights: size-guard fan_in × fan_out (dotkit._memory.check_shape)",
-    ),
-    "nn.init_weights.scheme": (
-        "*",
-        "contract engineer",
-        "nn.layers.init_weights: check fan_in/fan_out under its own name (errors say init_std)",
-    ),
-    "nn.init_weights.seed-negative": (
-        "*",
-        "contract engineer",
-        "nn.layers.init_weights: check seed >= 0 (NumPy's own error escapes)",
-    ),
-    "nn.init_weights.zero": (
-        "*",
-        "contract engineer",
-        "nn.layers.init_weights: check fan_in/fan_out under its own name (errors say init_std)",
     ),
     "nn.linear_attention.feature-map-string": (
         "*",
