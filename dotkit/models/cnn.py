@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from dotkit._inputs import check_positive_int, resolve
+from dotkit._memory import check_shape
 from dotkit.backends import Backend
 from dotkit.errors import InputValueError
 from dotkit.models.mlp import MLP, check_param_dtype
@@ -58,6 +59,8 @@ class CNN(MLP):
     def __init__(self, image_shape: Any = (1, 8, 8), filters: int = 8, kernel: int = 3, pool: int = 2,
                  classes: int = 10, seed: int = 0, backend: str | Backend | None = None, dtype: Any = None) -> None:
         op = "CNN"
+        if isinstance(image_shape, (str, bytes)) or not hasattr(image_shape, "__len__") or len(image_shape) != 3:
+            raise InputValueError(f"{op}: image_shape must be (C, H, W), three sizes; received {image_shape!r}")
         c, h, w = (check_positive_int(op, "image_shape", v) for v in tuple(image_shape))
         filters, kernel = check_positive_int(op, "filters", filters), check_positive_int(op, "kernel", kernel)
         pool, classes = check_positive_int(op, "pool", pool), check_positive_int(op, "classes", classes)
@@ -66,12 +69,15 @@ class CNN(MLP):
                 f"{op}: needs an odd kernel, H and W multiples of pool and >= 2 classes; received "
                 f"image_shape={(c, h, w)}, kernel={kernel}, pool={pool}, classes={classes}"
             )
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-            raise InputValueError(f"{op}: seed must be an integer; received seed={seed!r}")
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise InputValueError(f"{op}: seed must be an integer >= 0; received seed={seed!r}")
         self.image_shape, self.pool, self.seed = (c, h, w), pool, int(seed)
         self.geometry = ConvGeometry(0, c, h, w, filters, kernel, kernel, 1, 1, kernel // 2, kernel // 2)
         flat = filters * (h // pool) * (w // pool)
         self.sizes = [c * h * w, flat, classes]  # what MLP's input and label checks read
+        # the dense layer's weights, drawn in float64, are the part that grows with the image
+        check_shape(op, (classes, flat), 8, "the dense layer's weights",
+                    "use a smaller image, fewer filters or a larger pool")
         self.activation = "relu"
         self._f, self._df = get_activation("relu", op)
         self.bk = resolve(op, backend=backend)

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from dotkit._inputs import as_array, check_positive_int, resolve
+from dotkit._memory import array_bytes, check_allocation
 from dotkit.backends import Backend
 from dotkit.errors import DtypeError, InputValueError, ShapeError
 from dotkit.nn.activations import get_activation, softmax
@@ -170,11 +171,14 @@ class MLP:
         self.activation = activation
         self._f, self._df = get_activation(activation, "MLP")
         scheme, distribution = _parse_init(init)
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-            raise InputValueError(f"MLP: seed must be an integer; received seed={seed!r}")
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise InputValueError(f"MLP: seed must be an integer >= 0; received seed={seed!r}")
         self.seed = int(seed)
         self.bk = resolve("MLP", backend=backend)
         self.dtype = check_param_dtype(self.bk, dtype)
+        # every layer's weights, drawn in float64 before they move to the backend
+        check_allocation("MLP", sum(array_bytes((a, b), 8) for a, b in zip(self.sizes[:-1], self.sizes[1:])),
+                         f"the weights of sizes={self.sizes}", "use fewer or narrower layers")
         layer_seeds = np.random.default_rng(self.seed).integers(0, 2**31, size=len(self.sizes) - 1)
         self.weights = [
             init_weights(d_in, d_out, scheme, distribution=distribution, seed=int(s),
@@ -196,20 +200,27 @@ class MLP:
         return out
 
     def set_params(self, params: dict[str, Any]) -> MLP:
-        """Replace the parameters (same keys and shapes as :attr:`params`)."""
-        for i in range(1, len(self.weights) + 1):
-            for name, store in ((f"W{i}", self.weights), (f"b{i}", self.biases)):
-                if name not in params:
-                    raise InputValueError(
-                        f"MLP.set_params: missing {name!r}; expected keys {list(self.params)}"
-                    )
-                new = as_array("MLP.set_params", name, params[name], self.bk, allow_int=False)
-                if tuple(new.shape) != tuple(store[i - 1].shape):
-                    raise ShapeError(
-                        f"MLP.set_params: {name} must have shape {tuple(store[i - 1].shape)}; "
-                        f"received {tuple(new.shape)}"
-                    )
-                store[i - 1] = self.bk.cast(new, self.dtype)
+        """Replace the parameters (same keys and shapes as :attr:`params`, finite values).
+
+        All or nothing: every new value is checked before any replaces the old one.
+        """
+        op = f"{type(self).__name__}.set_params"
+        expected = list(self.params)
+        if not isinstance(params, dict):
+            raise InputValueError(f"{op}: params must be a dict with keys {expected}; received {type(params).__name__}")
+        unknown = [k for k in params if k not in expected]
+        if unknown:
+            raise InputValueError(f"{op}: unknown keys {unknown}; expected keys {expected}")
+        new: dict[str, Any] = {}
+        for name, old in self.params.items():
+            if name not in params:
+                raise InputValueError(f"{op}: missing {name!r}; expected keys {expected}")
+            value = as_array(op, name, params[name], self.bk, allow_int=False, finite=True)
+            if tuple(value.shape) != tuple(old.shape):
+                raise ShapeError(f"{op}: {name} must have shape {tuple(old.shape)}; received {tuple(value.shape)}")
+            new[name] = self.bk.cast(value, self.dtype)
+        self.weights = [new[f"W{i}"] for i in range(1, len(self.weights) + 1)]
+        self.biases = [new[f"b{i}"] for i in range(1, len(self.biases) + 1)]
         return self
 
     # -- input checks --------------------------------------------------------------
@@ -256,8 +267,8 @@ class MLP:
 
     def loss(self, X: Any, y: Any) -> float:
         """The mean softmax cross-entropy on ``(X, y)``."""
-        X = self._inputs("MLP.loss", X)
-        onehot = self._onehot("MLP.loss", y, X.shape[0])
+        X = self._inputs(f"{type(self).__name__}.loss", X)
+        onehot = self._onehot(f"{type(self).__name__}.loss", y, X.shape[0])
         zs, _ = self._forward(X)
         return float(cross_entropy_and_grad(self.bk.xp, zs[-1], onehot)[0])
 
@@ -273,8 +284,8 @@ class MLP:
             >>> tuple(g["W1"].shape)
             (4, 3)
         """
-        X = self._inputs("MLP.gradients", X)
-        onehot = self._onehot("MLP.gradients", y, X.shape[0])
+        X = self._inputs(f"{type(self).__name__}.gradients", X)
+        onehot = self._onehot(f"{type(self).__name__}.gradients", y, X.shape[0])
         _, gW, gb = self._loss_and_grads(X, onehot)
         out: dict[str, Any] = {}
         for i, (w, b) in enumerate(zip(gW, gb), start=1):
@@ -293,9 +304,9 @@ class MLP:
             >>> bool(abs(g["W1"] - net.gradients([[1.0, 2.0, 3.0]], [1])["W1"]).max() < 1e-6)
             True
         """
-        eps = _check_number("MLP.numerical_gradients", "eps", eps, low=0.0)
-        X = self._inputs("MLP.numerical_gradients", X)
-        onehot = self._onehot("MLP.numerical_gradients", y, X.shape[0])
+        eps = _check_number(f"{type(self).__name__}.numerical_gradients", "eps", eps, low=0.0)
+        X = self._inputs(f"{type(self).__name__}.numerical_gradients", X)
+        onehot = self._onehot(f"{type(self).__name__}.numerical_gradients", y, X.shape[0])
         original = {k: self.bk.to_numpy(v).copy() for k, v in self.params.items()}
 
         def loss_at(name: str, value: np.ndarray) -> float:
@@ -338,12 +349,14 @@ class MLP:
         Returns:
             ``self``, trained.
         """
-        op = "MLP.fit"
+        op = f"{type(self).__name__}.fit"
         epochs = check_positive_int(op, "epochs", epochs)
         batch_size = check_positive_int(op, "batch_size", batch_size)
         lr = _check_number(op, "lr", lr, low=0.0)
         momentum = _check_number(op, "momentum", momentum, low=0.0, high=1.0, low_open=False)
         X = self._inputs(op, X)
+        if X.shape[0] == 0:
+            raise InputValueError(f"{op}: X has no rows to train on; received X.shape={tuple(X.shape)}")
         onehot = self._onehot(op, y, X.shape[0])
         held_out = None
         if validation is not None:
@@ -357,7 +370,7 @@ class MLP:
         params = [*self.weights, *self.biases]
         velocity = [xp.zeros_like(p) for p in params]
         rng = np.random.default_rng(self.seed + 1)
-        bar = progress_bar(range(epochs), total=epochs, desc="MLP.fit", enabled=None if progress else False)
+        bar = progress_bar(range(epochs), total=epochs, desc=op, enabled=None if progress else False)
         # a fit that fails (a diverging loss, an interrupt) puts back the weights, biases and histories
         # it started from, the same list objects with their old contents: the trained model is not lost
         saved = {k: (v, list(v)) for k, v in vars(self).items() if isinstance(v, list)}
@@ -392,12 +405,7 @@ class MLP:
                     )
                 batch_losses.append(loss * (idx.shape[0] / n))
                 self.weights, self.biases = params[: len(self.weights)], params[len(self.weights):]
-            epoch_loss = float(sum(batch_losses))
-            if not math.isfinite(epoch_loss):
-                raise InputValueError(
-                    f"{type(self).__name__}.fit: the loss became {epoch_loss} in epoch {len(self.history_) + 1}; "
-                    f"the learning rate lr={lr} is probably too large (the model is left as it was before this fit)"
-                )
+            epoch_loss = float(sum(batch_losses))  # each batch's loss was finite
             self.history_.append(epoch_loss)
             if held_out is not None:
                 z_val = self._forward(held_out[0])[0][-1]
@@ -410,18 +418,18 @@ class MLP:
     # -- prediction ----------------------------------------------------------------
     def predict_proba(self, X: Any) -> Any:
         """Class probabilities ``softmax(logits)``, shape ``(n, classes)``, rows summing to 1."""
-        X = self._inputs("MLP.predict_proba", X)
+        X = self._inputs(f"{type(self).__name__}.predict_proba", X)
         return softmax(self._forward(X)[0][-1], axis=1, backend=self.bk)
 
     def predict(self, X: Any) -> Any:
         """The most likely class of each sample, shape ``(n,)``."""
-        X = self._inputs("MLP.predict", X)
+        X = self._inputs(f"{type(self).__name__}.predict", X)
         return self.bk.xp.argmax(self._forward(X)[0][-1], axis=1)
 
     def score(self, X: Any, y: Any) -> float:
         """The fraction of samples whose predicted class equals ``y``."""
-        X = self._inputs("MLP.score", X)
-        labels = check_labels("MLP.score", y, self.sizes[-1], X.shape[0])
+        X = self._inputs(f"{type(self).__name__}.score", X)
+        labels = check_labels(f"{type(self).__name__}.score", y, self.sizes[-1], X.shape[0])
         pred = self.bk.to_numpy(self.predict(X))
         return float(np.mean(pred == labels))
 

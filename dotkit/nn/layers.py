@@ -267,6 +267,8 @@ def check_labels(op: str, y: Any, n_classes: int, n: int | None = None) -> np.nd
     """
     from dotkit.linalg import to_numpy
 
+    if np.ma.is_masked(y):  # np.asarray would drop the mask and train on the hidden labels
+        raise InputValueError(f"{op}: y is a masked array with masked labels; drop those samples first")
     try:
         arr = np.asarray(to_numpy(y))
     except (TypeError, ValueError):
