@@ -191,6 +191,9 @@ def norm(x: Any, *, axis: int = -1, keepdims: bool = False, backend: str | Backe
     work = float_dtype_for(bk, x)
     xw = bk.cast(x, work)
     xp, axis = bk.xp, axis % x.ndim
+    if x.shape[axis] == 0:  # the length of an empty vector is 0 (there is no largest entry to scale by)
+        out = bk.asarray(xp.sum(xw * xw, axis=axis, keepdims=keepdims))
+        return bk.cast(out, x.dtype) if bk.is_half(x) else out
     # Scale by the largest entry so that squares neither overflow nor underflow.
     scale = xp.max(xp.abs(xw), axis=axis, keepdims=True)
     infinite = scale == float("inf")
@@ -259,15 +262,33 @@ def cosine_similarity(a: Any, b: Any, *, backend: str | Backend | None = None) -
 
 
 def angle(a: Any, b: Any, *, degrees: bool = False, backend: str | Backend | None = None) -> Any:
-    """The angle between ``a`` and ``b``: ``θ = arccos(cos θ)``, in radians or degrees.
+    """The angle between ``a`` and ``b``, in radians or degrees: ``θ = 2 atan2(‖â − b̂‖, ‖â + b̂‖)``.
+
+    ``â``, ``b̂`` are the unit directions; this equals ``arccos(cos θ)`` but keeps small
+    angles, which a rounded cosine near 1 loses. A zero vector's angle is NaN.
 
     Example:
         >>> dotkit.angle([1.0, 0.0], [0.0, 2.0], degrees=True)
         array(90.)
     """
-    bk = resolve("angle", a, b, backend=backend)
-    theta = bk.xp.acos(cosine_similarity(a, b, backend=bk))
-    return bk.asarray(theta * (180.0 / math.pi) if degrees else theta)  # a 0-d array stays one
+    op = "angle"
+    if not isinstance(degrees, (bool, np.bool_)):
+        raise DtypeError(f"{op}: degrees must be True or False; received degrees={degrees!r}")
+    bk = resolve(op, a, b, backend=backend)
+    a = as_array(op, "a", a, bk, min_ndim=1, allow_int=False)
+    b = as_array(op, "b", b, bk, min_ndim=1, allow_int=False)
+    if a.shape[-1] != b.shape[-1]:
+        raise ShapeError(f"{op}: expected vectors of equal length; received a.shape={tuple(a.shape)}, "
+                         f"b.shape={tuple(b.shape)}")
+    xp, work = bk.xp, float_dtype_for(bk, a, b)
+    ua, ub = (_direction(bk, bk.cast(v, work)) for v in (a, b))
+    na, nb = (xp.sqrt(bk.vecdot(u, u))[..., None] for u in (ua, ub))
+    if bool(xp.any(na == 0) or xp.any(nb == 0)):
+        warnings.warn(f"{op}: a zero vector has no direction; its angle is NaN", RuntimeWarning, stacklevel=2)
+    ea, eb = ua / na, ub / nb
+    theta = 2 * xp.atan2(xp.sqrt(bk.vecdot(ea - eb, ea - eb)), xp.sqrt(bk.vecdot(ea + eb, ea + eb)))
+    theta = bk.asarray(theta * (180.0 / math.pi) if degrees else theta)  # a 0-d array stays one
+    return bk.cast(theta, a.dtype) if bk.is_half(a) and bk.is_half(b) else theta
 
 
 def project(a: Any, onto: Any, *, backend: str | Backend | None = None) -> Any:
@@ -280,16 +301,23 @@ def project(a: Any, onto: Any, *, backend: str | Backend | None = None) -> Any:
     bk = resolve("project", a, onto, backend=backend)
     a = as_array("project", "a", a, bk, min_ndim=1, allow_int=False)
     b = as_array("project", "onto", onto, bk, min_ndim=1, allow_int=False)
+    if a.shape[-1] != b.shape[-1]:
+        raise ShapeError(f"project: a and onto must have the same length; received a.shape={tuple(a.shape)}, "
+                         f"onto.shape={tuple(b.shape)}")
     # Onto the direction of b (scaled so its largest entry is 1): the same line, and b·b can
-    # neither overflow nor underflow (onto = [inf, 0] is the x-axis).
-    u = _direction(bk, b)
+    # neither overflow nor underflow (onto = [inf, 0] is the x-axis). a is scaled the same way,
+    # its size put back after the dot product, so a·u cannot overflow either.
+    xp, u = bk.xp, _direction(bk, b)
     uu = dot(u, u, backend=bk)
-    if bool(bk.xp.any(uu == 0)):
+    if bool(xp.any(uu == 0)):
         raise InputValueError(
             f"project: cannot project onto a zero vector (received onto.shape={tuple(b.shape)} "
             "with onto·onto = 0)"
         )
-    return (dot(a, u, backend=bk) / uu)[..., None] * u
+    size = xp.max(xp.abs(a), axis=-1)
+    coef = (dot(_direction(bk, a), u, backend=bk) / uu * size)[..., None]
+    # an entry where the line has no component stays 0 even when the coefficient is infinite
+    return xp.where((u == 0) & ~xp.isnan(coef), xp.zeros_like(u), coef * u)
 
 
 def matmul(a: Any, b: Any, *, backend: str | Backend | None = None) -> Any:
@@ -378,10 +406,16 @@ def top_k_similar(
     k = check_positive_int(op, "k", k)
     if k > K.shape[0]:
         raise InputValueError(f"{op}: k={k} is larger than the number of keys ({K.shape[0]})")
-    scores = bk.xp.matmul(q, K.T)  # (d,) @ (d, n) -> (n,); (q, d) @ (d, n) -> (q, n)
-    if metric == "cosine":
+    qn = norm(q, keepdims=True, backend=bk)
+    if bool(bk.xp.any(bk.xp.isnan(qn)) or (metric == "cosine" and bk.xp.any(qn == 0))):
+        raise InputValueError(f"{op}: query must be finite and, for cosine, not zero (it has no direction); "
+                              f"received query with norm {bk.to_numpy(qn).ravel()[:3].tolist()}")
+    kn = norm(K, backend=bk) if metric == "cosine" else None
+    if kn is not None and bool(bk.xp.any(kn == float("inf"))):
+        K = _direction(bk, K)  # keys beyond the dtype's range: score their directions (same cosines)
         kn = norm(K, backend=bk)
-        qn = norm(q, keepdims=True, backend=bk)
+    scores = bk.xp.matmul(q, K.T)  # (d,) @ (d, n) -> (n,); (q, d) @ (d, n) -> (q, n)
+    if kn is not None:
         scores = scores / bk.xp.where(kn == 0, bk.xp.ones_like(kn), kn) / qn
     top = bk.argpartition_top(scores, k)
     top_scores = bk.xp.take_along_axis(scores, top, axis=-1)
