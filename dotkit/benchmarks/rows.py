@@ -36,8 +36,12 @@ def seeded_inputs(bk: Backend, *shapes: tuple[int, ...]) -> list[Any]:
 
 
 def lib_name(bk: Backend) -> str:
-    """The name of the backend's array library (``numpy``, ``mlx.core``), as rows print it."""
-    return bk.xp.__name__
+    """The name of the backend's array library (``numpy``, ``mlx.core``), as rows print it.
+
+    Read from the module of the backend's own array type, so that a backend whose
+    namespace is an adapter (MLX's) still names the library the raw call comes from.
+    """
+    return type(bk.asarray([0.0])).__module__
 
 
 def result_row(op: str, bk: Backend, size: str, *, flops: float, bytes_: float, unit: str,
