@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from dotkit._inputs import as_array, check_positive_int, float_dtype_for, resolve
+from dotkit._memory import check_shape
 from dotkit.backends import Backend
 from dotkit.errors import DtypeError, InputValueError, ShapeError
 from dotkit.nn.attention_kernels import attention_kernel, attention_weights_kernel, chunked_attention_kernel
@@ -80,7 +81,13 @@ def _check_mask(op: str, mask: Any, bk: Backend, batch: tuple[int, ...], L: int,
     else:
         from dotkit.linalg import to_numpy
 
-        raw = to_numpy(mask) if not isinstance(mask, (list, tuple)) else np.asarray(mask)
+        try:
+            raw = to_numpy(mask) if not isinstance(mask, (list, tuple)) else np.asarray(mask)
+        except (TypeError, ValueError):
+            raw = None
+        if isinstance(mask, (str, bytes)) or getattr(raw, "dtype", None) is None:
+            raise DtypeError(f"{op}: mask must be a boolean or floating array; received {type(mask).__name__} "
+                             f"{mask!r:.40}")
         kind = getattr(getattr(raw, "dtype", None), "kind", "")
         if kind in "iu" and kind:  # a 0/1 mask read as numbers would be added to the scores, not mask them
             raise DtypeError(
@@ -133,6 +140,13 @@ def _prepare(
     scale = _check_scale(op, scale, q.shape[-1])
     q, k, v = (bk.cast(t, work) for t in (q, k, v))  # no needless copies
     return bk, q, k, v, mask, scale, out_dtype
+
+
+def _check_scores(op: str, bk: Backend, batch: tuple[int, ...], q: Any, k: Any, copies: int) -> None:
+    """Refuse, before any is made, ``copies`` score tables ``(..., L, S)`` the machine cannot hold."""
+    itemsize = bk.xp.finfo(q.dtype).bits // 8
+    check_shape(op, batch + (q.shape[-2], k.shape[-2]), itemsize * copies, "the attention scores",
+                "pass chunk_size= to take the keys in blocks, or attend over fewer queries, keys or heads")
 
 
 # -- public API ----------------------------------------------------------------------------
@@ -189,7 +203,10 @@ def scaled_dot_product_attention(
         chunk = check_positive_int(_OP, "chunk_size", chunk_size)
         out = chunked_attention_kernel(bk, q, k, v, mask, is_causal, scale, chunk)
     else:
+        # an infinite q or k entry can make a score +inf: the kernel gives such rows softmax's limit
+        fast = fast and bool(bk.xp.all(bk.xp.isfinite(q)) and bk.xp.all(bk.xp.isfinite(k)))
         fn = bk.fast_path(_OP) if fast else None
+        _check_scores(_OP, bk, _batch_shape(q, k, v, mask), q, k, 1 if fn is not None else 2)
         out = fn(q, k, v, mask, is_causal, scale) if fn is not None else attention_kernel(
             bk, q, k, v, mask, is_causal, scale)
     return bk.cast(out, out_dtype)
@@ -233,6 +250,8 @@ def attention_weights(
     work = float_dtype_for(bk, q, k)
     scale = _check_scale(op, scale, q.shape[-1])
     q, k = (bk.cast(t, work) for t in (q, k))
+    _check_scores(op, bk, tuple(np.broadcast_shapes(batch, tuple(mask.shape[:-2]))) if mask is not None else batch,
+                  q, k, 2)
     return attention_weights_kernel(bk, q, k, mask, _check_causal(op, is_causal), scale)
 
 
@@ -391,6 +410,10 @@ def linear_attention(
     op = "linear_attention"
     bk, q, k, v, _, _, out_dtype = _prepare(op, q, k, v, None, None, backend)
     xp = bk.xp
+    if feature_map is not None and not callable(feature_map):
+        raise DtypeError(f"{op}: feature_map must be a function of an array; received {feature_map!r:.40}")
+    if k.shape[-2] == 0:  # no keys: every output is zero, as scaled_dot_product_attention gives
+        return xp.zeros(_batch_shape(q, k, v, None) + (q.shape[-2], v.shape[-1]), dtype=out_dtype)
     phi = feature_map if feature_map is not None else (lambda t: xp.where(t > 0, t + 1, xp.exp(xp.minimum(t, 0))))
     fq, fk = phi(q), phi(k)
     if not (bk.owns(fq) and bk.owns(fk)) or fq.shape[-1] != fk.shape[-1]:
@@ -399,7 +422,10 @@ def linear_attention(
             f"received {type(fq).__name__} {getattr(fq, 'shape', None)} and "
             f"{type(fk).__name__} {getattr(fk, 'shape', None)}"
         )
-    kv = xp.matmul(xp.swapaxes(fk, -1, -2), v)  # (..., r, d_v): keys summed first
+    if feature_map is not None and bool(xp.any(fq < 0) or xp.any(fk < 0)):
+        raise InputValueError(f"{op}: feature_map must return entries >= 0 (they weight the values); "
+                              "it returned negative ones")
+    kv = xp.matmul(xp.matrix_transpose(fk), v)  # (..., r, d_v): keys summed first
     norm = xp.matmul(fq, xp.sum(fk, axis=-2)[..., None])  # (..., L, 1)
     return xp.matmul(fq, kv) / norm
 

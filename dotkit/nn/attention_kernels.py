@@ -44,9 +44,17 @@ def masked_scores(bk: Backend, scores: Any, mask: Any, causal: Any) -> Any:
 
 # -- the reference --------------------------------------------------------
 def stable_softmax(bk: Backend, scores: Any) -> Any:
-    """Row softmax that tolerates rows of -inf: such rows come out all zero."""
+    """Row softmax that tolerates rows of -inf: such rows come out all zero.
+
+    A row with ``+inf`` scores gets softmax's limit, as :func:`dotkit.softmax` does: all
+    the weight, shared equally, on those keys (``inf - inf`` would give NaN).
+    """
     xp = bk.xp
     m = xp.max(scores, axis=-1, keepdims=True)
+    top = m == math.inf
+    if bool(xp.any(top)):
+        scores = xp.where(top, xp.where(scores == m, xp.zeros_like(scores), xp.full_like(scores, -math.inf)), scores)
+        m = xp.where(top, xp.zeros_like(m), m)
     m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
     e = xp.exp(scores - m)
     total = xp.sum(e, axis=-1, keepdims=True)

@@ -84,33 +84,6 @@ OPEN: dict[str, tuple[str, str, str]] = {
         "models.minilm.MiniLM: wrap corrupt config/weights/tokenizer in DataFormatError naming the file; "
         "DataNotFoundError for a missing folder; name 'sentences' in encode/tokenize errors",
     ),
-    "nn.attention.inf-query": (
-        "*",
-        "speed engineer",
-        "nn.attention: a +inf score gives NaN; softmax rows with +inf as dotkit.softmax does",
-    ),
-    "nn.attention.mask-string": (
-        "*",
-        "speed engineer",
-        "nn.attention: check mask under its own name (its error says to_numpy)",
-    ),
-    "nn.attention.runaway-batch": (
-        "*",
-        "speed engineer",
-        "nn.attention: size-guard the (..., L, S) score table of the generic path and the broadcast batch"
-        " (MLX segfaults)",
-    ),
-    "nn.attention.runaway-generic": (
-        "*",
-        "speed engineer",
-        "nn.attention: size-guard the (..., L, S) score table of the generic path and the broadcast batch"
-        " (MLX segfaults)",
-    ),
-    "nn.attention_weights.runaway": (
-        "*",
-        "speed engineer",
-        "nn.attention.attention_weights: size-guard the (L, S) table",
-    ),
     "nn.conv2d.output-runaway": (
         "*",
         "speed engineer",
@@ -130,20 +103,5 @@ OPEN: dict[str, tuple[str, str, str]] = {
         "*",
         "speed engineer",
         "nn.conv.im2col: size-guard the padded input and the column matrix",
-    ),
-    "nn.linear_attention.feature-map-string": (
-        "*",
-        "speed engineer",
-        "nn.attention.linear_attention: refuse a feature_map that is not callable",
-    ),
-    "nn.linear_attention.negative-map": (
-        "*",
-        "speed engineer",
-        "nn.attention.linear_attention: refuse a feature map with negative entries (weights must be >= 0)",
-    ),
-    "nn.linear_attention.no-keys": (
-        "*",
-        "speed engineer",
-        "nn.attention.linear_attention: S = 0 gives 0/0 = NaN; return zeros as scaled_dot_product_attention does",
     ),
 }
