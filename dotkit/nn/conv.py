@@ -44,6 +44,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from dotkit._inputs import as_array, float_dtype_for, resolve
+from dotkit._memory import check_shape
 from dotkit.backends import Backend
 from dotkit.errors import InputValueError, ShapeError
 from dotkit.nn.conv_kernels import (
@@ -86,6 +87,12 @@ def _prepare(
     arrays = [a for a in (x, w, bias) if a is not None]
     dtype = float_dtype_for(bk, *arrays)  # half precision is computed in float32 ...
     out_dtype = bk.float16 if all(bk.is_half(a) for a in arrays) else dtype  # ... and returned as half
+    # the padded input and the output are made whole: refuse them before starting if they cannot be held
+    itemsize = bk.xp.finfo(dtype).bits // 8
+    check_shape(op, (g.n, g.c, g.h + 2 * g.ph, g.w + 2 * g.pw), itemsize, "the padded input",
+                "use less padding or fewer images per call")
+    check_shape(op, (g.n, g.o, g.out_h, g.out_w), itemsize, "the output",
+                "use fewer filters, less padding or fewer images per call")
     x, w = bk.cast(x, dtype), bk.cast(w, dtype)
     bias = None if bias is None else bk.cast(bias, dtype)
     return bk, x, w, bias, g, out_dtype
@@ -218,6 +225,8 @@ def im2col(
     x = as_array("im2col", "x", x, bk, ndim=4)
     probe = np.zeros((1, x.shape[1], kh, kw), dtype=np.float32)  # only its shape is used
     _, x, _, _, g, _ = _prepare("im2col", x, probe, None, stride, padding, bk)
+    check_shape("im2col", (g.n * g.out_h * g.out_w, g.patch_size), bk.xp.finfo(x.dtype).bits // 8,
+                "the column matrix", "use a smaller image, less padding or conv2d (it builds the columns in chunks)")
     xpad = padded_rows(bk, bk.xp.permute_dims(x, (0, 2, 3, 1)), g, 0, g.out_h)
     return im2col_block(bk, xpad, g, g.out_h)
 

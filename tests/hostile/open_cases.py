@@ -84,24 +84,4 @@ OPEN: dict[str, tuple[str, str, str]] = {
         "models.minilm.MiniLM: wrap corrupt config/weights/tokenizer in DataFormatError naming the file; "
         "DataNotFoundError for a missing folder; name 'sentences' in encode/tokenize errors",
     ),
-    "nn.conv2d.output-runaway": (
-        "*",
-        "speed engineer",
-        "nn.conv: size-guard the padded input and the output before starting (dotkit._memory.check_shape)",
-    ),
-    "nn.conv2d.padding-runaway": (
-        "*",
-        "speed engineer",
-        "nn.conv: size-guard the padded input and the output before starting (dotkit._memory.check_shape)",
-    ),
-    "nn.conv2d_naive.padding-runaway": (
-        "*",
-        "speed engineer",
-        "nn.conv: size-guard the padded input and the output before starting (dotkit._memory.check_shape)",
-    ),
-    "nn.im2col.runaway": (
-        "*",
-        "speed engineer",
-        "nn.conv.im2col: size-guard the padded input and the column matrix",
-    ),
 }
