@@ -33,10 +33,11 @@ import numpy as np
 from dotkit._inputs import check_positive_int, resolve
 from dotkit._threads import run_parts
 from dotkit.backends import Backend, get_backend
-from dotkit.errors import DataFormatError, DtypeError, InputValueError
+from dotkit.errors import DataFormatError, DataNotFoundError, DtypeError, InputValueError
 from dotkit.models.minilm_encoder import EncoderLayer, embed, encode_batch, encoder_layer, split_qkv
 from dotkit.nn.attention_kernels import attention_weights_kernel
 
+_CONFIG_KEYS = ("model_type", "hidden_act", "num_hidden_layers", "num_attention_heads", "hidden_size")
 MAX_LENGTH = 256  # sentence-transformers' max_seq_length for this model (tokenizer.json says 128)
 
 
@@ -130,16 +131,28 @@ class MiniLM:
         from safetensors.numpy import load_file
         from tokenizers import Tokenizer
 
-        folder = Path(folder)
-        try:
-            config = json.loads((folder / "config.json").read_text())
-            tensors = load_file(str(folder / "model.safetensors"))
-            tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        except FileNotFoundError as exc:
-            raise DataFormatError(f"MiniLM.from_folder: {folder} lacks a model file ({exc})") from None
+        op, folder = "MiniLM.from_folder", Path(folder)
+        if not folder.is_dir():
+            raise DataNotFoundError(f"{op}: the model folder {folder} does not exist (or is not a folder)")
+
+        def read(name: str, load: Any) -> Any:
+            path = folder / name
+            if not path.is_file():
+                raise DataNotFoundError(f"{op}: the model folder {folder} lacks {name}")
+            try:
+                return load(path)
+            except Exception as exc:  # each library raises its own kind for a damaged file
+                raise DataFormatError(f"{op}: {path} cannot be read ({type(exc).__name__}: {exc})"[:400]) from None
+
+        config = read("config.json", lambda p: json.loads(p.read_text()))
+        missing = [k for k in _CONFIG_KEYS if not isinstance(config, dict) or k not in config]
+        if missing:
+            raise DataFormatError(f"{op}: {folder / 'config.json'} is not a model config: it lacks {missing}")
+        tensors = read("model.safetensors", lambda p: load_file(str(p)))
+        tokenizer = read("tokenizer.json", lambda p: Tokenizer.from_file(str(p)))
         if config.get("model_type") != "bert" or config.get("hidden_act") != "gelu":
             raise DataFormatError(
-                f"MiniLM.from_folder: expected a BERT model with exact GELU in {folder / 'config.json'}; "
+                f"{op}: expected a BERT model with exact GELU in {folder / 'config.json'}; "
                 f"received model_type={config.get('model_type')!r}, hidden_act={config.get('hidden_act')!r}"
             )
         return cls(tensors, tokenizer, config, max_length=max_length)
@@ -193,7 +206,9 @@ class MiniLM:
         if isinstance(sentences, str):
             return [sentences]
         if not isinstance(sentences, Sequence) and not hasattr(sentences, "__iter__"):
-            raise DtypeError(f"{op}: expected a string or a list of strings; received {type(sentences).__name__}")
+            raise DtypeError(
+                f"{op}: sentences must be a string or a list of strings; received {type(sentences).__name__}"
+            )
         out = list(sentences)
         for i, s in enumerate(out):
             if not isinstance(s, str):
