@@ -272,7 +272,9 @@ def split_heads(x: Any, n_heads: int, *, backend: str | Backend | None = None) -
             f"(received x.shape={tuple(x.shape)})"
         )
     *lead, L, D = x.shape
-    return bk.xp.swapaxes(x.reshape(*lead, L, n_heads, D // n_heads), -2, -3)
+    n = len(lead)
+    parts = bk.xp.reshape(x, (*lead, L, n_heads, D // n_heads))
+    return bk.xp.permute_dims(parts, (*range(n), n + 1, n, n + 2))  # the standard's names (no swapaxes)
 
 
 def merge_heads(x: Any, *, backend: str | Backend | None = None) -> Any:
@@ -286,7 +288,8 @@ def merge_heads(x: Any, *, backend: str | Backend | None = None) -> Any:
     bk = resolve(op, x, backend=backend)
     x = as_array(op, "x", x, bk, min_ndim=3)
     *lead, H, L, dh = x.shape
-    return bk.xp.swapaxes(x, -2, -3).reshape(*lead, L, H * dh)
+    n = len(lead)
+    return bk.xp.reshape(bk.xp.permute_dims(x, (*range(n), n + 1, n, n + 2)), (*lead, L, H * dh))
 
 
 def _project(bk: Backend, op: str, name: str, x: Any, w: Any, b: Any, d_in: int) -> Any:

@@ -194,8 +194,8 @@ def conv2d_kernel(bk: Backend, x: Any, w: Any, bias: Any, g: ConvGeometry, chunk
             if many:
                 bk.sync(out)  # lazy backends: compute this chunk now, freeing its columns
             pieces.append(out)
-        images.append(pieces[0] if len(pieces) == 1 else xp.concatenate(pieces, axis=1))
-    out = images[0] if len(images) == 1 else xp.concatenate(images, axis=0)
+        images.append(pieces[0] if len(pieces) == 1 else xp.concat(pieces, axis=1))
+    out = images[0] if len(images) == 1 else xp.concat(images, axis=0)
     return xp.permute_dims(out, (0, 3, 1, 2))  # NHWC memory seen as NCHW
 
 
