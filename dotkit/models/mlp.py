@@ -347,7 +347,8 @@ class MLP:
             validation: optional held-out ``(X_val, y_val)``, scored after every epoch.
 
         Returns:
-            ``self``, trained.
+            ``self``, trained. A fit that fails (a non-finite loss, an interrupt) raises and
+            leaves the weights, biases and histories as they were before the call.
         """
         op = f"{type(self).__name__}.fit"
         epochs = check_positive_int(op, "epochs", epochs)
