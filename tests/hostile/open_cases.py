@@ -7,12 +7,6 @@ The tests are strict xfails there, so a fix turns them red until its entry is re
 from __future__ import annotations
 
 OPEN: dict[str, tuple[str, str, str]] = {
-    "models.CNN.fit.lr-diverges": (
-        "mlx",
-        "contract engineer",
-        "the case's X·1e150 is inf in float32, so MLX refuses X at the door (naming X, not lr) before any "
-        "step can diverge; the case needs an input scale float32 can hold on MLX",
-    ),
     "models.MF.factors-zero": (
         "*",
         "chapter-5 engineer",
