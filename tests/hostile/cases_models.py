@@ -268,9 +268,15 @@ def mf(method: str = "als", fitted: bool = True) -> MatrixFactorization:
     return m.fit(U, I, R, epochs=3, progress=False) if fitted else m
 
 
+# n_factors=0 is the documented biases-only model (chapter 5's "biases only" rung): it must fit and predict.
 case(
     "models.MF.factors-zero",
-    lambda: MatrixFactorization(n_factors=0),
+    lambda: MatrixFactorization(n_factors=0, seed=0).fit(U, I, R, epochs=3, progress=False).predict(U[:3], I[:3]),
+    Satisfies(finite, "finite predictions from the biases-only model"),
+)
+case(
+    "models.MF.factors-negative",
+    lambda: MatrixFactorization(n_factors=-1),
     Raises(ValueError, "MatrixFactorization", "n_factors"),
 )
 case("models.MF.reg-negative", lambda: MatrixFactorization(reg=-1.0), Raises(ValueError, "MatrixFactorization", "reg"))

@@ -7,9 +7,4 @@ The tests are strict xfails there, so a fix turns them red until its entry is re
 from __future__ import annotations
 
 OPEN: dict[str, tuple[str, str, str]] = {
-    "models.MF.factors-zero": (
-        "*",
-        "chapter-5 engineer",
-        "models.mf.MatrixFactorization: refuse n_factors=0",
-    ),
 }
