@@ -45,7 +45,7 @@ def _refuse_mix(op: str, inputs: tuple, why: str) -> None:
     )
 
 
-def _describe(x: Any) -> str:
+def describe_array(x: Any) -> str:
     shape = getattr(x, "shape", None)
     dtype = getattr(x, "dtype", None)
     if shape is not None:
@@ -83,7 +83,7 @@ def as_array(
             f"entries ({name}.filled(0)) or drop them ({name}.compressed()) first"
         )
     if not bk.owns(x):
-        x = _from_python(op, name, x, bk)
+        x = from_python(op, name, x, bk)
     kind = bk.dtype_kind(x)
     if kind == "c":
         raise DtypeError(f"{op}: {name} must be real; received complex dtype {x.dtype}")
@@ -93,11 +93,11 @@ def as_array(
         x = bk.cast(x, bk.default_float)
     _check_rank(op, name, x, ndim, min_ndim)
     if finite and kind == "f" and not _all_finite(bk, x):
-        raise InputValueError(f"{op}: {name} contains NaN or infinity ({_describe(x)})")
+        raise InputValueError(f"{op}: {name} contains NaN or infinity ({describe_array(x)})")
     return x
 
 
-def _from_python(op: str, name: str, x: Any, bk: Backend) -> Any:
+def from_python(op: str, name: str, x: Any, bk: Backend) -> Any:
     if backend_of(x) is not None and bk.name != backend_of(x):
         x = get_backend(backend_of(x)).to_numpy(x)
     try:

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from dotkit._inputs import _describe, _from_python, as_array, check_positive_int, float_dtype_for, resolve
+from dotkit._inputs import as_array, check_positive_int, describe_array, float_dtype_for, from_python, resolve
 from dotkit._memory import check_allocation
 from dotkit.backends import Backend, get_backend, selected_name
 from dotkit.errors import DtypeError, InputValueError, ShapeError
@@ -46,7 +46,7 @@ def asarray(x: Any, *, dtype: Any = None, backend: str | Backend | None = None) 
         raise DtypeError(
             f"asarray: dtype={dtype!r} is not a dtype of the {bk.name} backend "
             f"({str(exc).splitlines()[0]}); "
-            f"received x with {_describe(arr)}"
+            f"received x with {describe_array(arr)}"
         ) from None
 
 
@@ -62,7 +62,7 @@ def to_numpy(x: Any) -> Any:
         return bk.to_numpy(x)
     if x is None or isinstance(x, (str, bytes)):
         raise DtypeError(f"to_numpy: x must be an array of numbers; received {type(x).__name__} {x!r:.60}")
-    return _from_python("to_numpy", "x", x, get_backend("numpy"))  # refuses ragged, strings, None
+    return from_python("to_numpy", "x", x, get_backend("numpy"))  # refuses ragged, strings, None
 
 
 def _broadcast_batch(op: str, a: Any, b: Any, a_batch: tuple, b_batch: tuple, per_item: int = 1) -> None:

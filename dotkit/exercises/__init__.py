@@ -170,7 +170,7 @@ def is_stub(answer: Any) -> bool:
     return ops in ([("LOAD_CONST", None), ("RETURN_VALUE", None)], [("RETURN_CONST", None)])
 
 
-def _describe(value: Any) -> str:
+def describe_answer(value: Any) -> str:
     text = repr(value)
     return f"{type(value).__name__} {text[:40] + '…' if len(text) > 40 else text}"
 
@@ -186,7 +186,7 @@ def needs_function(answer: Any, name: str, *, may_return_none: bool = False) -> 
     if answer is None:
         raise NotYet(f"received None: define {name} and pass the function itself, without parentheses")
     if not callable(answer):
-        raise NotYet(f"pass the function {name} itself (no parentheses); received {_describe(answer)}")
+        raise NotYet(f"pass the function {name} itself (no parentheses); received {describe_answer(answer)}")
     fn_name = name.split("(")[0]
 
     def guarded(*args: Any, **kwargs: Any) -> Any:
@@ -210,15 +210,15 @@ def needs_number(answer: Any, what: str = "a number") -> float:
     if is_stub(answer):
         raise YourTurn
     if answer is None or isinstance(answer, (str, bytes, dict, set)) or callable(answer):
-        raise NotYet(f"the answer should be {what}; received {_describe(answer)}")
+        raise NotYet(f"the answer should be {what}; received {describe_answer(answer)}")
     from dotkit.linalg import to_numpy
 
     try:
         arr = np.asarray(to_numpy(answer))
     except Exception:
-        raise NotYet(f"the answer should be {what}; received {_describe(answer)}") from None
+        raise NotYet(f"the answer should be {what}; received {describe_answer(answer)}") from None
     if arr.size != 1 or arr.dtype.kind not in "biuf":
-        raise NotYet(f"the answer should be {what}, one value; received {_describe(answer)}")
+        raise NotYet(f"the answer should be {what}, one value; received {describe_answer(answer)}")
     value = float(arr.reshape(()))
     if not np.isfinite(value):
         raise NotYet(f"your answer is {value}: a 0/0 or an overflow somewhere on the way")
@@ -250,11 +250,11 @@ def as_array(answer: Any, what: str) -> np.ndarray:
     if answer is None:
         raise NotYet(f"{what} is None: did a function forget to `return` its result?")
     if isinstance(answer, (str, bytes, dict, set)) or callable(answer):
-        raise NotYet(f"{what} should be numbers; received {_describe(answer)}")
+        raise NotYet(f"{what} should be numbers; received {describe_answer(answer)}")
     try:
         return np.asarray(to_numpy(answer), dtype=float)
     except Exception:
-        raise NotYet(f"{what} should be a number or an array of numbers; received {_describe(answer)}") from None
+        raise NotYet(f"{what} should be a number or an array of numbers; received {describe_answer(answer)}") from None
 
 
 def _loosened(answer: Any, rtol: float, atol: float) -> tuple[float, float]:

@@ -23,8 +23,8 @@ import numpy as np
 from dotkit.exercises import (
     NotYet,
     YourTurn,
-    _describe,
     as_array,
+    describe_answer,
     exercise,
     expect_close,
     is_stub,
@@ -337,11 +337,13 @@ def check_it_head(answer: Any) -> str:
     if is_stub(answer):
         raise YourTurn
     if answer is None or isinstance(answer, (str, bytes, dict, set)) or callable(answer):
-        raise NotYet(f"the answer is a pair (layer, head); received {_describe(answer)}")
+        raise NotYet(f"the answer is a pair (layer, head); received {describe_answer(answer)}")
     try:
         pair = tuple(int(v) for v in np.asarray(to_numpy(answer)).ravel())
     except Exception:
-        raise NotYet(f"the answer is a pair of whole numbers (layer, head); received {_describe(answer)}") from None
+        raise NotYet(
+            f"the answer is a pair of whole numbers (layer, head); received {describe_answer(answer)}"
+        ) from None
     if len(pair) != 2:
         raise NotYet(f"the answer is two numbers, (layer, head); received {len(pair)}")
     if pair in {(a - 1, b - 1) for a, b in IT_ANIMAL_HEADS}:

@@ -30,10 +30,10 @@ from dotkit._inputs import check_positive_int, resolve
 from dotkit._memory import check_shape
 from dotkit.backends import Backend
 from dotkit.errors import InputValueError
-from dotkit.models.mlp import MLP, check_param_dtype
+from dotkit.models.mlp import MLP
 from dotkit.nn.activations import get_activation
-from dotkit.nn.conv import ConvGeometry, _columns, conv_grads, pool_grad
-from dotkit.nn.layers import cross_entropy_and_grad, dense_grads, dense_kernel, init_weights
+from dotkit.nn.conv import ConvGeometry, column_matrix, conv_grads, pool_grad
+from dotkit.nn.layers import cross_entropy_and_grad, dense_grads, dense_kernel, float_dtype_of, init_weights
 
 
 class CNN(MLP):
@@ -81,7 +81,7 @@ class CNN(MLP):
         self.activation = "relu"
         self._f, self._df = get_activation("relu", op)
         self.bk = resolve(op, backend=backend)
-        self.dtype = check_param_dtype(self.bk, dtype, op)
+        self.dtype = float_dtype_of(op, self.bk, dtype)
         s1, s2 = (int(s) for s in np.random.default_rng(self.seed).integers(0, 2**31, size=2))
         k1 = init_weights(c * kernel * kernel, filters, "he", seed=s1, dtype=self.dtype, backend=self.bk)
         self.weights = [self.bk.xp.reshape(k1, (filters, c, kernel, kernel)),
@@ -97,7 +97,7 @@ class CNN(MLP):
     def _conv(self, X: Any) -> tuple[Any, Any, ConvGeometry]:
         """``z₁ (n, O, H, W)`` and the column matrix it was computed from."""
         xp, g = self.bk.xp, self.geometry._replace(n=X.shape[0])
-        cols = _columns(self.bk, xp.reshape(X, (X.shape[0], *self.image_shape)), g)
+        cols = column_matrix(self.bk, xp.reshape(X, (X.shape[0], *self.image_shape)), g)
         kmat = xp.reshape(xp.permute_dims(self.weights[0], (0, 2, 3, 1)), (g.o, -1)).T  # (k·k·C, O)
         z = xp.matmul(cols, kmat) + self.biases[0]  # every patch against every filter
         return xp.permute_dims(xp.reshape(z, (g.n, g.out_h, g.out_w, g.o)), (0, 3, 1, 2)), cols, g

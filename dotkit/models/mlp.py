@@ -31,9 +31,16 @@ import numpy as np
 from dotkit._inputs import as_array, check_positive_int, resolve
 from dotkit._memory import array_bytes, check_allocation
 from dotkit.backends import Backend
-from dotkit.errors import DtypeError, InputValueError, ShapeError
+from dotkit.errors import InputValueError, ShapeError
 from dotkit.nn.activations import get_activation, softmax
-from dotkit.nn.layers import check_labels, cross_entropy_and_grad, dense_grads, dense_kernel, init_weights
+from dotkit.nn.layers import (
+    check_labels,
+    cross_entropy_and_grad,
+    dense_grads,
+    dense_kernel,
+    float_dtype_of,
+    init_weights,
+)
 from dotkit.progress import progress as progress_bar
 
 _INITS = ("he", "xavier", "lecun")
@@ -89,17 +96,6 @@ def _check_number(op: str, name: str, value: Any, *, low: float, high: float = m
     return value
 
 
-def check_param_dtype(bk: Backend, dtype: Any, op: str = "MLP") -> Any:
-    """The parameters' float dtype on ``bk``: its own, a NumPy dtype or a name; default the backend's."""
-    if dtype is None:
-        return bk.default_float
-    try:
-        found = bk.dtype(dtype)
-    except (TypeError, ValueError) as exc:
-        raise DtypeError(f"{op}: dtype={dtype!r} is not a dtype of the {bk.name} backend ({exc})") from None
-    if not bk.xp.isdtype(found, "real floating"):
-        raise DtypeError(f"{op}: dtype must be a floating dtype such as 'float32'; received dtype={dtype!r}")
-    return found
 
 
 def _blas_single_thread() -> Any:
@@ -175,7 +171,7 @@ class MLP:
             raise InputValueError(f"MLP: seed must be an integer >= 0; received seed={seed!r}")
         self.seed = int(seed)
         self.bk = resolve("MLP", backend=backend)
-        self.dtype = check_param_dtype(self.bk, dtype)
+        self.dtype = float_dtype_of("MLP", self.bk, dtype)
         # every layer's weights, drawn in float64 before they move to the backend
         check_allocation("MLP", sum(array_bytes((a, b), 8) for a, b in zip(self.sizes[:-1], self.sizes[1:])),
                          f"the weights of sizes={self.sizes}", "use fewer or narrower layers")

@@ -280,7 +280,7 @@ class ConvGrads(NamedTuple):
     db: Any
 
 
-def _columns(bk: Backend, x: Any, g: ConvGeometry) -> Any:
+def column_matrix(bk: Backend, x: Any, g: ConvGeometry) -> Any:
     """The whole column matrix ``(N·Ho·Wo, kH·kW·C)`` of checked NCHW input, in one piece."""
     xpad = padded_rows(bk, bk.xp.permute_dims(x, (0, 2, 3, 1)), g, 0, g.out_h)
     return im2col_block(bk, xpad, g, g.out_h)
@@ -363,7 +363,7 @@ def conv2d_backward(
             f"{op}: delta must have the forward output's shape (N, O, Ho, Wo) = "
             f"{(g.n, g.o, g.out_h, g.out_w)}; received delta.shape={tuple(delta.shape)}, {_shapes(x, w)}"
         )
-    return conv_grads(bk, delta, _columns(bk, x, g), w, g)
+    return conv_grads(bk, delta, column_matrix(bk, x, g), w, g)
 
 
 __all__ = [

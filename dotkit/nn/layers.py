@@ -168,7 +168,7 @@ def init_std(scheme: str, fan_in: int, fan_out: int) -> float:
     raise InputValueError(f"init_std: unknown scheme {scheme!r}; choose one of {', '.join(_SCHEMES)}")
 
 
-def _float_dtype(op: str, bk: Backend, dtype: Any) -> Any:
+def float_dtype_of(op: str, bk: Backend, dtype: Any) -> Any:
     """``dtype`` as a floating dtype of ``bk`` (default its float), or a DtypeError naming it."""
     if dtype is None:
         return bk.default_float
@@ -227,7 +227,7 @@ def init_weights(
         raise InputValueError(f"{op}: distribution must be 'normal' or 'uniform'; received {distribution!r}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise InputValueError(f"{op}: seed must be an integer >= 0; received seed={seed!r}")
-    dtype = _float_dtype(op, bk, dtype)
+    dtype = float_dtype_of(op, bk, dtype)
     # NumPy draws the values in float64 before they move to the backend
     check_shape(op, (fan_out, fan_in), 8, "the weights", "use fewer inputs or outputs in this layer")
     rng = np.random.default_rng(seed)
@@ -370,6 +370,7 @@ __all__ = [
     "dense_backward",
     "dense_grads",
     "dense_kernel",
+    "float_dtype_of",
     "he_normal",
     "he_uniform",
     "init_std",
