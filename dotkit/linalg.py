@@ -417,7 +417,7 @@ def top_k_similar(
     scores = bk.xp.matmul(q, K.T)  # (d,) @ (d, n) -> (n,); (q, d) @ (d, n) -> (q, n)
     if kn is not None:
         scores = scores / bk.xp.where(kn == 0, bk.xp.ones_like(kn), kn) / qn
-    top = bk.argpartition_top(scores, k)
+    top = bk.top_k(scores, k)
     top_scores = bk.xp.take_along_axis(scores, top, axis=-1)
     order = bk.xp.argsort(-top_scores, axis=-1)
     return TopK(

@@ -223,10 +223,6 @@ class Backend:
         """Indices of the ``k`` largest entries along the last axis, in no particular order."""
         return self.xp.argsort(-scores, axis=-1)[..., :k]  # NumPy's argsort has no descending=
 
-    def argpartition_top(self, scores: Any, k: int) -> Any:
-        """Former name of :meth:`top_k`, kept for callers written against it."""
-        return self.top_k(scores, k)
-
     def sliding_windows(self, x: Any, shape: tuple[int, ...], strides: tuple[int, ...]) -> Any:
         """A strided view of ``x`` with the given element shape and element strides."""
         raise NotImplementedError(

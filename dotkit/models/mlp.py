@@ -22,7 +22,6 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import math
 from typing import Any
 
@@ -30,6 +29,7 @@ import numpy as np
 
 from dotkit._inputs import as_array, check_positive_int, resolve
 from dotkit._memory import array_bytes, check_allocation
+from dotkit._threads import one_blas_thread
 from dotkit.backends import Backend
 from dotkit.errors import InputValueError, ShapeError
 from dotkit.nn.activations import get_activation, softmax
@@ -98,20 +98,6 @@ def _check_number(op: str, name: str, value: Any, *, low: float, high: float = m
 
 
 
-def _blas_single_thread() -> Any:
-    """A context that keeps NumPy's BLAS on one thread, when ``threadpoolctl`` is there.
-
-    Mini-batch training multiplies small matrices (32 × 64 by 64 × 256): each
-    product takes microseconds, less than it costs to wake and join a second
-    BLAS thread. On a busy two-core machine, measured, two threads made the
-    chapter's training run 20 times slower than one. Libraries other than
-    BLAS (MLX) are not affected.
-    """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 def relative_error(a: Any, b: Any) -> float:
@@ -372,7 +358,9 @@ class MLP:
         # it started from, the same list objects with their old contents: the trained model is not lost
         saved = {k: (v, list(v)) for k, v in vars(self).items() if isinstance(v, list)}
         try:
-            with _blas_single_thread():
+            # Mini-batch products take microseconds, less than waking and joining a second
+            # BLAS thread costs; on a busy two-core machine two threads trained 20 times slower.
+            with one_blas_thread():
                 self._epochs(bar, X, onehot, params, velocity, rng, lr, momentum, batch_size, held_out)
         except BaseException:
             for name, (obj, contents) in saved.items():
