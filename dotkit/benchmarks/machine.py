@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import importlib.metadata as md
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -221,5 +223,51 @@ def describe_machine() -> dict[str, Any]:
     return info | library_versions()
 
 
+def thread_cpu_seconds() -> dict[int, float]:
+    """CPU seconds each thread of this process has run so far, by thread id (empty off Linux).
+
+    ``time.process_time`` adds up every thread; this splits it, so that a thread
+    that only waits (a BLAS pool spinning after its last product, say) can be
+    told apart from the one doing the arithmetic.
+    """
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    seconds = {}
+    for task in Path("/proc/self/task").glob("*") if Path("/proc/self/task").is_dir() else ():
+        stat = _read(task / "stat")
+        if stat:  # fields after the parenthesised name: utime and stime are the 12th and 13th
+            fields = stat.rsplit(")", 1)[1].split()
+            seconds[int(task.name)] = (int(fields[11]) + int(fields[12])) / tick
+    return seconds
+
+
+@contextmanager
+def pinned(main_cpu: int, other_cpu: int) -> Iterator[bool]:
+    """Run the calling thread on ``main_cpu`` and every other thread of the process on ``other_cpu``.
+
+    Yields False, and changes nothing, where the system cannot pin threads (not
+    Linux, or a CPU it does not offer); every thread gets its own CPU set back
+    afterwards.
+    """
+    import threading
+
+    me = threading.get_native_id()
+    saved: dict[int, set[int]] = {}
+    try:
+        for t in [int(t.name) for t in Path("/proc/self/task").iterdir()]:
+            saved[t] = os.sched_getaffinity(t)
+            os.sched_setaffinity(t, {main_cpu if t == me else other_cpu})
+        ok = True
+    except (AttributeError, OSError, ValueError):
+        ok = False
+    try:
+        yield ok
+    finally:
+        for t, cpus in saved.items():
+            try:
+                os.sched_setaffinity(t, cpus)
+            except OSError:  # the thread has ended meanwhile
+                pass
+
+
 __all__ = ["blas_info", "bundled_libraries", "caches", "clock_ghz", "cpu_facts", "describe_machine",
-           "hardware_peak_gflops", "library_versions"]
+           "hardware_peak_gflops", "library_versions", "pinned", "thread_cpu_seconds"]

@@ -138,16 +138,22 @@ def _table_row(r: dict) -> tuple[str, ...]:
 _COLORS = {"numpy": "C0", "mlx": "C1"}
 
 
-def plot_roofline(report: dict[str, Any], path: str | Path | None = None, ax: Any = None) -> Any:
+def plot_roofline(report: dict[str, Any], path: str | Path | None = None, ax: Any = None,
+                  traffic: dict[tuple[str, str], float] | None = None) -> Any:
     """The roofline of this machine with every measured op on it.
 
     Roofs: the compute peak from the machine's facts (black, dash-dot), the
-    measured sgemm (grey, dashed), main memory's read bandwidth (black) and
-    the cache ceilings (slanted, one colour per level, the L1 dotted), with
-    the ridge against main memory as a vertical red line and headroom above
-    the peak. Points: dotkit's GFLOP/s at each op's arithmetic intensity,
-    coloured by backend (NumPy C0, MLX C1, others C2...) and shaped by op;
-    the dot and matmul points carry their size.
+    measured sgemm (a wide grey band), main memory's read bandwidth (black) and
+    the cache ceilings (slanted, one colour and line style per level), each
+    labelled at its left end, with the ridge against main memory as a
+    vertical red line and headroom above the peak. Points: dotkit's GFLOP/s
+    at each op's arithmetic intensity, coloured by backend (NumPy C0, MLX C1,
+    others C2...) and shaped by op; the dot and matmul points carry their size.
+
+    Args:
+        traffic: ``{(backend, op): k}`` for an op whose calls move ``k`` times
+            the bytes the bench counts (an intermediate written and read back):
+            its points are drawn at ``intensity / k``.
 
     Returns:
         The matplotlib figure (also saved to ``path`` when given).
@@ -155,48 +161,70 @@ def plot_roofline(report: dict[str, Any], path: str | Path | None = None, ax: An
     if ax is None:
         from matplotlib.figure import Figure
 
-        ax = Figure(figsize=(7, 4.5)).subplots()  # no pyplot: no GUI backend, no global state
+        ax = Figure(figsize=(8, 5)).subplots()  # no pyplot: no GUI backend, no global state
     m = report["limits"].get("machine", {})
     _draw_roofs(ax, m)
-    _draw_points(ax, report)
-    ax.set(xscale="log", yscale="log", xlabel="arithmetic intensity (FLOP per byte)",
-           ylabel="GFLOP/s", title="Measured ops under this machine's roofs")
+    _draw_points(ax, report, traffic or {})
+    ax.set(xscale="log", yscale="log", xlim=(_XS[0], _XS[-1]))
+    ax.set_xlabel("arithmetic intensity (FLOP per byte)", fontsize=10)
+    ax.set_ylabel("GFLOP/s", fontsize=10)
+    ax.set_title("Measured ops under this machine's roofs", fontsize=11)
     peak = m.get("peak_gflops") or m.get("sgemm_gflops")
     if peak:
         ax.set_ylim(top=4 * peak)  # headroom: the peak and sgemm lines stay off the frame
-    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    ax.legend(fontsize=9, loc="center left", bbox_to_anchor=(1.01, 0.5))
     if path is not None:
         ax.figure.savefig(path, dpi=110, bbox_inches="tight")
     return ax.figure
 
 
-# one colour per memory level, so that a level drawn on top of another stays visible
-_LEVELS = {"L1": ("C2", ":"), "L2": ("C4", "-"), "L3": ("C5", "-"), "L4": ("C8", "-"), "memory": ("k", "-")}
+# one colour and one line style per memory level, so that two levels of about the same speed stay apart
+_LEVELS = {"L1": ("C2", ":"), "L2": ("C4", "-"), "L3": ("C5", "--"), "L4": ("C8", "-."), "memory": ("k", "-")}
+_WIDTHS = {":": 2.2, "--": 3.2}
+_XS = np.logspace(-2, 3, 200)
 
 
 def _draw_roofs(ax: Any, m: dict[str, Any]) -> None:
     """The cache ceilings and main memory (slanted), the peak and the measured sgemm (flat), the ridge."""
-    xs = np.logspace(-2, 3, 200)
     peak = m.get("peak_gflops") or m.get("sgemm_gflops", 1.0)
     ceilings = m.get("ceilings") or [{"level": "memory", "gbs": m.get("bandwidth_gbs", 1e-9)}]
+    ends = []
     for c in ceilings[::-1]:
         color, ls = _LEVELS.get(c["level"], ("C9", "-"))
-        l1 = c["level"] == "L1"  # a lower bound: short vectors also pay the call's fixed cost
-        ax.plot(xs, [roof(x, peak, c["gbs"]) for x in xs], ls, color=color, lw=2.2 if l1 else 1.6,
-                label=f"{'main memory' if c['level'] == 'memory' else c['level'] + ' ceiling'} "
-                      f"({c['gbs']:.0f} GB/s{', a lower bound' if l1 else ''})")
+        name = "main memory" if c["level"] == "memory" else c["level"]
+        lower = ", a lower bound" if c["level"] == "L1" else ""  # short vectors also pay the call's fixed cost
+        # a wide dashed line under a dotted one: two levels of the same speed both stay visible
+        ax.plot(_XS, [roof(x, peak, c["gbs"]) for x in _XS], ls, color=color, lw=_WIDTHS.get(ls, 1.6),
+                label=f"{name}{' ceiling' if name != 'main memory' else ''} ({c['gbs']:.0f} GB/s{lower})")
+        ends.append((_XS[0] * c["gbs"], f"{name} {c['gbs']:.0f} GB/s", color))
+    _label_left_ends(ax, ends)
+    sgemm = m.get("sgemm_gflops", peak)
     if m.get("hardware_peak_gflops"):
-        ax.axhline(peak, color="k", lw=1.6, ls="-.",
-                   label=f"peak: CPU facts × implied FMA units ({peak:.0f} GFLOP/s)")
-    ax.axhline(m.get("sgemm_gflops", peak), color="0.55", lw=1.2, ls="--",
-               label=f"measured sgemm ({m.get('sgemm_gflops', peak):.0f} GFLOP/s)")
+        ax.axhline(peak, color="k", lw=2, ls="-.", label=f"peak: CPU facts × implied FMA units ({peak:.0f} GFLOP/s)")
+        ax.annotate(f"peak {peak:.0f}", (_XS[0], peak), xytext=(4, 3), textcoords="offset points",
+                    fontsize=9, va="bottom")
+    # a wide light band under the thin peak line, so that the two stay apart when they nearly meet
+    ax.axhline(sgemm, color="0.7", lw=4, zorder=1, label=f"measured sgemm ({sgemm:.0f} GFLOP/s)")
+    ax.annotate(f"sgemm {sgemm:.0f}", (_XS[0], sgemm), xytext=(4, -3), textcoords="offset points",
+                fontsize=9, va="top", color="0.4")
     memory = m.get("bandwidth_gbs")
     if memory:
         ax.axvline(peak / memory, color="C3", ls="--", lw=1,
                    label=f"ridge vs main memory (I = {peak / memory:.1f} FLOP/byte)")
 
 
-def _draw_points(ax: Any, report: dict[str, Any]) -> None:
+def _label_left_ends(ax: Any, ends: list[tuple[float, str, str]]) -> None:
+    """Each slanted roof's name at its left end; a label too close above the one below moves up
+    (the axes hold about 40 points of height per decade, and a label needs 11)."""
+    below: tuple[float, float] | None = None  # the label below: its line's rate, its shift in points
+    for y, text, color in sorted(ends):
+        shift = 0.0 if below is None else max(0.0, below[1] + 11 - 40 * np.log10(y / below[0]))
+        ax.annotate(text, (_XS[0], y), xytext=(4, 3 + shift), textcoords="offset points", fontsize=9,
+                    color=color, va="bottom")
+        below = (y, shift)
+
+
+def _draw_points(ax: Any, report: dict[str, Any], traffic: dict[tuple[str, str], float]) -> None:
     """Each measured row at its intensity (colour: backend, marker: op), the dot and matmul sizes labelled."""
     colors = dict(_COLORS)
     labels = []
@@ -204,9 +232,10 @@ def _draw_points(ax: Any, report: dict[str, Any]) -> None:
         if "intensity" in row and "dotkit_s" in row:
             color = colors.setdefault(row["backend"], f"C{len(colors)}")
             rate = row["flops"] / row["dotkit_s"] / GB
-            ax.plot(row["intensity"], rate, _MARKERS.get(row["op"], "x"), color=color, alpha=0.85, ms=6)
+            x = row["intensity"] / traffic.get((row["backend"], row["op"]), 1.0)
+            ax.plot(x, rate, _MARKERS.get(row["op"], "x"), color=color, alpha=0.85, ms=6)
             if row["op"] in ("dot", "matmul"):
-                labels.append((row["intensity"], rate, row["size"].replace("n=", ""), color))
+                labels.append((x, rate, row["size"].replace("n=", ""), color))
     _label_points(ax, labels)
     shown = {r["backend"] for r in report["results"] if "intensity" in r}
     for name, color in colors.items():
@@ -215,6 +244,9 @@ def _draw_points(ax: Any, report: dict[str, Any]) -> None:
     for op, mk in _MARKERS.items():
         if any(r["op"] == op and "intensity" in r for r in report["results"]):
             ax.plot([], [], mk, color="0.5", label=f"op: {op}")
+    for (backend, op), k in traffic.items():
+        if k != 1 and any(r["op"] == op and r["backend"] == backend for r in report["results"]):
+            ax.plot([], [], " ", label=f"{backend} {op}: drawn at I / {k:g} (the bytes it moves)")
 
 
 def _label_points(ax: Any, labels: list[tuple[float, float, str, str]]) -> None:
@@ -231,7 +263,7 @@ def _label_points(ax: Any, labels: list[tuple[float, float, str, str]]) -> None:
             gap = 72 * 4.5 / 8 * np.log10(rate / prev_rate)  # about the points between the two on the axes
             y = max(0.0, prev_y - gap + 9)  # at least 9 points above the label below it
         last[key] = (rate, y)
-        ax.annotate(text, (x, rate), fontsize=8, xytext=(-5 if left else 5, y), textcoords="offset points",
+        ax.annotate(text, (x, rate), fontsize=9, xytext=(-5 if left else 5, y), textcoords="offset points",
                     color=color, ha="right" if left else "left", va="center")
 
 

@@ -4,7 +4,7 @@ A.1  ``matvec_intensity(m, n, itemsize=4)``: FLOPs per byte of an (m, n) matrix 
 A.2  the ridge point of a GPU from its published peak and bandwidth, and ``scores_intensity(L, d, itemsize=4)``:
      FLOPs per byte of attention's scores S = Q Kᵀ, to place on that ridge.
 A.3  ``predict_seconds(n, bandwidth_gbs)``: the shortest time of a float32 dot product of length n.
-A.4  ``break_even_n(call_us, bandwidth_gbs)``: the length from which a fixed per-call cost is under 1 %.
+A.4  ``break_even_n(fixed_us, bandwidth_gbs)``: the length from which a fixed per-call cost is under 1 %.
 
 Each checker looks for the usual unit and counting mistakes before the generic "off" hint.
 """
@@ -154,12 +154,30 @@ def check_predict_seconds(answer: Any) -> str:
         if _near(got, 2 * n / (bw * 1e9)):
             raise NotYet(f"{what} divides the 2n FLOPs by a bandwidth; memory moves bytes, 8n of them")
         expect_close(got, want, what, rtol=1e-6)
-    return "t ≥ 8n / bandwidth: for n = 2.5·10⁷ that is 200 MB of reading, many times the caches of most processors."
+    return "t ≥ 8n / bandwidth: for n = 2.5·10⁷ that is 200 MB of reading; " + _against_last_cache(200e6)
 
 
-@exercise("A.4", todo="make break_even_n(call_us, bandwidth_gbs) return the length n")
+def _against_last_cache(nbytes: float) -> str:
+    """Where ``nbytes`` stands against the last-level cache this machine reports, and what a VM's figure means."""
+    from dotkit.benchmarks.machine import caches, cpu_facts
+
+    found = caches()
+    if not found:
+        return "this machine reports no cache sizes, so whether its caches could hold them it does not say."
+    last = found[-1]
+    size = f"the {last['bytes'] / 2**20:.0f} MiB {last['level']} this machine reports"
+    if nbytes > last["bytes"]:
+        return f"{nbytes / last['bytes']:.1f} × {size}, so most of them come from main memory."
+    vm = cpu_facts()["virtual_machine"]
+    return (f"{nbytes / last['bytes']:.2f} × {size}"
+            + (", which is the host's cache, shared with its other users: how much of it this virtual machine "
+               "gets, only a measurement can tell." if vm else
+               ": a cache that large could hold them, if nothing else ran."))
+
+
+@exercise("A.4", todo="make break_even_n(fixed_us, bandwidth_gbs) return the length n")
 def check_break_even_n(answer: Any) -> str:
-    fn = needs_function(answer, "break_even_n(call_us, bandwidth_gbs)")
+    fn = needs_function(answer, "break_even_n(fixed_us, bandwidth_gbs)")
     for us, bw in ((0.3, 16.0), (20.0, 3.0), (1.0, 100.0)):
         what = f"break_even_n({us}, {bw})"
         got = _one_number(fn, what, us, bw)
