@@ -389,3 +389,38 @@ def test_two_runs_compare_machine_goals_and_ratios(tmp_path: Path, capsys: pytes
         (tmp_path / f"{name}.json").write_text(json.dumps(report))
     assert bench.main(["compare", str(tmp_path / "old.json"), str(tmp_path / "new.json")]) == 0
     assert capsys.readouterr().out.strip() == text
+
+
+def test_traffic_moves_an_ops_points_to_the_intensity_of_the_bytes_it_moves(smoke) -> None:
+    _, report, _ = smoke
+    backend = next(r["backend"] for r in report["results"] if r["op"] == "dot" and "dotkit_s" in r)
+
+    def dot_xs(fig) -> list[float]:
+        ax = fig.axes[0]
+        return sorted({float(x) for line in ax.lines if line.get_marker() == "s" for x in line.get_xdata()})
+
+    plain = dot_xs(bench.plot_roofline(report))
+    halved = dot_xs(bench.plot_roofline(report, traffic={(backend, "dot"): 2}))
+    assert plain == [0.25] and 0.125 in halved
+    labels = [t.get_text() for t in bench.plot_roofline(report).axes[0].texts]
+    assert any(t.startswith("main memory") for t in labels)  # each roof named at its line's end
+
+
+def test_thread_cpu_seconds_and_pinning_restore_what_they_change() -> None:
+    import os
+    import threading
+
+    from dotkit.benchmarks import machine
+
+    if not hasattr(os, "sched_setaffinity") or not os.path.isdir("/proc/self/task"):
+        pytest.skip("thread CPU times and pinning are read through Linux's /proc")
+    seconds = machine.thread_cpu_seconds()
+    assert threading.get_native_id() in seconds and all(v >= 0 for v in seconds.values())
+    before = os.sched_getaffinity(0)
+    cpu = min(before)
+    with machine.pinned(cpu, cpu) as ok:
+        assert ok and os.sched_getaffinity(0) == {cpu}
+    assert os.sched_getaffinity(0) == before
+    with machine.pinned(10**6, cpu) as ok:  # a CPU the system does not offer
+        assert not ok
+    assert os.sched_getaffinity(0) == before
