@@ -19,6 +19,7 @@ import functools
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent import futures
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from typing import Any, TypeVar
@@ -58,7 +59,10 @@ def run_parts(run: Callable[[Iterable[T]], None], items: Sequence[T], *, paralle
 
     Each worker takes the next item when it is done with its last one, so a
     core that is slowed down (by another process, or by larger items) simply
-    takes fewer of them.
+    takes fewer of them. The calling thread is one of the workers, the others
+    come from a pool kept for the life of the process (starting threads for
+    every call would cost about 0.1 ms). If a part raises, the other parts
+    take no further items, and the error reaches the caller once all have stopped.
 
     Args:
         run: processes the items of an iterable; it must release the GIL for the
@@ -76,9 +80,10 @@ def run_parts(run: Callable[[Iterable[T]], None], items: Sequence[T], *, paralle
         return
     queue = iter(items)
     lock = threading.Lock()
+    failed = threading.Event()
 
     def take() -> Iterator[T]:
-        while True:
+        while not failed.is_set():
             with lock:
                 item = next(queue, _DONE)
             if item is _DONE:
@@ -89,9 +94,30 @@ def run_parts(run: Callable[[Iterable[T]], None], items: Sequence[T], *, paralle
         _inside.active = True
         try:
             run(take())
+        except BaseException:
+            failed.set()
+            raise
         finally:
             _inside.active = False
 
-    with one_blas_thread(), ThreadPoolExecutor(workers) as pool:
-        for result in [pool.submit(work) for _ in range(workers)]:
-            result.result()
+    with one_blas_thread():
+        helpers = [_pool().submit(work) for _ in range(workers - 1)]
+        try:
+            work()
+        finally:
+            futures.wait(helpers)
+    for helper in helpers:
+        helper.result()  # re-raises a helper's error
+
+
+_pool_lock = threading.Lock()
+_pools: dict[int, ThreadPoolExecutor] = {}  # by process id
+
+
+def _pool() -> ThreadPoolExecutor:
+    """The helper threads of this process, one per core but the caller's (a forked child starts its own)."""
+    with _pool_lock:
+        pool = _pools.get(os.getpid())
+        if pool is None:
+            pool = _pools[os.getpid()] = ThreadPoolExecutor(max(1, cores() - 1), thread_name_prefix="dotkit-worker")
+        return pool

@@ -65,3 +65,50 @@ def test_an_error_in_a_worker_reaches_the_caller():
 
     with pytest.raises(ValueError, match="item 3"):
         _threads.run_parts(run, list(range(6)), parallel=True)
+
+
+def test_the_caller_works_and_the_helpers_are_kept_between_calls():
+    if _threads.cores() < 2 or _threads.blas_controller() is None:
+        pytest.skip("needs two cores and threadpoolctl")
+    gate = threading.Barrier(2, timeout=10)
+
+    def run(part):  # the first two items meet at the barrier: two threads must be working at once
+        for item in part:
+            if item < 2:
+                gate.wait()
+
+    first, second = set(), set()
+    for seen in (first, second):
+        _threads.run_parts(lambda part, seen=seen: (seen.add(threading.current_thread()), run(part)), list(range(8)),
+                           parallel=True)
+    assert threading.current_thread() in first
+    assert first == second  # the same helper threads (the objects, not reusable ids), not new ones per call
+
+
+def test_an_error_stops_the_other_workers_taking_items():
+    taken, lock = [], threading.Lock()
+
+    def run(part):
+        for item in part:
+            with lock:
+                taken.append(item)
+            if item == 0:
+                raise ValueError("item 0")
+
+    with pytest.raises(ValueError, match="item 0"):
+        _threads.run_parts(run, list(range(10_000)), parallel=True)
+    assert len(taken) < 10_000
+
+
+def test_a_forked_child_starts_its_own_helpers():
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork on this platform")
+    _collect(list(range(4)), parallel=True)  # the parent's helpers exist before the fork
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.apply(_sorted_items_in_child, (50,)) == list(range(50))
+
+
+def _sorted_items_in_child(n):
+    return sorted(_collect(list(range(n)), parallel=True)[0])
