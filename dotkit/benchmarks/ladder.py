@@ -14,9 +14,10 @@ GFLOP/s (``2 N³`` operations per product):
 4. ``openblas, all threads``: the same on every core;
 5. ``mlx``: MLX's ``matmul`` on its CPU device, where MLX is installed.
    MLX starts its own threads, which ``threadpoolctl`` cannot limit, so
-   this rung's ``threads`` is ``None``; its ``cpus_busy`` (CPU seconds per
-   elapsed second while it was timed, every rung has one) says how many
-   CPUs it kept busy.
+   this rung's ``threads`` is ``None``. Every rung has a ``cpus_busy``: the
+   process's CPU seconds per elapsed second while it was timed. It counts
+   every thread of the process, so it includes an OpenBLAS thread still
+   waiting (running) for work after an earlier rung, not only the rung's own.
 
 Example:
     >>> from dotkit.benchmarks.ladder import matmul_ladder
