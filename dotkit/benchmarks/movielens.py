@@ -15,8 +15,10 @@ from seeds ``seed`` and ``seed + 1``; see
 
 ``--surprise`` also fits Surprise's ``SVD`` (scikit-surprise, defaults,
 ``random_state=0``) on the very same split and prints both models' RMSE and
-fit time. Surprise is never a dependency of the course: ``make bench-compare``
-installs it in the throwaway ``.venv-compare`` only.
+fit time, and stores them (with the date, the versions and the machine's load)
+in the package's ``data/movielens_surprise.json``, which chapter 5 reads with
+:func:`load_surprise_comparison`. Surprise is never a dependency of the course:
+``make bench-compare`` installs it in the throwaway ``.venv-compare`` only.
 
 Example:
     >>> from dotkit.benchmarks.movielens import run
@@ -33,9 +35,13 @@ import math
 import os
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 DEFAULTS = {"n_factors": 10, "reg": 1.25, "reg_exponent": 0.5, "bias_reg": 3.0, "epochs": 8, "n_models": 2}
+
+#: ``--surprise`` stores its figures here, in the package's data folder, for chapter 5 to print.
+SURPRISE_FILE = "movielens_surprise.json"
 
 
 def _model(method: str, seed: int, bk: Any, **settings: Any) -> Any:
@@ -155,8 +161,9 @@ def surprise_svd(train: tuple[Any, Any, Any], test: tuple[Any, Any, Any], seed: 
     algo.fit(trainset)
     fit_s = time.perf_counter() - start
     pred = np.array([algo.predict(str(u), str(i)).est for u, i in zip(test[0], test[1])])
-    return {"model": "Surprise SVD (defaults)", "rmse": rmse(test[2], pred), "mae": mae(test[2], pred),
-            "fit_s": fit_s}
+    model = (f"Surprise SVD (defaults: {algo.n_factors} factors, {algo.n_epochs} SGD epochs, "
+             f"lr {algo.lr_bu}, reg {algo.reg_bu})")
+    return {"model": model, "rmse": rmse(test[2], pred), "mae": mae(test[2], pred), "fit_s": fit_s}
 
 
 def compare_surprise(path: str | os.PathLike | None = None, seed: int = 0,
@@ -177,8 +184,87 @@ def compare_surprise(path: str | os.PathLike | None = None, seed: int = 0,
         runs[1].append(surprise_svd(train, test, seed))
     ours, theirs = (min(r, key=lambda x: x["fit_s"]) for r in runs)
     ours["model"] = (f"dotkit ALS (f={ours['n_factors']}, λ={ours['reg']}·n^{ours['reg_exponent']}, "
-                     f"{ours['epochs']} epochs, mean of {ours['n_models']})")
+                     f"λ_b={ours['bias_reg']}, {ours['epochs']} epochs, mean of {ours['n_models']})")
     return [ours, theirs]
+
+
+def _versions() -> dict[str, str]:
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {"python": platform.python_version()}
+    for package in ("dotkit", "numpy", "scikit-surprise"):
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            found[package] = "not installed"
+    return found
+
+
+def _stored_path(path: str | os.PathLike | None) -> Path:
+    if path is not None:
+        return Path(path)
+    from importlib.resources import files
+
+    return Path(str(files("dotkit").joinpath("data", SURPRISE_FILE)))
+
+
+def write_surprise_comparison(results: Sequence[dict[str, Any]], path: str | os.PathLike | None = None,
+                              *, seed: int = 0, repeats: int = 3,
+                              load_before: float | None = None) -> Path:
+    """Store :func:`compare_surprise`'s figures as JSON, by default in the package's data folder.
+
+    Chapter 5 prints them with :func:`load_surprise_comparison`, so a reader
+    sees Surprise's figure on the chapter's own split without installing it.
+    The record says when, with which versions and on how loaded a machine the
+    fits were timed, since fit seconds belong to that machine and that moment;
+    ``load_before`` is the one-minute load average read before the fits began
+    (read afterwards, it would count the fits themselves).
+    """
+    import platform
+    from datetime import UTC, datetime
+
+    keep = ("model", "rmse", "mae", "fit_s")
+    record = {
+        "written_by": "python -m dotkit.bench movielens --surprise (make bench-compare)",
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "split": {"test_fraction": 0.2, "seed": seed, "n_train": results[0].get("n_train"),
+                  "n_test": results[0].get("n_test")},
+        "timing": f"fastest of {repeats} fits of each model, the two alternated; dotkit's backend "
+                  f"{results[0].get('backend')}",
+        "machine": {"cpus": os.cpu_count(), "arch": platform.machine(),
+                    "load_average_1min_before": None if load_before is None else round(load_before, 2)},
+        "versions": _versions(),
+        "models": [{k: r[k] for k in keep} for r in results],
+    }
+    where = _stored_path(path)
+    where.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return where
+
+
+def load_surprise_comparison(path: str | os.PathLike | None = None) -> dict[str, Any]:
+    """The figures :func:`write_surprise_comparison` stored (the packaged copy by default).
+
+    Raises:
+        DataNotFoundError: no such file (``make bench-compare`` writes it).
+        DataFormatError: the file is not such a record.
+    """
+    from dotkit.errors import DataFormatError, DataNotFoundError
+
+    source = _stored_path(path)
+    try:
+        record = json.loads(source.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataNotFoundError(f"load_surprise_comparison: no stored comparison at path={str(source)!r}; "
+                                "`make bench-compare` writes it") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DataFormatError(f"load_surprise_comparison: {source} is not JSON ({exc})") from None
+    models = record.get("models") if isinstance(record, dict) else None
+    if not (isinstance(models, list) and len(models) == 2
+            and all(isinstance(m, dict) and {"model", "rmse", "fit_s"} <= set(m) for m in models)):
+        raise DataFormatError(f"load_surprise_comparison: {source} holds no two models with "
+                              "'model', 'rmse' and 'fit_s'")
+    return record
 
 
 def bench_epoch(backend: str, quick: bool = False, smoke: bool = False) -> dict[str, Any]:
@@ -229,7 +315,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="how many seeded fits to average")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--surprise", action="store_true",
-                   help="also fit Surprise's SVD on the same split (needs scikit-surprise)")
+                   help="also fit Surprise's SVD on the same split (needs scikit-surprise) and "
+                   "store both models' figures for chapter 5")
+    p.add_argument("--surprise-out", default=None,
+                   help=f"where --surprise stores them (default: the package's data/{SURPRISE_FILE})")
     return p
 
 
@@ -239,14 +328,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = _parser().parse_args(list(argv) if argv is not None else None)
     if args.surprise:
+        load_before = os.getloadavg()[0]
         try:
             results = compare_surprise(args.path, args.seed)
         except ImportError as exc:
             print(f"movielens: Surprise is not installed ({exc}); `make bench-compare` installs it")
             return 2
         for r in results:
-            print(f"{r['model']:56s} RMSE {r['rmse']:.4f}   MAE {r['mae']:.4f}   "
+            print(f"{r['model']:72s} RMSE {r['rmse']:.4f}   MAE {r['mae']:.4f}   "
                   f"fit {r['fit_s']:.2f} s (fastest of 3)")
+        stored = write_surprise_comparison(results, args.surprise_out, seed=args.seed, load_before=load_before)
+        print(f"stored in {stored}")
         return 0
     try:
         result = run(args.path, args.seed, n_factors=args.factors, reg=args.reg, epochs=args.epochs,
