@@ -7,8 +7,10 @@ Three rules make a timing mean something:
 2. **Repeat and take the median**: a shared machine is noisy; the median
    ignores the runs where another process took the core.
 3. **Sync before every clock read**: MLX is lazy; ``mx.matmul(a, b)`` returns
-   at once and computes only when the result is needed. ``bk.sync(result)``
-   (``mx.eval``; a no-op for NumPy) forces the work inside the timed region.
+   at once and computes only when the result is needed. By default every
+   result is handed to the sync of the backend that owns it (``mx.eval`` for
+   MLX; nothing at all for NumPy and other eager libraries), so the work is
+   inside the timed region without the caller naming a backend.
 
 Example:
     >>> import numpy as np
@@ -28,6 +30,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 # The machine description lives in `machine`; code that times things often wants it beside the timings.
+from dotkit.backends import Backend, backend_of, get_backend
 from dotkit.benchmarks.machine import describe_machine
 from dotkit.errors import InputValueError
 
@@ -58,15 +61,55 @@ class Timing:
         return asdict(self)
 
 
-def _no_sync(*arrays: Any) -> None:
-    """The sync of an eager library: nothing to wait for."""
+#: How to wait for a result of each type: its backend's sync, or None when there is nothing to wait
+#: for (eager backends, Python objects). Worked out once per type, since the clock runs around it.
+_waits: dict[type, Callable[[Any], None] | None] = {}
+
+
+def wait_for_result(result: Any) -> None:
+    """Wait until ``result`` is computed by the backend that owns it.
+
+    A lazy backend's array (MLX) goes to that backend's ``sync``; a tuple,
+    list or dict has each of its items waited for; NumPy arrays, eager
+    backends' arrays, None and other Python objects cost one type lookup.
+
+    Example:
+        >>> import numpy as np
+        >>> wait_for_result((np.ones(3), None, 2.0)) is None
+        True
+    """
+    kind = type(result)
+    try:
+        wait = _waits[kind]
+    except KeyError:
+        wait = _waits[kind] = _wait_for_type(result)
+    if wait is not None:
+        wait(result)
+
+
+def _wait_for_type(result: Any) -> Callable[[Any], None] | None:
+    """The wait for results of ``type(result)``; None when an object of that type needs none."""
+    if isinstance(result, (tuple, list)):
+        return _wait_for_items
+    if isinstance(result, dict):
+        return lambda mapping: _wait_for_items(mapping.values())
+    name = backend_of(result)
+    if name is None:
+        return None
+    backend = get_backend(name)
+    return None if type(backend).sync is Backend.sync else backend.sync  # an eager backend's sync does nothing
+
+
+def _wait_for_items(items: Any) -> None:
+    for item in items:
+        wait_for_result(item)
 
 
 def _sync_results(sync: Callable[..., None] | None) -> Callable[[Any], None]:
-    """``sync`` applied to a call's result; a call returning None (say, into another
-    library timed for comparison) has nothing of the backend's to wait for."""
+    """``sync`` applied to a call's result, or the result's own backend's sync when ``sync`` is None;
+    a call returning None (say, into another library timed for comparison) has nothing to wait for."""
     if sync is None:
-        return _no_sync
+        return wait_for_result
     return lambda result: None if result is None else sync(result)
 
 
@@ -81,17 +124,21 @@ def time_call(
 ) -> Timing:
     """Time ``fn()``: warm-up, then ``repeats`` repeats of ``number`` calls each.
 
-    Every call's result is passed to ``sync`` before the clock is read, so a
-    lazy library's work is inside the timed region. ``number`` is chosen so
-    that one repeat lasts at least ``min_repeat_s``; ``repeats`` shrinks (to
-    no fewer than 1) when the whole measurement would exceed ``budget_s``.
+    Every call's result is waited for before the clock is read, so a lazy
+    library's work is inside the timed region. ``number`` is chosen so that
+    one repeat lasts at least ``min_repeat_s``; ``repeats`` shrinks (to no
+    fewer than 1) when the whole measurement would exceed ``budget_s``.
 
     Args:
         fn: the call to time, with its inputs already built.
-        sync: ``bk.sync`` of the backend that computes, or None for eager code.
+        sync: called with each result; None (the default) waits for the
+            backend that owns the result (:func:`wait_for_result`).
         repeats: at most this many timed repeats; the median is reported.
         warmup: untimed calls before the first measurement (at least one is
-            made, timed, to calibrate).
+            made, timed, to calibrate). With ``warmup=0`` a calibrating call
+            that takes longer than ``min_repeat_s`` is kept as the first
+            repeat, so a call that lasts seconds is made only once when
+            ``budget_s`` affords no more.
         budget_s: rough upper bound on the seconds spent measuring.
 
     Returns:
@@ -106,8 +153,9 @@ def time_call(
     number = max(1, int(min_repeat_s / first))
     affordable = int(budget_s / (first * number))
     repeats = max(1, min(repeats, affordable))
-    per_call = [_one_repeat(fn, sync, number) / number for _ in range(repeats)]
-    return Timing(statistics.median(per_call), min(per_call), repeats, number, tuple(per_call))
+    per_call = [first] if warmup <= 0 and first >= min_repeat_s else []
+    per_call += [_one_repeat(fn, sync, number) / number for _ in range(repeats - len(per_call))]
+    return Timing(statistics.median(per_call), min(per_call), len(per_call), number, tuple(per_call))
 
 
 def time_calls(
@@ -126,6 +174,8 @@ def time_calls(
     so their *ratio* is trustworthy even when their absolute times are not.
     Each function gets one warm-up call (which also calibrates its
     ``number``), and ``budget_s`` seconds per function, roughly.
+
+    ``sync`` is as in :func:`time_call`: None waits for each result's own backend.
 
     Returns:
         One :class:`Timing` per function, in order.
@@ -201,4 +251,12 @@ def overhead_per_call(
     return {"raw_s": raw_s, "wrapped_s": wrapped_s, "overhead_s": wrapped_s - raw_s}
 
 
-__all__ = ["Timing", "describe_machine", "overhead_per_call", "paired_ratios", "time_call", "time_calls"]
+__all__ = [
+    "Timing",
+    "describe_machine",
+    "overhead_per_call",
+    "paired_ratios",
+    "time_call",
+    "time_calls",
+    "wait_for_result",
+]
