@@ -315,3 +315,15 @@ def test_shape_arithmetic_refuses_what_conv2d_refuses(x_shape, w_shape, words) -
         with pytest.raises(ShapeError, match=re.escape(words)) as info:
             fn(x_shape, w_shape)
         assert str(info.value).startswith(fn.__name__)
+
+
+@pytest.mark.parametrize(("stride", "padding"), [((1, 1), (0, 0)), ((2, 3), (1, 2))])
+def test_im2col_from_standard_slices_matches_the_strided_view(stride: tuple, padding: tuple) -> None:
+    # a namespace without strided views builds the same column matrix, row for row
+    from dotkit.nn.conv_kernels import ConvGeometry, im2col_block, im2col_by_slices, padded_rows
+
+    bk = dk.get_backend("numpy")
+    x = np.random.default_rng(3).normal(size=(2, 3, 9, 11))
+    g = ConvGeometry.of(x.shape, (4, 3, 3, 2), stride, padding)
+    xpad = padded_rows(bk, np.transpose(x, (0, 2, 3, 1)), g, 0, g.out_h)
+    np.testing.assert_array_equal(im2col_by_slices(bk, xpad, g, g.out_h), im2col_block(bk, xpad, g, g.out_h))

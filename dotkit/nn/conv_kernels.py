@@ -151,8 +151,31 @@ def im2col_block(bk: Backend, xpad: Any, g: ConvGeometry, rows: int) -> Any:
     flattened in (u, v, c) order. It is read through a strided window view (no
     loop over pixels); the reshape is where the patches are copied into place.
     """
+    if not offers_strided_views(bk):
+        return im2col_by_slices(bk, xpad, g, rows)
     windows = bk.sliding_windows(xpad, *window_geometry(xpad.shape, g, rows))
     return bk.xp.reshape(windows, (xpad.shape[0] * rows * g.out_w, g.patch_size))
+
+
+def offers_strided_views(bk: Backend) -> bool:
+    """Whether ``bk`` declares the ``sliding_windows`` extra (overrides the base class's refusal)."""
+    return type(bk).sliding_windows is not Backend.sliding_windows
+
+
+def im2col_by_slices(bk: Backend, xpad: Any, g: ConvGeometry, rows: int) -> Any:
+    """The same column matrix from standard calls only, for a namespace without strided views.
+
+    For each kernel offset ``(u, v)`` the slice ``xpad[:, u : u+sh·rows : sh, v : v+sw·Wo : sw, :]``
+    holds that tap of every patch, ``(n, rows, Wo, C)``; the kH·kW slices stacked on a new axis
+    and flattened give each patch in (u, v, c) order, as the strided view does.
+    """
+    xp = bk.xp
+    taps = [
+        xpad[:, u : u + g.sh * (rows - 1) + 1 : g.sh, v : v + g.sw * (g.out_w - 1) + 1 : g.sw, :]
+        for u in range(g.kh)
+        for v in range(g.kw)
+    ]
+    return xp.reshape(xp.stack(taps, axis=3), (xpad.shape[0] * rows * g.out_w, g.patch_size))
 
 
 def window_geometry(
@@ -200,4 +223,5 @@ def conv2d_kernel(bk: Backend, x: Any, w: Any, bias: Any, g: ConvGeometry, chunk
 
 
 __all__ = ["CHUNK_BYTES", "ConvGeometry", "chunk_plan", "conv2d_kernel", "filters_matrix", "geometry",
-           "im2col_block", "padded_rows", "window_geometry"]
+           "im2col_block", "im2col_by_slices", "offers_strided_views", "padded_rows",
+           "window_geometry"]

@@ -30,11 +30,9 @@ class ArrayApiStrictBackend(Backend):
     name = "array-api-strict"
     array_module = "array_api_strict"
     install_hint = "pip install array-api-strict"
-    #: op -> why it cannot run on the strict namespace yet (the suite runs those as xfails)
-    conformance_xfail: ClassVar[dict[str, str]] = {
-        "conv2d": "conv2d's im2col kernel reads patches through bk.sliding_windows, a strided view the "
-                  "standard cannot express (a backend without one declares a conv2d fast path)",
-    }
+    #: op -> why it cannot run on the strict namespace yet: none (conv2d builds its patches from
+    #: standard slices where a backend offers no strided views)
+    conformance_xfail: ClassVar[dict[str, str]] = {}
 
     def _import(self) -> Any:
         import array_api_strict
