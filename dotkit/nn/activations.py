@@ -52,27 +52,47 @@ def softmax(x: Any, *, axis: int = -1, backend: str | Backend | None = None) -> 
     """
     bk, x = _prepare("softmax", x, backend)
     _check_axis("softmax", x, axis)
-    xp = bk.xp
     work = bk.cast(x, bk.float32) if bk.is_half(x) else x
-    shifted = _shifted(xp, work, axis)
-    e = xp.exp(shifted)
-    out = e / xp.sum(e, axis=axis, keepdims=True)
+    out = softmax_kernel(bk, work, axis)
     return bk.cast(out, x.dtype) if bk.is_half(x) else out
 
 
-def _shifted(xp: Any, x: Any, axis: int) -> Any:
-    """``x - max x`` along ``axis``; a row whose maximum is ``+inf`` becomes 0 there and ``-inf`` elsewhere.
+def softmax_parts(xp: Any, x: Any, axis: int | None) -> tuple[Any, Any, Any]:
+    """``(s, e, Σe)`` with ``s = x - max x``, ``e = exp(s)``: what softmax, log softmax and the loss share.
 
-    That is the limit of softmax as those entries grow: all the weight, shared
-    equally, on the infinite entries (``softmax([inf, 1]) = [1, 0]``), where
-    ``inf - inf`` would give NaN. NaN stays NaN: there the answer is undefined.
+    A row whose maximum is ``+inf`` is shifted to 0 there and ``-inf`` elsewhere:
+    the limit of softmax as those entries grow, all the weight, shared equally,
+    on the infinite entries (``softmax([inf, 1]) = [1, 0]``), where ``inf - inf``
+    would give NaN. NaN stays NaN: there the answer is undefined.
     """
     m = xp.max(x, axis=axis, keepdims=True)
     top = m == float("inf")
     if bool(xp.any(top)):
         x = xp.where(top, xp.where(x == m, xp.zeros_like(x), xp.full_like(x, -float("inf"))), x)
         m = xp.where(top, xp.zeros_like(m), m)
-    return x - m
+    shifted = x - m
+    e = xp.exp(shifted)
+    return shifted, e, xp.sum(e, axis=axis, keepdims=True)
+
+
+def softmax_kernel(bk: Backend, x: Any, axis: int | None = -1, *, empty_rows_zero: bool = False) -> Any:
+    """``exp(x - max x) / Σ exp(x - max x)`` along ``axis`` on a checked floating array of ``bk``.
+
+    The one softmax every caller uses (the public op, attention, the models).
+    ``empty_rows_zero=True`` is attention's rule for a row of all ``-inf`` (a
+    query that may attend to no key): weights of zero instead of ``0/0 = NaN``.
+    """
+    xp = bk.xp
+    lost = None
+    if empty_rows_zero:
+        lost = xp.max(x, axis=axis, keepdims=True) == -float("inf")
+        if bool(xp.any(lost)):
+            x = xp.where(lost, xp.zeros_like(x), x)  # weighed as zeros, then their weights cleared
+        else:
+            lost = None
+    _, e, total = softmax_parts(xp, x, axis)
+    out = e / total
+    return out if lost is None else xp.where(lost, xp.zeros_like(out), out)
 
 
 def log_softmax(x: Any, *, axis: int = -1, backend: str | Backend | None = None) -> Any:
@@ -88,8 +108,8 @@ def log_softmax(x: Any, *, axis: int = -1, backend: str | Backend | None = None)
     _check_axis("log_softmax", x, axis)
     xp = bk.xp
     work = bk.cast(x, bk.float32) if bk.is_half(x) else x  # float16 sums in float32
-    shifted = _shifted(xp, work, axis)
-    out = shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
+    shifted, _, total = softmax_parts(xp, work, axis)
+    out = shifted - xp.log(total)
     return bk.cast(out, x.dtype) if bk.is_half(x) else out
 
 
@@ -241,6 +261,8 @@ __all__ = [
     "sigmoid",
     "sigmoid_grad",
     "softmax",
+    "softmax_kernel",
+    "softmax_parts",
     "tanh",
     "tanh_grad",
 ]

@@ -92,7 +92,7 @@ def _check_mask(op: str, mask: Any, bk: Backend, batch: tuple[int, ...], L: int,
         if kind in "iu" and kind:  # a 0/1 mask read as numbers would be added to the scores, not mask them
             raise DtypeError(
                 f"{op}: mask must be boolean (True = may attend) or floating (added to the scores); received "
-                f"integer dtype {raw.dtype}: for a 0/1 mask pass mask.astype(bool)"
+                f"integer dtype {raw.dtype}: for a 0/1 mask pass a boolean mask (mask != 0)"
             )
         is_bool = kind == "b"
         m = bk.asarray(raw) if is_bool else as_array(op, "mask", mask, bk, allow_int=False)

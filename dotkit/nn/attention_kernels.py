@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from dotkit.backends import Backend
+from dotkit.nn.activations import softmax_kernel
 
 
 def causal_allowed(bk: Backend, L: int, S: int) -> Any:
@@ -44,21 +45,13 @@ def masked_scores(bk: Backend, scores: Any, mask: Any, causal: Any) -> Any:
 
 # -- the reference --------------------------------------------------------
 def stable_softmax(bk: Backend, scores: Any) -> Any:
-    """Row softmax that tolerates rows of -inf: such rows come out all zero.
+    """Row softmax of the scores by :func:`dotkit.nn.activations.softmax_kernel`, with attention's rule.
 
-    A row with ``+inf`` scores gets softmax's limit, as :func:`dotkit.softmax` does: all
-    the weight, shared equally, on those keys (``inf - inf`` would give NaN).
+    A row of all ``-inf`` (a query that may attend to no key) comes out all zero;
+    a row with ``+inf`` scores gets softmax's limit, as :func:`dotkit.softmax` does:
+    all the weight, shared equally, on those keys.
     """
-    xp = bk.xp
-    m = xp.max(scores, axis=-1, keepdims=True)
-    top = m == math.inf
-    if bool(xp.any(top)):
-        scores = xp.where(top, xp.where(scores == m, xp.zeros_like(scores), xp.full_like(scores, -math.inf)), scores)
-        m = xp.where(top, xp.zeros_like(m), m)
-    m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
-    e = xp.exp(scores - m)
-    total = xp.sum(e, axis=-1, keepdims=True)
-    return e / xp.where(total == 0, xp.ones_like(total), total)
+    return softmax_kernel(bk, scores, -1, empty_rows_zero=True)
 
 
 def attention_weights_kernel(bk: Backend, q: Any, k: Any, mask: Any, is_causal: bool, scale: float) -> Any:

@@ -35,7 +35,7 @@ from dotkit._inputs import as_array, check_positive_int, float_dtype_for, resolv
 from dotkit._memory import check_shape
 from dotkit.backends import Backend
 from dotkit.errors import DtypeError, InputValueError, ShapeError
-from dotkit.nn.activations import log_softmax, softmax
+from dotkit.nn.activations import log_softmax, softmax, softmax_parts
 
 _SCHEMES = ("xavier", "he", "lecun")
 _SCHEME_NAMES = ("xavier", "glorot", "he", "kaiming", "lecun")
@@ -355,9 +355,7 @@ def cross_entropy_and_grad(xp: Any, z: Any, onehot: Any) -> tuple[Any, Any]:
     :func:`softmax_cross_entropy` and :func:`softmax_cross_entropy_grad`.
     """
     n = z.shape[0]
-    shifted = z - xp.max(z, axis=1, keepdims=True)
-    e = xp.exp(shifted)
-    total = xp.sum(e, axis=1, keepdims=True)
+    shifted, e, total = softmax_parts(xp, z, 1)  # softmax's own steps, once for the loss and its gradient
     loss = -xp.sum((shifted - xp.log(total)) * onehot) / n
     return loss, (e / total - onehot) / n
 
