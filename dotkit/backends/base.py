@@ -101,6 +101,12 @@ class Backend:
     #: Whether independent pieces of one op may run on Python threads, one per core
     #: (the library releases the GIL and computes eagerly; see ``dotkit._threads``).
     threads_in_parallel: ClassVar[bool] = False
+    #: Whether ``asarray`` of a NumPy array copies it into the library's own memory
+    #: (so that, for a moment, both copies are held): the bench sizes its inputs by it.
+    asarray_copies_numpy: ClassVar[bool] = True
+    #: A conservative guess of the float32 matmul rate, in GFLOP/s, on a small CPU: the
+    #: bench skips a size predicted to overrun its budget before timing anything.
+    matmul_gflops_guess: ClassVar[float] = 3.0
     #: Op name -> the backend's own implementation: a callable or ``"module:function"``,
     #: imported on first use. The names and signatures are in the module docstring.
     fast_paths: ClassVar[dict[str, str | Callable[..., Any]]] = {}

@@ -60,6 +60,7 @@ class MlxBackend(Backend):
         "or pip install 'mlx[cuda]' (Linux with an NVIDIA GPU)"
     )
     supports_float64 = False
+    matmul_gflops_guess = 3.0  # the CPU build on Linux links a reference BLAS
     fast_paths = {op: f"dotkit.backends.fast_mlx:{op}" for op in ("conv2d", "scaled_dot_product_attention")}
 
     def __init__(self) -> None:

@@ -24,6 +24,8 @@ class NumpyBackend(Backend):
     array_module = "numpy"
     install_hint = "pip install numpy"
     threads_in_parallel = True
+    asarray_copies_numpy = False  # its own arrays: asarray of a same-dtype array is a view
+    matmul_gflops_guess = 100.0  # an optimised BLAS (OpenBLAS, Accelerate) on a few cores
     fast_paths = {op: f"dotkit.backends.fast_numpy:{op}" for op in ("conv2d", "scaled_dot_product_attention", "gelu")}
 
     def _import(self) -> Any:

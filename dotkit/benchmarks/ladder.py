@@ -73,7 +73,7 @@ def matmul_ladder(n: int = 256, *, python_n: int = 48, budget_s: float = 0.2,
     from threadpoolctl import threadpool_info, threadpool_limits
 
     rng = np.random.default_rng(0)
-    a, b = (rng.standard_normal((n, n)).astype(np.float32) for _ in range(2))
+    a, b = (np.asarray(rng.standard_normal((n, n)), dtype=np.float32) for _ in range(2))
     small = [r.tolist() for r in a[:python_n, :python_n]], [r.tolist() for r in b[:python_n, :python_n]]
     assert np.allclose(rank1_updates(a[:8, :8], b[:8, :8]), a[:8, :8] @ b[:8, :8], atol=1e-4)
 

@@ -84,11 +84,11 @@ def too_slow(work: float, rate: float | None, prof: Profile) -> bool:
 def hopeless(flops: float, bk: Backend, prof: Profile) -> bool:
     """Whether a call is too slow to time even at a conservative guess of the backend's GFLOP/s.
 
-    NumPy's BLAS reaches about 100 GFLOP/s on a small machine; MLX's CPU
-    build on Linux links a reference BLAS that manages a few.
+    Each backend declares its guess (``matmul_gflops_guess``): NumPy's BLAS reaches
+    about 100 GFLOP/s on a small machine; MLX's CPU build on Linux links a
+    reference BLAS that manages a few.
     """
-    guess = 100.0 if bk.name == "numpy" else 3.0
-    return flops / (guess * GB) > prof.max_call_s
+    return flops / (bk.matmul_gflops_guess * GB) > prof.max_call_s
 
 
 def fits_in_memory(nbytes: float) -> bool:

@@ -98,8 +98,8 @@ def load_digits(test_size: float = 0.25, seed: int = 0) -> Digits:
             "install it with: pip install 'dotkit[data]' (or pip install scikit-learn)"
         ) from exc
     raw = sklearn_digits()
-    X = (raw.data / 16.0).astype(np.float32)
-    y = raw.target.astype(np.int64)
+    X = np.asarray(raw.data / 16.0, dtype=np.float32)
+    y = np.array(raw.target, dtype=np.int64)
     test = _stratified_test_rows(y, float(test_size), int(seed))
     _check_both_parts(y, test, test_size)
     return Digits(X[~test], X[test], y[~test], y[test])

@@ -165,7 +165,7 @@ class WordVectors:
             keys = self.vectors
             if unit:
                 lengths = np.linalg.norm(keys, axis=1, keepdims=True)
-                keys = keys / np.where(lengths > 0, lengths, 1.0).astype(np.float32)
+                keys = keys / np.asarray(np.where(lengths > 0, lengths, 1.0), dtype=np.float32)
             self._keys[key] = bk.asarray(np.ascontiguousarray(keys, dtype=np.float32))
         return self._keys[key]
 
@@ -173,7 +173,7 @@ class WordVectors:
         """A word or a vector as a float64 NumPy query, and the rows to leave out."""
         if isinstance(query, str):
             i = self.index(query)
-            return self.vectors[i].astype(np.float64), [i]
+            return np.array(self.vectors[i], dtype=np.float64), [i]
         if backend_of(query) not in (None, "numpy"):
             query = get_backend(backend_of(query)).to_numpy(query)
         q = as_array(op, "query", query, get_backend("numpy"), ndim=1, allow_int=False, finite=True)
@@ -265,7 +265,7 @@ class WordVectors:
             scale = 1.0
         keys = self._search_keys(bk, unit=metric == "cosine")
         wanted = min(k + len(skip), len(self))
-        found = top_k_similar(bk.asarray(q.astype(np.float32)), keys, k=wanted, metric="dot", backend=bk)
+        found = top_k_similar(bk.asarray(np.array(q, dtype=np.float32)), keys, k=wanted, metric="dot", backend=bk)
         idx = bk.to_numpy(found.indices).tolist()
         scores = bk.to_numpy(found.scores).tolist()
         out = [Neighbour(self.words[i], float(s) * scale) for i, s in zip(idx, scores) if i not in skip]
@@ -290,7 +290,7 @@ class WordVectors:
         for name, w in (("a", a), ("b", b), ("c", c)):
             if not isinstance(w, str):
                 raise InputValueError(f"{op}: {name} must be a word (str); received {name}={w!r:.60}")
-            v = self.vector(w).astype(np.float64)
+            v = np.array(self.vector(w), dtype=np.float64)
             length = np.linalg.norm(v)
             if length == 0:
                 raise InputValueError(f"{op}: the word {w!r} ({name}) has a zero vector, which has no direction")

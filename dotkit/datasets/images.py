@@ -166,7 +166,7 @@ def load_image(name: str, size: int | tuple[int, int] | None = None, gray: bool 
         # the resized bytes, then float32 pixels and an RGB copy: about 28 bytes a pixel at the peak
         check_allocation("load_image", 28.0 * h * w, f"a {h}×{w} image", "ask for a smaller size")
         pixels = np.asarray(Image.fromarray(pixels).resize((w, h), Image.Resampling.LANCZOS))
-    img = pixels.astype(np.float32) / np.float32(255)
+    img = np.asarray(pixels, dtype=np.float32) / np.float32(255)
     if img.ndim == 2:
         return img if gray else np.repeat(img[:, :, None], 3, axis=2)
     return np.clip(img @ LUMA, 0.0, 1.0) if gray else img

@@ -138,7 +138,7 @@ def _read_ratings(path: Path) -> tuple[np.ndarray, ...]:
     if not cols[0]:
         raise DataFormatError(f"load_movielens_100k: {path.name} holds no ratings (file {path})")
     users, items, ratings, stamps, lines = (np.asarray(c, dtype=np.int64) for c in cols)
-    return users, items, ratings.astype(np.float64), stamps, lines
+    return users, items, np.array(ratings, dtype=np.float64), stamps, lines
 
 
 def _read_items(path: Path) -> tuple[dict[int, str], dict[int, tuple[str, ...]]]:
@@ -189,7 +189,7 @@ def _read_packaged(files: dict[str, Path]) -> MovieLens:
     import pyarrow.parquet as pq
 
     table = pq.read_table(files["ratings"], columns=["user_id", "movie_id", "rating", "timestamp"])
-    cols = [table.column(c).to_numpy().astype(np.int64) for c in table.column_names]
+    cols = [np.array(table.column(c).to_numpy(), dtype=np.int64) for c in table.column_names]
     users, items, ratings, stamps = cols
     if len(ratings) == 0 or ratings.min() < 1 or ratings.max() > 5:
         raise DataFormatError(
@@ -201,7 +201,7 @@ def _read_packaged(files: dict[str, Path]) -> MovieLens:
     genres = {
         int(i): tuple(g for g, f in zip(GENRES, row) if f) for i, row in zip(films["movie_id"], flags)
     }
-    return MovieLens(users, items, ratings.astype(np.float64), stamps, titles, genres,
+    return MovieLens(users, items, np.array(ratings, dtype=np.float64), stamps, titles, genres,
                      files["ratings"].parent)
 
 

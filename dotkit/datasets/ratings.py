@@ -58,7 +58,7 @@ def _pairs(
     activity; the pairs are the top ``n`` of ``log w_u + log w_i + Gumbel``,
     which samples without replacement in proportion to ``w_u w_i``.
     """
-    item_w = -popularity * np.log1p(rng.permutation(n_items).astype(float))
+    item_w = -popularity * np.log1p(np.asarray(rng.permutation(n_items), dtype=float))
     user_w = 0.8 * rng.standard_normal(n_users)
     keys = (user_w[:, None] + item_w[None, :]).ravel() + rng.gumbel(size=n_users * n_items)
     chosen = np.sort(np.argpartition(-keys, n - 1)[:n]) if n < keys.size else np.arange(keys.size)
@@ -135,7 +135,7 @@ def make_ratings(
     scale = (signal**2 / n_factors) ** 0.25  # Var(p·q) = f · scale⁴ = signal²
     P = scale * rng.standard_normal((n_users, n_factors))
     Q = scale * rng.standard_normal((n_items, n_factors))
-    counts = np.bincount(items, minlength=n_items).astype(float)
+    counts = np.asarray(np.bincount(items, minlength=n_items), dtype=float)
     pop = np.log1p(counts)
     pop = (pop - pop.mean()) / (pop.std() or 1.0)
     b_u = 0.3 * rng.standard_normal(n_users)
@@ -145,7 +145,7 @@ def make_ratings(
     r = r + noise * rng.standard_normal(n)
     if stars:
         r = np.clip(np.round(r), 1, 5)
-    users, items = users.astype(np.int64), items.astype(np.int64)
+    users, items = np.array(users, dtype=np.int64), np.array(items, dtype=np.int64)
     return SyntheticRatings(users, items, r, P, Q, b_u, b_i, mu, float(noise))
 
 
@@ -217,7 +217,7 @@ def split_by_time(
 def _held_per_user(u: np.ndarray, t: np.ndarray, test_fraction: float) -> np.ndarray:
     order = np.lexsort((np.arange(len(u)), t, u))  # by user, then time, then input order
     counts = np.bincount(np.unique(u, return_inverse=True)[1])
-    n_test = np.minimum(np.round(test_fraction * counts).astype(int), counts - 1)
+    n_test = np.minimum(np.asarray(np.round(test_fraction * counts), dtype=int), counts - 1)
     ends = np.cumsum(counts)
     rank_from_end = ends.repeat(counts) - np.arange(len(u)) - 1  # 0 for a user's latest
     held = np.zeros(len(u), dtype=bool)

@@ -163,7 +163,7 @@ def check_fold_in(answer: Any) -> str:
     rng = np.random.default_rng(56)
     for n, f, reg, breg in ((3, 4, 0.1, 10.0), (8, 2, 0.05, 2.0), (5, 6, 0.3, 0.7)):
         Q, b = rng.normal(size=(n, f)), rng.normal(0, 0.4, size=n)
-        y, mu = rng.integers(1, 6, size=n).astype(float), 3.5
+        y, mu = np.asarray(rng.integers(1, 6, size=n), dtype=float), 3.5
         A = np.hstack([np.ones((n, 1)), Q])
 
         def solve(A: np.ndarray, t: np.ndarray, pen: Any) -> np.ndarray:

@@ -87,13 +87,13 @@ def padded_segments(
         flat = np.minimum(starts[ents][:, None] + slot[None, :], len(order) - 1)
         rating = np.where(mask, order[flat], 0)
         chunks.append(Padded(
-            bk.asarray(rating.astype(np.int32)),
-            bk.asarray(np.where(mask, other[rating], n_other).astype(np.int32)),
-            bk.asarray(mask.astype(np.float64), dtype=dtype),
-            bk.asarray(counts[ents].astype(np.float64), dtype=dtype),
+            bk.asarray(np.asarray(rating, dtype=np.int32)),
+            bk.asarray(np.asarray(np.where(mask, other[rating], n_other), dtype=np.int32)),
+            bk.asarray(np.asarray(mask, dtype=np.float64), dtype=dtype),
+            bk.asarray(np.asarray(counts[ents], dtype=np.float64), dtype=dtype),
         ))
         a = b
-    return chunks, bk.asarray(np.argsort(by_count, kind="stable").astype(np.int32))
+    return chunks, bk.asarray(np.asarray(np.argsort(by_count, kind="stable"), dtype=np.int32))
 
 
 def penalty_diagonal(pen: Penalty, d: int) -> tuple[np.ndarray, np.ndarray]:

@@ -40,7 +40,7 @@ def top_k_unseen(bk: Backend, query: Any, keys: Any, k: int, drop: np.ndarray,
     if k <= 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
     found = top_k_similar(query, keys, min(n, k + len(drop)), metric=metric, backend=bk)
-    rows = bk.to_numpy(found.indices).astype(np.int64)
+    rows = np.array(bk.to_numpy(found.indices), dtype=np.int64)
     scores = np.asarray(bk.to_numpy(found.scores), dtype=float)
     keep = ~np.isin(rows, drop)
     return rows[keep][:k], scores[keep][:k]

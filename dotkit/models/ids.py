@@ -35,10 +35,10 @@ def as_ids(op: str, name: str, ids: Any) -> np.ndarray:
         )
     integral = arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr))
     if arr.size and integral:
-        arr = arr.astype(np.int64)
+        arr = np.array(arr, dtype=np.int64)
     if arr.size and arr.dtype.kind not in "iu":
         raise InputValueError(f"{op}: {name} must hold integer ids; received dtype {arr.dtype}")
-    arr = arr.astype(np.int64)
+    arr = np.array(arr, dtype=np.int64)  # a copy: the caller's ids are never aliased
     if arr.size and arr.min() < 0:
         bad = int(arr[np.argmax(arr < 0)])
         raise InputValueError(f"{op}: {name} must be non-negative ids; received {bad}")

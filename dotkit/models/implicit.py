@@ -146,7 +146,7 @@ class ImplicitALS(FactorModel):
         conf = bk.asarray(c, dtype=dtype)
         users_side = padded_segments(bk, rows_u, rows_i, nu, ni, dtype)
         items_side = padded_segments(bk, rows_i, rows_u, ni, nu, dtype)
-        ru, ri = bk.asarray(rows_u.astype(np.int32)), bk.asarray(rows_i.astype(np.int32))
+        ru, ri = bk.asarray(np.array(rows_u, dtype=np.int32)), bk.asarray(np.array(rows_i, dtype=np.int32))
         self._fitted, self.history = True, {"loss": []}
         with one_blas_thread():
             for epoch in progress_bar(range(epochs), desc="implicit ALS epochs",

@@ -179,7 +179,7 @@ class MatrixFactorization(FactorModel):
         rows_u, rows_i = self._set_ids(u, i)
         self._init_params(bk, r)
         self._fitted = True
-        train = (bk.asarray(rows_u.astype(np.int32)), bk.asarray(rows_i.astype(np.int32)), r)
+        train = (bk.asarray(np.array(rows_u, dtype=np.int32)), bk.asarray(np.array(rows_i, dtype=np.int32)), r)
         step = self._als_epoch_fn(bk, rows_u, rows_i, r) if self.method == "als" else self._sgd_epoch_fn(bk, train)
         self.history = {"train_rmse": [], "val_rmse": []}
         # ALS makes many batched products of small matrices: BLAS threads buy nothing
@@ -271,8 +271,8 @@ class MatrixFactorization(FactorModel):
         bk = self._bk
         ru, ku = self._users.lookup(u)
         ri, ki = self._items.lookup(i)
-        as_rows = lambda a: bk.asarray(a.astype(np.int32))  # noqa: E731
-        as_mask = lambda a: bk.asarray(a.astype(np.float64), dtype=self._dtype)  # noqa: E731
+        as_rows = lambda a: bk.asarray(np.array(a, dtype=np.int32))  # noqa: E731
+        as_mask = lambda a: bk.asarray(np.array(a, dtype=np.float64), dtype=self._dtype)  # noqa: E731
         return self._score_rows(as_rows(ru), as_rows(ri), as_mask(ku), as_mask(ki))
 
     def predict(self, users: Any, items: Any, *, clip: tuple[float, float] | None = None) -> Any:

@@ -41,7 +41,7 @@ class Params(NamedTuple):
 def bias_penalties(bk: Backend, counts: np.ndarray, bias_reg: float, scaled: bool, dtype: Any) -> Any:
     """Each entity's per-rating bias penalty: ``λ_b`` (count-scaled) or ``λ_b / n`` (fixed)."""
     share = np.full(len(counts), bias_reg) if scaled else bias_reg / np.maximum(counts, 1)
-    return bk.asarray(share.astype(np.float64), dtype=dtype)
+    return bk.asarray(np.asarray(share, dtype=np.float64), dtype=dtype)
 
 
 def sgd_epoch(
@@ -63,7 +63,7 @@ def sgd_epoch(
     not finite (a step size too large makes SGD diverge); ``params``
     themselves are never modified.
     """
-    perm_b = bk.asarray(perm.astype(np.int32))
+    perm_b = bk.asarray(np.array(perm, dtype=np.int32))
     with np.errstate(all="ignore"):  # a diverging step is reported below, as a FitError
         return _epoch(bk, params, train, perm_b, mu, lr, reg, bias_pen, batch_size, op)
 

@@ -75,7 +75,7 @@ def _points(X: Any, y: Any, op: str) -> tuple[np.ndarray, np.ndarray]:
         raise InputValueError(f"{op}: y must hold one label per row of X ({X.shape[0]}); received y.shape={y.shape}")
     if not np.all((y == 0) | (y == 1)):
         raise InputValueError(f"{op}: y must hold labels 0 and 1; received values {np.unique(y)[:5]!r}")
-    return X, y.astype(float)
+    return X, np.array(y, dtype=float)
 
 
 def evaluate(w: Any, b: float, X: Any, y: Any) -> dict[str, float]:

@@ -52,7 +52,9 @@ def max_pool2d(x: Any, size: int = 2, *, backend: str | Backend | None = None) -
 def pool_grad(xp: Any, delta: Any, x: Any, size: int) -> Any:
     """``∂L/∂x`` of :func:`max_pool2d`: each block's ``δ`` goes to its largest entry (shared by ties)."""
     blocks = _pool_blocks(xp, x, size)
-    winner = xp.astype(blocks == xp.max(blocks, axis=(3, 5), keepdims=True), x.dtype)
+    # 1 where an entry is its block's largest, else 0, in x's dtype (blocks are windows of x)
+    largest = blocks == xp.max(blocks, axis=(3, 5), keepdims=True)
+    winner = xp.where(largest, xp.ones_like(blocks), xp.zeros_like(blocks))
     winner = winner / xp.sum(winner, axis=(3, 5), keepdims=True)
     n, c, ho, _, wo, _ = blocks.shape
     dx = xp.reshape(winner * xp.reshape(delta, (n, c, ho, 1, wo, 1)), (n, c, ho * size, wo * size))

@@ -281,7 +281,7 @@ def stored_figure_10_2() -> tuple[np.ndarray, dict[float, np.ndarray], int]:
     header = lines[1].split(",")
     table = np.loadtxt(lines[2:], delimiter=",", ndmin=2)
     alphas = [float(h.removeprefix("alpha=")) for h in header[1:]]
-    return table[:, 0].astype(int), {a: table[:, i + 1] for i, a in enumerate(alphas)}, n_runs
+    return np.array(table[:, 0], dtype=int), {a: table[:, i + 1] for i, a in enumerate(alphas)}, n_runs
 
 
 __all__ = [

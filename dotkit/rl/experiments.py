@@ -181,7 +181,7 @@ def _basis_tables(configs: list[tuple[str, int]], d: int) -> np.ndarray:
     tables = []
     for kind, order in configs:
         basis = (PolynomialBasis if kind == "polynomial" else FourierBasis)(order, low=1, high=N_STATES)
-        t = np.asarray(to_numpy(basis.transform(_STATES.astype(float), backend="numpy")))
+        t = np.asarray(to_numpy(basis.transform(np.asarray(_STATES, dtype=float), backend="numpy")))
         tables.append(np.pad(t, ((0, 0), (0, d - t.shape[1]))))
     return np.stack(tables)
 

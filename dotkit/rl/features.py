@@ -281,7 +281,7 @@ class TileCoder:
             raise InputValueError(
                 f"TileCoder: tiles must be positive integers; received tiles={tiles!r}"
             )
-        self.tiles = t.astype(np.int64)
+        self.tiles = np.array(t, dtype=np.int64)  # a writable copy of the broadcast view
         self.hash_size = (
             None if hash_size is None else check_positive_int("TileCoder", "hash_size", hash_size)
         )
@@ -298,7 +298,7 @@ class TileCoder:
         self._scale = self.tiles / (self.high - self.low)
         if self.hash_size is None:  # the unhashed index (only then known to fit in int64)
             self._base = np.arange(self.n_tilings, dtype=np.int64) * self.per_tiling
-            self._strides = np.cumprod(np.concatenate([[1], (self.tiles + 1)[:-1]])).astype(np.int64)
+            self._strides = np.asarray(np.cumprod(np.concatenate([[1], (self.tiles + 1)[:-1]])), dtype=np.int64)
 
     def indices(self, states: Any) -> np.ndarray:
         """The active feature of each tiling: an int array ``(n, n_tilings)`` (NumPy).
@@ -318,7 +318,7 @@ class TileCoder:
         if not np.all(np.isfinite(x)):
             raise InputValueError("TileCoder.indices: states contain NaN or infinity")
         u = (np.clip(x, self.low, self.high) - self.low) * self._scale  # in tile units, [0, tiles]
-        coords = np.floor(u[:, None, :] + self.offsets[None, :, :]).astype(np.int64)  # (n, T, k)
+        coords = np.asarray(np.floor(u[:, None, :] + self.offsets[None, :, :]), dtype=np.int64)  # (n, T, k)
         coords = np.minimum(coords, self.tiles)
         tiling = np.arange(self.n_tilings, dtype=np.int64)
         if self.hash_size is None:
@@ -343,7 +343,7 @@ class TileCoder:
         if self.hash_size is not None:
             return self.indices(np.asarray(state, dtype=np.float64)[None, :])[0]
         u = (np.clip(state, self.low, self.high) - self.low) * self._scale
-        coords = (u + self.offsets).astype(np.int64)  # floor: everything is >= 0 here ...
+        coords = np.asarray(u + self.offsets, dtype=np.int64)  # floor: everything is >= 0 here ...
         if coords.min() < 0:  # ... unless the state held NaN, which clip lets through
             raise InputValueError(f"TileCoder.active: state contains NaN; received state={state!r}")
         np.minimum(coords, self.tiles, out=coords)

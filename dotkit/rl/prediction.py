@@ -167,7 +167,7 @@ def _n_step_td(
     ep = Episodes.check(op, episodes, None if w.ndim == 1 else w.shape[0])
     ep.check_rows(op, phi.shape[-2], first, "phi")
     if w.ndim == 2:
-        a = as_array(op, "alpha", alpha, bk, ndim=(0, 1), allow_int=False).astype(w.dtype)
+        a = bk.cast(as_array(op, "alpha", alpha, bk, ndim=(0, 1), allow_int=False), w.dtype)
         if not bool(bk.xp.all((a >= 0) & (a <= 1)).item()):  # a sweep may include α = 0
             bad = np.round(bk.to_numpy(a), 6)
             bad = bad[(bad < 0) | (bad > 1)]
@@ -297,8 +297,8 @@ def value_error(v_hat: Any, v_true: Any, mu: Any = None) -> float:
     """
     op = "value_error"
     nb = get_backend("numpy")
-    v_hat = as_array(op, "v_hat", v_hat, nb, min_ndim=1, allow_int=False).astype(np.float64)
-    v_true = as_array(op, "v_true", v_true, nb, ndim=1, allow_int=False).astype(np.float64)
+    v_hat = np.asarray(as_array(op, "v_hat", v_hat, nb, min_ndim=1, allow_int=False), dtype=np.float64)
+    v_true = np.asarray(as_array(op, "v_true", v_true, nb, ndim=1, allow_int=False), dtype=np.float64)
     if v_hat.shape[-1] != v_true.shape[0]:
         raise ShapeError(
             f"{op}: v_hat and v_true must have one value per state; received "
@@ -308,7 +308,7 @@ def value_error(v_hat: Any, v_true: Any, mu: Any = None) -> float:
     if mu is None:
         m = np.full(e.shape[-1], 1.0 / e.shape[-1])
     else:
-        m = as_array(op, "mu", mu, nb, ndim=1, allow_int=False, finite=True).astype(np.float64)
+        m = np.asarray(as_array(op, "mu", mu, nb, ndim=1, allow_int=False, finite=True), dtype=np.float64)
         if m.shape != v_true.shape:
             raise ShapeError(
                 f"{op}: mu must weigh every state; received mu.shape={m.shape}, "
@@ -355,15 +355,15 @@ def td_fixed_point(
         )
     r = _per_state(op, "r", r, Phi)
     D = mu[:, None] * Phi
-    A = D.T @ (Phi - gamma * (P.astype(np.float64) @ Phi))
+    A = D.T @ (Phi - gamma * (np.asarray(P, dtype=np.float64) @ Phi))
     return _solve(op, A, D.T @ r, Phi)
 
 
 def _table_and_weights(op: str, phi: Any, mu: Any) -> tuple[np.ndarray, np.ndarray]:
     """The feature table ``(n_states, d)`` and state weights ``(n_states,)``, float64 NumPy."""
     nb = get_backend("numpy")
-    Phi = as_array(op, "phi", phi, nb, ndim=2, allow_int=False, finite=True).astype(np.float64)
-    m = as_array(op, "mu", mu, nb, ndim=1, allow_int=False, finite=True).astype(np.float64)
+    Phi = np.asarray(as_array(op, "phi", phi, nb, ndim=2, allow_int=False, finite=True), dtype=np.float64)
+    m = np.asarray(as_array(op, "mu", mu, nb, ndim=1, allow_int=False, finite=True), dtype=np.float64)
     if m.shape[0] != Phi.shape[0]:
         raise ShapeError(
             f"{op}: mu must weigh every row of phi; received mu.shape={m.shape}, phi.shape={Phi.shape}"
@@ -378,7 +378,7 @@ def _per_state(op: str, name: str, x: Any, Phi: np.ndarray) -> np.ndarray:
             f"{op}: {name} must have one entry per state; received {name}.shape={x.shape}, "
             f"phi.shape={Phi.shape}"
         )
-    return x.astype(np.float64)
+    return np.asarray(x, dtype=np.float64)
 
 
 def _solve(op: str, A: np.ndarray, b: np.ndarray, Phi: np.ndarray) -> np.ndarray:
