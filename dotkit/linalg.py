@@ -19,7 +19,7 @@ from dotkit._memory import check_allocation
 from dotkit.backends import Backend, get_backend, selected_name
 from dotkit.errors import DtypeError, InputValueError, ShapeError
 
-_FAST_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+_FAST_FLOATS = frozenset((np.dtype(np.float32), np.dtype(np.float64)))
 _INT64_LIMIT = 2**63 - 1
 _FLOAT32_EXACT = 2**24  # every integer up to this is exact in float32
 
@@ -114,7 +114,7 @@ def _plain_float_vectors(a: Any, b: Any) -> bool:
         and type(b) is np.ndarray
         and a.ndim == 1
         and a.shape == b.shape
-        and a.dtype == b.dtype
+        and a.dtype is b.dtype  # NumPy's native float dtypes are singletons; any other is refused here
         and a.dtype in _FAST_FLOATS
     )
 

@@ -313,7 +313,7 @@ class MiniLM:
             maps.append(bk.to_numpy(weights[0]))  # (heads, T, T)
             h = encoder_layer(bk, h, w, None, shape, self.eps, fast=False)
         tokens = self._tokenizer.encode(sentence).tokens
-        return Attentions(tokens, np.stack(maps).astype(np.float32))
+        return Attentions(tokens, np.asarray(np.stack(maps), dtype=np.float32))
 
     def weights(self) -> tuple[dict[str, np.ndarray], list[LayerWeights]]:
         """The weights as float32 NumPy arrays, for rebuilding the network by hand.

@@ -147,7 +147,7 @@ def encode_batch(bk: Backend, emb: dict[str, Any], layers: list[EncoderLayer], t
     allowed = xp.reshape(mask, (B, 1, 1, T))  # keys only: padding is never attended to
     for w in layers:
         h = encoder_layer(bk, h, w, allowed, (B, T, n_heads), eps, fast)
-    return mean_pool(bk, xp.reshape(h, (B, T, -1)), xp.astype(mask, h.dtype))
+    return mean_pool(bk, xp.reshape(h, (B, T, -1)), bk.cast(mask, h.dtype))
 
 
 __all__ = ["EncoderLayer", "dense", "embed", "encode_batch", "encoder_layer", "gelu", "layer_norm", "mean_pool",
