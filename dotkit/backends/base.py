@@ -22,7 +22,8 @@ standard has no way), which a backend overrides where its library does better:
 - ``erf(x)``, ``scatter_add(target, index, values)``, ``top_k(scores, k)``
   (the ``k`` largest along the last axis, unordered), ``solve(a, b)``,
   ``vecdot(a, b)`` (where the library's own sums inaccurately), and
-  ``sliding_windows(x, shape, strides)`` (a strided view, for im2col).
+  ``sliding_windows(x, shape, strides)`` (a strided view, for im2col; optional:
+  without it conv2d builds its patches from the standard's strided slices).
 - dtypes: ``dtype(spec)`` (this backend's dtype for a NumPy dtype or a name),
   ``dtype_kind(x)``, ``is_half(x)``, ``cast(x, dtype)``, ``supports_float64``
   (False: inputs in float64 are computed in float32, and tests use float32
@@ -233,7 +234,7 @@ class Backend:
         """A strided view of ``x`` with the given element shape and element strides."""
         raise NotImplementedError(
             f"the {self.name} backend offers no strided views (sliding_windows), which the Array API "
-            "standard lacks; declare a conv2d fast path or override sliding_windows"
+            "standard lacks; conv2d then builds its patches from strided slices instead"
         )
 
     def solve(self, a: Any, b: Any) -> Any:
