@@ -100,3 +100,28 @@ def test_mlp_diverging_fit_leaves_the_model_as_it_was(bk: str, lr: float) -> Non
 @example(lr=1e150)
 def test_cnn_diverging_fit_leaves_the_model_as_it_was(bk: str, lr: float) -> None:
     _fails_and_keeps_state(_cnn(bk, True), lambda m: m.fit(XI * 1e150, YI, lr=lr, epochs=2, progress=False))
+
+
+# layer_norm works in place on its vectors: a refused call, and a successful one, must leave the caller's arrays alone.
+BAD_LAYER_NORM = st.sampled_from([
+    {"gamma": np.ones(5)}, {"beta": np.zeros((1, 4))}, {"eps": 0.0}, {"eps": -1.0}, {"eps": math.nan},
+    {"eps": "1e-5"}, {"gamma": np.array(["a"] * 4)},
+])
+
+
+@pytest.mark.parametrize("bk", BACKENDS)
+@settings(max_examples=7, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(bad=BAD_LAYER_NORM)
+def test_layer_norm_leaves_its_inputs_as_they_were(bk: str, bad: dict) -> None:
+    from dotkit.nn import layer_norm
+
+    backend = dotkit.get_backend(bk)
+    x, gamma, beta = (backend.asarray(a, dtype=backend.float32)
+                      for a in (rng.standard_normal((3, 4)), rng.random(4) + 0.5, rng.standard_normal(4)))
+    before = [np.array(backend.to_numpy(a)) for a in (x, gamma, beta)]
+    args = {"gamma": gamma, "beta": beta, "eps": 1e-5, **bad}
+    with pytest.raises(DotkitError, match="layer_norm"):
+        layer_norm(x, args["gamma"], args["beta"], eps=args["eps"])
+    layer_norm(x, gamma, beta)
+    for name, a, was in zip(("x", "gamma", "beta"), (x, gamma, beta), before):
+        np.testing.assert_array_equal(backend.to_numpy(a), was, err_msg=f"layer_norm changed {name} on {bk}")

@@ -141,7 +141,8 @@ def test_draw_attention_prints_the_weights_in_the_cells() -> None:
 
 
 def test_weights_rebuild_encode_in_numpy(model) -> None:
-    """The chapter's hand-written layer: model.weights() and token_ids() are enough to reproduce encode."""
+    """The chapter's hand-written layer: model.weights() (dense layers ``(out, in)``, ``y = x Wᵀ + b``)
+    and token_ids() are enough to reproduce encode."""
     from scipy.special import erf
 
     emb, layers = model.weights()
@@ -156,18 +157,31 @@ def test_weights_rebuild_encode_in_numpy(model) -> None:
     h = norm(emb["word"][ids] + emb["pos"][: len(ids)] + emb["type"], emb["ln_g"], emb["ln_b"])
     L, D = h.shape
     for w in layers:
-        q, k, v = ((h @ wm + bm).reshape(L, 12, 32).transpose(1, 0, 2)
+        q, k, v = ((h @ wm.T + bm).reshape(L, 12, 32).transpose(1, 0, 2)
                    for wm, bm in ((w.w_q, w.b_q), (w.w_k, w.b_k), (w.w_v, w.b_v)))
         s = q @ k.transpose(0, 2, 1) / np.sqrt(32)
         a = np.exp(s - s.max(-1, keepdims=True))
         a /= a.sum(-1, keepdims=True)
-        h = norm(h + (a @ v).transpose(1, 0, 2).reshape(L, D) @ w.w_o + w.b_o, w.ln1_g, w.ln1_b)
-        f = h @ w.w_in + w.b_in
-        h = norm(h + (0.5 * f * (1 + erf(f / np.sqrt(2)))) @ w.w_out + w.b_out, w.ln2_g, w.ln2_b)
+        h = norm(h + (a @ v).transpose(1, 0, 2).reshape(L, D) @ w.w_o.T + w.b_o, w.ln1_g, w.ln1_b)
+        f = h @ w.w_in.T + w.b_in
+        h = norm(h + (0.5 * f * (1 + erf(f / np.sqrt(2)))) @ w.w_out.T + w.b_out, w.ln2_g, w.ln2_b)
     e = h.mean(0) / np.linalg.norm(h.mean(0))
     np.testing.assert_allclose(e, model.encode(sentence, backend="numpy")[0], atol=1e-5)
     with pytest.raises(DtypeError, match="one sentence"):
         model.token_ids(["a"])
+
+
+def test_weights_keep_the_checkpoints_layout(model) -> None:
+    """One dense layout: every linear map as the checkpoint stores it, (out, in); W_q, W_k, W_v are thirds of W_qkv."""
+    emb, layers = model.weights()
+    t, w = model._tensors, layers[2]
+    prefix = "encoder.layer.2."
+    assert w.w_qkv.shape == (3 * 384, 384) and w.b_qkv.shape == (3 * 384,)
+    for name, got, bias in (("query", w.w_q, w.b_q), ("key", w.w_k, w.b_k), ("value", w.w_v, w.b_v)):
+        np.testing.assert_array_equal(got, t[f"{prefix}attention.self.{name}.weight"])
+        np.testing.assert_array_equal(bias, t[f"{prefix}attention.self.{name}.bias"])
+    np.testing.assert_array_equal(w.w_in, t[prefix + "intermediate.dense.weight"])
+    assert w.w_in.shape == (1536, 384) and w.w_out.shape == (384, 1536) and w.w_o.shape == (384, 384)
 
 
 def test_parameter_counts_add_up(model) -> None:

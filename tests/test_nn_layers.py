@@ -261,3 +261,33 @@ def test_dense_grads_can_skip_the_input_gradient(rng) -> None:
     np.testing.assert_allclose(full.dx, d @ W)
     np.testing.assert_array_equal(lean.dW, full.dW)
     np.testing.assert_array_equal(lean.db, full.db)
+
+
+# -- layer norm -----------------------------------------------------------------------------------
+def test_layer_norm_matches_scipy_standardisation(backend, rng) -> None:
+    """Each vector to mean 0 and variance 1 (SciPy's zscore, ddof=0), then γ and β feature by feature."""
+    from scipy.stats import zscore
+
+    from dotkit.nn import layer_norm
+
+    x, g, b = rng.standard_normal((3, 4, 16)) * 5 + 2, rng.random(16) + 0.5, rng.standard_normal(16)
+    xb = dk.asarray(x, backend=backend)
+    got = dk.to_numpy(layer_norm(xb, g, b, eps=1e-12, backend=backend))
+    np.testing.assert_allclose(got, zscore(x, axis=-1) * g + b, **tol(backend))
+    np.testing.assert_array_equal(dk.to_numpy(xb), x.astype(dk.to_numpy(xb).dtype))  # the input is untouched
+    plain = dk.to_numpy(layer_norm(xb, np.ones(16), np.zeros(16), backend=backend))  # γ = 1, β = 0
+    np.testing.assert_allclose(plain.mean(-1), 0.0, atol=1e-5)
+    np.testing.assert_allclose(plain.std(-1), 1.0, atol=1e-3)  # eps = 1e-5 against a variance of about 25
+
+
+def test_layer_norm_errors_name_the_argument() -> None:
+    from dotkit.nn import layer_norm
+
+    with pytest.raises(ShapeError, match=r"layer_norm: gamma must hold one number per feature.*\(3,\)"):
+        layer_norm(np.ones((2, 3)), np.ones(4), np.zeros(3))
+    with pytest.raises(InputValueError, match=r"layer_norm: eps must be finite and > 0.*eps=0"):
+        layer_norm(np.ones((2, 3)), np.ones(3), np.zeros(3), eps=0)
+    with pytest.raises(DtypeError, match="layer_norm: x must be real"):
+        layer_norm(np.ones((2, 3)) * 1j, np.ones(3), np.zeros(3))
+    half = layer_norm(np.array([[1.0, 2.0, 6.0]], np.float16), np.ones(3, np.float16), np.zeros(3, np.float16))
+    assert half.dtype == np.float16

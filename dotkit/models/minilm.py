@@ -34,32 +34,11 @@ from dotkit._inputs import check_positive_int, resolve
 from dotkit._threads import run_parts
 from dotkit.backends import Backend, get_backend
 from dotkit.errors import DataFormatError, DataNotFoundError, DtypeError, InputValueError
-from dotkit.models.minilm_encoder import EncoderLayer, embed, encode_batch, encoder_layer, split_qkv
+from dotkit.models.minilm_encoder import LayerWeights, embed, encode_batch, encoder_layer, split_qkv
 from dotkit.nn.attention_kernels import attention_weights_kernel
 
 _CONFIG_KEYS = ("model_type", "hidden_act", "num_hidden_layers", "num_attention_heads", "hidden_size")
 MAX_LENGTH = 256  # sentence-transformers' max_seq_length for this model (tokenizer.json says 128)
-
-
-class LayerWeights(NamedTuple):
-    """One encoder layer, linear weights stored ``(in, out)`` so that ``y = x @ w + b``."""
-
-    w_q: Any
-    b_q: Any
-    w_k: Any
-    b_k: Any
-    w_v: Any
-    b_v: Any
-    w_o: Any
-    b_o: Any
-    ln1_g: Any
-    ln1_b: Any
-    w_in: Any
-    b_in: Any
-    w_out: Any
-    b_out: Any
-    ln2_g: Any
-    ln2_b: Any
 
 
 class Attentions(NamedTuple):
@@ -67,12 +46,6 @@ class Attentions(NamedTuple):
 
     tokens: list[str]
     weights: np.ndarray
-
-
-def _encoder_layer(w: LayerWeights) -> EncoderLayer:
-    """A layer as the encoder computes it: ``W_q``, ``W_k``, ``W_v`` side by side as one ``(D, 3·D)`` matrix."""
-    return EncoderLayer(np.concatenate([w.w_q, w.w_k, w.w_v], axis=1), np.concatenate([w.b_q, w.b_k, w.b_v]),
-                        w.w_o, w.b_o, w.ln1_g, w.ln1_b, w.w_in, w.b_in, w.w_out, w.b_out, w.ln2_g, w.ln2_b)
 
 
 class MiniLM:
@@ -102,7 +75,7 @@ class MiniLM:
             )
         self._tensors = tensors
         self._tokenizer = tokenizer
-        self._per_backend: dict[str, tuple[dict[str, Any], list[LayerWeights], list[EncoderLayer]]] = {}
+        self._per_backend: dict[str, tuple[dict[str, Any], list[LayerWeights]]] = {}
         tokenizer.no_padding()
         tokenizer.enable_truncation(max_length=self.max_length)
 
@@ -157,20 +130,19 @@ class MiniLM:
             )
         return cls(tensors, tokenizer, config, max_length=max_length)
 
-    def _weights(self, bk: Backend) -> tuple[dict[str, Any], list[LayerWeights], list[EncoderLayer]]:
-        """The weights as arrays of ``bk`` (float32), linear maps transposed to ``(in, out)``.
+    def _weights(self, bk: Backend) -> tuple[dict[str, Any], list[LayerWeights]]:
+        """The weights as arrays of ``bk`` (float32), linear maps in the checkpoint's ``(out, in)`` layout.
 
-        Returns the embeddings, each layer's named weights, and each layer as the
-        encoder computes it (the three projections side by side as one matrix).
+        Returns the embeddings and each layer's weights, ``W_q``, ``W_k`` and ``W_v``
+        stacked as one ``(3·D, D)`` matrix so the three projections are one product.
         """
         if bk.name not in self._per_backend:
             t = self._tensors
 
-            def arr(name: str, transpose: bool = False) -> np.ndarray:
+            def arr(name: str) -> np.ndarray:
                 if name not in t:
                     raise DataFormatError(f"MiniLM: the weights lack the tensor {name!r}")
-                x = np.asarray(t[name], dtype=np.float32)
-                return np.ascontiguousarray(x.T) if transpose else x
+                return np.asarray(t[name], dtype=np.float32)
 
             emb = {
                 "word": arr("embeddings.word_embeddings.weight"),
@@ -180,24 +152,21 @@ class MiniLM:
                 "ln_b": arr("embeddings.LayerNorm.bias"),
             }
             layers = [self._layer_weights(arr, f"encoder.layer.{i}.") for i in range(self.n_layers)]
-            encoder = [_encoder_layer(w) for w in layers]
-            on_bk = [{k: bk.asarray(v) for k, v in emb.items()},
-                     [LayerWeights(*(bk.asarray(a) for a in w)) for w in layers],
-                     [EncoderLayer(*(bk.asarray(a) for a in w)) for w in encoder]]
-            self._per_backend[bk.name] = tuple(on_bk)  # type: ignore[assignment]
+            self._per_backend[bk.name] = ({k: bk.asarray(v) for k, v in emb.items()},
+                                          [LayerWeights(*(bk.asarray(a) for a in w)) for w in layers])
         return self._per_backend[bk.name]
 
     @staticmethod
     def _layer_weights(arr: Any, p: str) -> LayerWeights:
-        a = p + "attention."
+        a, s = p + "attention.", p + "attention.self."
+        qkv = ("query", "key", "value")
         return LayerWeights(
-            arr(a + "self.query.weight", True), arr(a + "self.query.bias"),
-            arr(a + "self.key.weight", True), arr(a + "self.key.bias"),
-            arr(a + "self.value.weight", True), arr(a + "self.value.bias"),
-            arr(a + "output.dense.weight", True), arr(a + "output.dense.bias"),
+            np.concatenate([arr(f"{s}{n}.weight") for n in qkv], axis=0),
+            np.concatenate([arr(f"{s}{n}.bias") for n in qkv]),
+            arr(a + "output.dense.weight"), arr(a + "output.dense.bias"),
             arr(a + "output.LayerNorm.weight"), arr(a + "output.LayerNorm.bias"),
-            arr(p + "intermediate.dense.weight", True), arr(p + "intermediate.dense.bias"),
-            arr(p + "output.dense.weight", True), arr(p + "output.dense.bias"),
+            arr(p + "intermediate.dense.weight"), arr(p + "intermediate.dense.bias"),
+            arr(p + "output.dense.weight"), arr(p + "output.dense.bias"),
             arr(p + "output.LayerNorm.weight"), arr(p + "output.LayerNorm.bias"),
         )
 
@@ -261,7 +230,7 @@ class MiniLM:
         texts = self._check_sentences(op, sentences)
         batch_size = check_positive_int(op, "batch_size", batch_size)
         bk = get_backend(backend) if backend is not None else resolve(op)
-        emb, _, encoder = self._weights(bk)
+        emb, encoder = self._weights(bk)
         batches = list(enumerate(self._batches(texts, batch_size)))
         pieces: list[tuple[np.ndarray, Any]] = [None] * len(batches)  # type: ignore[list-item]
 
@@ -302,7 +271,7 @@ class MiniLM:
         if not isinstance(sentence, str):
             raise DtypeError(f"{op}: expected one sentence (a string); received {type(sentence).__name__}")
         bk = get_backend(backend) if backend is not None else resolve(op)
-        emb, _, encoder = self._weights(bk)
+        emb, encoder = self._weights(bk)
         (_, tok, _), = self._batches([sentence], 1)
         h = embed(bk, emb, bk.asarray(tok), self.eps)
         shape = (1, tok.shape[1], self.n_heads)
@@ -320,16 +289,16 @@ class MiniLM:
 
         Returns ``(embeddings, layers)``: ``embeddings`` maps ``"word"`` (vocabulary × 384),
         ``"pos"`` (positions × 384), ``"type"`` (384,), ``"ln_g"`` and ``"ln_b"`` to arrays;
-        ``layers`` holds one :class:`LayerWeights` per layer, linear maps stored
-        ``(in, out)`` so that ``y = x @ w + b``.
+        ``layers`` holds one :class:`~dotkit.models.minilm_encoder.LayerWeights` per layer,
+        linear maps in the ``(out, in)`` layout of every dense layer in dotkit, so that
+        ``y = x @ w.T + b``; ``w_q``, ``w_k``, ``w_v`` are the thirds of ``w_qkv``.
 
         Example:
             >>> emb, layers = model.weights()       # doctest: +SKIP
-            >>> layers[0].w_q.shape                 # doctest: +SKIP
-            (384, 384)
+            >>> layers[0].w_in.shape                # doctest: +SKIP
+            (1536, 384)
         """
-        emb, layers, _ = self._weights(get_backend("numpy"))
-        return emb, layers
+        return self._weights(get_backend("numpy"))
 
     def token_ids(self, sentence: str) -> list[int]:
         """The vocabulary numbers of one sentence's tokens (those of :meth:`tokenize`).
@@ -369,4 +338,4 @@ class MiniLM:
                 f"max_length={self.max_length})")
 
 
-__all__ = ["Attentions", "MiniLM"]
+__all__ = ["Attentions", "LayerWeights", "MiniLM"]

@@ -3,10 +3,14 @@
 Each layer is, on the ``(B·T, D)`` matrix ``h`` of token vectors (``B``
 sentences padded to ``T`` tokens, ``D = 384``)::
 
-    [Q | K | V] = h W_qkv + b_qkv                       one product for the three projections
+    [Q | K | V] = h W_qkvᵀ + b_qkv                      one product for the three projections
     a  = attention(Q, K, V) per head, padding masked    12 heads of 32 features
-    h  = LayerNorm(h + a W_o + b_o)
-    h  = LayerNorm(h + GELU(h W_in + b_in) W_out + b_out)
+    h  = LayerNorm(h + a W_oᵀ + b_o)
+    h  = LayerNorm(h + GELU(h W_inᵀ + b_in) W_outᵀ + b_out)
+
+with every ``W`` in PyTorch's ``(out, in)`` layout, dotkit's one dense layer
+(:func:`dotkit.nn.layers.dense_kernel`), and LayerNorm dotkit's one layer norm
+(:func:`dotkit.nn.normalization.layer_norm_kernel`).
 
 and the sentence vector is the mean of the last layer's token vectors
 (padding excluded), scaled to length 1. The functions here take arrays of one
@@ -23,12 +27,17 @@ from typing import Any, NamedTuple
 from dotkit.backends import Backend
 from dotkit.nn.activations import gelu_kernel
 from dotkit.nn.attention_kernels import attention_kernel
+from dotkit.nn.layers import dense_kernel
+from dotkit.nn.normalization import layer_norm_kernel
 
 
-class EncoderLayer(NamedTuple):
-    """One layer's weights on one backend, linear maps ``(in, out)`` so that ``y = x @ w + b``.
+class LayerWeights(NamedTuple):
+    """One encoder layer's weights, linear maps in PyTorch's ``(out, in)`` layout: ``y = x Wᵀ + b``.
 
-    ``w_qkv`` is ``[W_q | W_k | W_v]``, ``(D, 3·D)``: the three projections as one product.
+    The layout of every dense layer in dotkit (:func:`dotkit.nn.layers.dense_kernel`).
+    ``w_qkv`` is ``W_q``, ``W_k`` and ``W_v`` stacked row-wise, ``(3·D, D)``: the three
+    projections as one product; ``w_q``, ``w_k``, ``w_v`` (and their biases) are its thirds.
+    ``w_in`` is ``(1536, D)``, ``w_out`` ``(D, 1536)``.
     """
 
     w_qkv: Any
@@ -44,22 +53,36 @@ class EncoderLayer(NamedTuple):
     ln2_g: Any
     ln2_b: Any
 
+    def _third(self, a: Any, i: int) -> Any:
+        d = a.shape[0] // 3
+        return a[i * d:(i + 1) * d, ...]
 
-def dense(bk: Backend, x: Any, w: Any, b: Any) -> Any:
-    """``x @ w + b`` for ``x`` ``(n, in)`` and ``w`` ``(in, out)``; the bias is added in place."""
-    y = bk.xp.matmul(x, w)
-    y += b
-    return y
+    @property
+    def w_q(self) -> Any:
+        """``W_q``, ``(D, D)``: rows ``0:D`` of ``w_qkv``."""
+        return self._third(self.w_qkv, 0)
 
+    @property
+    def w_k(self) -> Any:
+        """``W_k``, ``(D, D)``: rows ``D:2D`` of ``w_qkv``."""
+        return self._third(self.w_qkv, 1)
 
-def layer_norm(bk: Backend, x: Any, gamma: Any, beta: Any, eps: float) -> Any:
-    """``(x − mean) / √(var + eps) · γ + β`` over the last axis, overwriting ``x`` (a temporary of the caller)."""
-    xp = bk.xp
-    x -= xp.mean(x, axis=-1, keepdims=True)
-    x *= 1.0 / xp.sqrt(xp.mean(x * x, axis=-1, keepdims=True) + eps)
-    x *= gamma
-    x += beta
-    return x
+    @property
+    def w_v(self) -> Any:
+        """``W_v``, ``(D, D)``: rows ``2D:3D`` of ``w_qkv``."""
+        return self._third(self.w_qkv, 2)
+
+    @property
+    def b_q(self) -> Any:
+        return self._third(self.b_qkv, 0)
+
+    @property
+    def b_k(self) -> Any:
+        return self._third(self.b_qkv, 1)
+
+    @property
+    def b_v(self) -> Any:
+        return self._third(self.b_qkv, 2)
 
 
 def gelu(bk: Backend, x: Any, fast: bool) -> Any:
@@ -79,22 +102,22 @@ def embed(bk: Backend, emb: dict[str, Any], tok: Any, eps: float) -> Any:
     h = xp.reshape(h, (B, T, -1))
     h += emb["pos"][:T, :]
     h += emb["type"]
-    return layer_norm(bk, xp.reshape(h, (B * T, -1)), emb["ln_g"], emb["ln_b"], eps)
+    return layer_norm_kernel(xp, xp.reshape(h, (B * T, -1)), emb["ln_g"], emb["ln_b"], eps)
 
 
-def split_qkv(bk: Backend, h: Any, w: EncoderLayer, shape: tuple[int, int, int]) -> tuple[Any, Any, Any]:
+def split_qkv(bk: Backend, h: Any, w: LayerWeights, shape: tuple[int, int, int]) -> tuple[Any, Any, Any]:
     """Queries, keys and values of ``h`` ``(B·T, D)``, each ``(B, heads, T, d_head)``, from one product.
 
     ``shape`` is ``(B, T, heads)``.
     """
     xp = bk.xp
     B, T, heads = shape
-    qkv = xp.reshape(dense(bk, h, w.w_qkv, w.b_qkv), (B, T, 3, heads, -1))
+    qkv = xp.reshape(dense_kernel(xp, h, w.w_qkv, w.b_qkv), (B, T, 3, heads, -1))
     q, k, v = (xp.permute_dims(qkv[:, :, i, ...], (0, 2, 1, 3)) for i in range(3))
     return q, k, v
 
 
-def self_attention(bk: Backend, h: Any, w: EncoderLayer, allowed: Any, shape: tuple[int, int, int],
+def self_attention(bk: Backend, h: Any, w: LayerWeights, allowed: Any, shape: tuple[int, int, int],
                    fast: bool) -> Any:
     """Multi-head self-attention of ``h`` ``(B·T, D)``: ``(B·T, D)``, before the output projection.
 
@@ -112,15 +135,16 @@ def self_attention(bk: Backend, h: Any, w: EncoderLayer, allowed: Any, shape: tu
     return xp.reshape(xp.permute_dims(a, (0, 2, 1, 3)), (B * T, -1))
 
 
-def encoder_layer(bk: Backend, h: Any, w: EncoderLayer, allowed: Any, shape: tuple[int, int, int],
+def encoder_layer(bk: Backend, h: Any, w: LayerWeights, allowed: Any, shape: tuple[int, int, int],
                   eps: float, fast: bool) -> Any:
     """One encoder layer: attention and feed-forward, each with its residual sum and layer norm."""
-    a = dense(bk, self_attention(bk, h, w, allowed, shape, fast), w.w_o, w.b_o)
+    xp = bk.xp
+    a = dense_kernel(xp, self_attention(bk, h, w, allowed, shape, fast), w.w_o, w.b_o)
     a += h
-    h = layer_norm(bk, a, w.ln1_g, w.ln1_b, eps)
-    f = dense(bk, gelu(bk, dense(bk, h, w.w_in, w.b_in), fast), w.w_out, w.b_out)
+    h = layer_norm_kernel(xp, a, w.ln1_g, w.ln1_b, eps)  # a, a temporary of this layer, becomes h
+    f = dense_kernel(xp, gelu(bk, dense_kernel(xp, h, w.w_in, w.b_in), fast), w.w_out, w.b_out)
     f += h
-    return layer_norm(bk, f, w.ln2_g, w.ln2_b, eps)
+    return layer_norm_kernel(xp, f, w.ln2_g, w.ln2_b, eps)
 
 
 def mean_pool(bk: Backend, h: Any, mask: Any) -> Any:
@@ -135,7 +159,7 @@ def mean_pool(bk: Backend, h: Any, mask: Any) -> Any:
     return mean / xp.maximum(length, 1e-12)
 
 
-def encode_batch(bk: Backend, emb: dict[str, Any], layers: list[EncoderLayer], tok: Any, mask: Any,
+def encode_batch(bk: Backend, emb: dict[str, Any], layers: list[LayerWeights], tok: Any, mask: Any,
                  n_heads: int, eps: float, fast: bool) -> Any:
     """One padded batch through the network: ``(B, D)`` unit-length embeddings.
 
@@ -150,5 +174,5 @@ def encode_batch(bk: Backend, emb: dict[str, Any], layers: list[EncoderLayer], t
     return mean_pool(bk, xp.reshape(h, (B, T, -1)), bk.cast(mask, h.dtype))
 
 
-__all__ = ["EncoderLayer", "dense", "embed", "encode_batch", "encoder_layer", "gelu", "layer_norm", "mean_pool",
-           "self_attention", "split_qkv"]
+__all__ = ["LayerWeights", "embed", "encode_batch", "encoder_layer", "gelu", "mean_pool", "self_attention",
+           "split_qkv"]

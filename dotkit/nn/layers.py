@@ -89,11 +89,16 @@ def dense_kernel(xp: Any, x: Any, W: Any, b: Any = None) -> Any:
     """``z = x Wᵀ + b`` on checked arrays of one dtype (``xp``: the namespace); the one dense layer.
 
     ``W`` is ``(d_out, d_in)``, row ``j`` neuron ``j``'s weights: the layout of every
-    dense layer in dotkit (the MLP, the CNN's classifier). Models call this in
-    their inner loops; :func:`dense` is its checked, public form.
+    dense layer in dotkit (the MLP, the CNN's classifier, MiniLM, which keeps its
+    checkpoint's PyTorch layout). Models call this in their inner loops;
+    :func:`dense` is its checked, public form. The bias is added in place to the
+    product, a new array, so no second ``(n, d_out)`` array is made; ``b`` must
+    have ``z``'s dtype.
     """
     z = xp.matmul(x, W.T)
-    return z if b is None else z + b
+    if b is not None:
+        z += b
+    return z
 
 
 class DenseGrads(NamedTuple):

@@ -10,12 +10,13 @@ Every public op is computed on the backend, from float64 data rounded to the
 dtype under test, and compared with a NumPy float64 reference of the same
 formula written independently of dotkit's kernels: dot products, norms, angles,
 projections, matrix products and nearest neighbours; the activations and
-softmax with their derivatives; the dense layer forward and backward and the
-cross-entropy; conv2d and max pooling; scaled dot-product attention (the fast
-path a backend declares and dotkit's kernel, each on its own); the MLP's
-probabilities and its backpropagated gradients; and the MiniLM sentence
-encoder when its weights' package is installed. Each result must also stay an
-array of the backend, in the dtype the op promises.
+softmax with their derivatives; the dense layer forward and backward (and its
+kernel, which adds the bias in place), the layer norm and the cross-entropy;
+conv2d and max pooling; scaled dot-product attention (the fast path a backend
+declares and dotkit's kernel, each on its own); the MLP's probabilities and its
+backpropagated gradients; and the MiniLM sentence encoder when its weights'
+package is installed. Each result must also stay an array of the backend, in
+the dtype the op promises.
 
 Tolerances, per dtype (:data:`TOLERANCES`): a result ``got`` passes against the
 reference ``want`` when ``|got - want| <= atol · max(1, max|want|) + rtol · |want|``

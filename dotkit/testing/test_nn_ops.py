@@ -1,4 +1,4 @@
-"""Activations, softmax, the dense layer and the cross-entropy, against NumPy float64."""
+"""Activations, softmax, the dense layer, the layer norm and the cross-entropy, against NumPy float64."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ import pytest
 import dotkit as dk
 from dotkit.nn import activations as act
 from dotkit.nn import layers
+from dotkit.nn import normalization as norm
 from dotkit.testing.compare import assert_close
-from dotkit.testing.support import DTYPES, Draw, dtype_name
+from dotkit.testing.support import DTYPES, Draw, dtype_name, need
 
 _erf = np.vectorize(math.erf)
 _pdf = lambda x: np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)  # noqa: E731
@@ -87,3 +88,60 @@ def test_softmax_cross_entropy_and_its_gradient(dotkit_backend: Any, dtype: str)
                  dtype, "softmax_cross_entropy")
     assert_close(dotkit_backend, layers.softmax_cross_entropy_grad(z, y), (p64 - onehot) / 6, dtype,
                  "softmax_cross_entropy_grad")
+
+
+def _layer_norm(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float) -> np.ndarray:
+    """The formula in float64, written from its definition: per vector, mean and biased variance."""
+    d = x.shape[-1]
+    mu = x.sum(axis=-1, keepdims=True) / d
+    var = ((x - mu) ** 2).sum(axis=-1, keepdims=True) / d
+    return (x - mu) / np.sqrt(var + eps) * gamma + beta
+
+
+@pytest.mark.dotkit_op("layers")
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", ((6, 5), (2, 3, 16), (7,)))
+def test_layer_norm(dotkit_backend: Any, dtype: str, shape: tuple[int, ...]) -> None:
+    draw = Draw(dotkit_backend, dtype, seed=9)
+    (x, x64), (g, g64), (b, b64) = draw(*shape, scale=3.0), draw(shape[-1]), draw(shape[-1])
+    before = np.array(dotkit_backend.to_numpy(x))
+    out = norm.layer_norm(x, g, b, eps=1e-5)
+    assert dtype_name(out) == dtype, f"layer_norm turned {dtype} into {out.dtype}"
+    assert_close(dotkit_backend, out, _layer_norm(x64, g64, b64, 1e-5), dtype, "layer_norm")
+    np.testing.assert_array_equal(dotkit_backend.to_numpy(x), before, err_msg="layer_norm changed its input x")
+
+
+@pytest.mark.dotkit_op("layers")
+@pytest.mark.parametrize("dtype", ("float64", "float32"))
+def test_layer_norm_kernel_and_its_extremes(dotkit_backend: Any, dtype: str) -> None:
+    """The kernel in place, a constant vector (all β, not 0/0) and an offset of 1e3 that a careless variance loses."""
+    bk = dotkit_backend
+    draw = Draw(bk, dtype, seed=10)
+    (x, x64), (g, g64), (b, b64) = draw(4, 32), draw(32), draw(32)
+    want = _layer_norm(x64, g64, b64, 1e-6)
+    assert_close(bk, norm.layer_norm_kernel(bk.xp, x, g, b, 1e-6), want, dtype, "layer_norm_kernel")
+    assert_close(bk, x, want, dtype, "layer_norm_kernel's x, overwritten with the result")
+    const = bk.asarray(np.full((2, 32), 7.0), dtype=need(bk, dtype))
+    assert_close(bk, norm.layer_norm(const, g, b), np.broadcast_to(b64, (2, 32)), dtype, "layer_norm of a constant")
+    # Offset by 1e3, the mean carries 1e3 times the dtype's rounding (more where a backend sums in order,
+    # as MLX does); mean(x²) − mean(x)² instead of the centred form would be off by whole percents.
+    offset = np.asarray(x64 + 1e3, dtype=dtype)
+    got = bk.to_numpy(norm.layer_norm(bk.asarray(offset, dtype=need(bk, dtype)), g, b))
+    np.testing.assert_allclose(got, _layer_norm(np.asarray(offset, dtype=np.float64), g64, b64, 1e-5),
+                               atol=1e4 * np.finfo(dtype).eps, err_msg=f"layer_norm offset by 1e3 ({bk.name})")
+
+
+@pytest.mark.dotkit_op("layers")
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_dense_kernel_adds_its_bias_to_the_product_alone(dotkit_backend: Any, dtype: str) -> None:
+    """The kernel adds ``b`` in place, to the new product: ``x``, ``W`` and ``b`` stay as they were."""
+    bk = dotkit_backend
+    draw = Draw(bk, dtype, seed=11)
+    (x, x64), (W, W64), (b, b64) = draw(5, 3), draw(4, 3), draw(4)
+    before = [np.array(bk.to_numpy(a)) for a in (x, W, b)]
+    z = layers.dense_kernel(bk.xp, x, W, b)
+    assert dtype_name(z) == dtype
+    assert_close(bk, z, x64 @ W64.T + b64, dtype, "dense_kernel")
+    assert_close(bk, layers.dense_kernel(bk.xp, x, W), x64 @ W64.T, dtype, "dense_kernel without a bias")
+    for name, a, was in zip(("x", "W", "b"), (x, W, b), before):
+        np.testing.assert_array_equal(bk.to_numpy(a), was, err_msg=f"dense_kernel changed {name} ({bk.name})")

@@ -515,3 +515,41 @@ case(
     Equals(lambda: np.zeros((4, 3))),
 )
 _ = f64
+
+# --- layer norm -------------------------------------------------------------------------------------
+from dotkit.nn import normalization as norm  # noqa: E402
+
+LN = norm.layer_norm
+X3, G3, B3 = [[1.0, 2.0, 6.0]], [1.0, 1.0, 1.0], [0.0, 0.0, 0.0]
+
+
+def _ln(x, g=G3, b=B3, eps=1e-5) -> np.ndarray:
+    x = np.asarray(x, float)
+    c = x - x.mean(axis=-1, keepdims=True)
+    return c / np.sqrt((c * c).mean(axis=-1, keepdims=True) + eps) * np.asarray(g, float) + np.asarray(b, float)
+
+
+_LN_JUNK = ["none", "string", "complex", "ragged", "masked", "datetime"]
+junk_cases("nn.layer_norm", "layer_norm", "x", lambda v: LN(v, G3, B3), kinds=_LN_JUNK)
+junk_cases("nn.layer_norm", "layer_norm", "gamma", lambda v: LN(X3, v, B3), kinds=_LN_JUNK)
+junk_cases("nn.layer_norm", "layer_norm", "beta", lambda v: LN(X3, G3, v), kinds=_LN_JUNK)
+case("nn.layer_norm.gamma-length", lambda: LN(X3, [1.0] * 2, B3), Raises(ValueError, "layer_norm", ("gamma", "x.")))
+case("nn.layer_norm.beta-length", lambda: LN(X3, G3, [0.0] * 4), Raises(ValueError, "layer_norm", ("beta", "x.shape")))
+case("nn.layer_norm.gamma-2d", lambda: LN(X3, [G3], B3), Raises(ValueError, "layer_norm", "gamma"))
+case("nn.layer_norm.scalar-x", lambda: LN(1.0, [1.0], [0.0]), Raises(ValueError, "layer_norm", "x"))
+case("nn.layer_norm.no-features", lambda: LN(np.ones((2, 0)), [], []), Raises(ValueError, "layer_norm", "x"))
+case("nn.layer_norm.eps-zero", lambda: LN(X3, G3, B3, eps=0.0), Raises(ValueError, "layer_norm", "eps"))
+case("nn.layer_norm.eps-negative", lambda: LN(X3, G3, B3, eps=-1e-5), Raises(ValueError, "layer_norm", "eps"))
+case("nn.layer_norm.eps-nan", lambda: LN(X3, G3, B3, eps=NAN), Raises(ValueError, "layer_norm", "eps"))
+case("nn.layer_norm.eps-inf", lambda: LN(X3, G3, B3, eps=INF), Raises(ValueError, "layer_norm", "eps"))
+case("nn.layer_norm.eps-bool", lambda: LN(X3, G3, B3, eps=True), Raises(ValueError, "layer_norm", "eps"))
+case("nn.layer_norm.eps-string", lambda: LN(X3, G3, B3, eps="1e-5"), Raises(ValueError, "layer_norm", "eps"))
+case("nn.layer_norm.values", lambda: LN(X3, G3, B3), Equals(lambda: _ln(X3), rtol=1e-5))
+case("nn.layer_norm.int", lambda: LN([[1, 2, 6]], [1, 1, 1], [0, 0, 0]), Equals(lambda: _ln(X3), rtol=1e-5))
+case("nn.layer_norm.constant", lambda: LN([[5.0, 5.0, 5.0]], G3, [1.0, 2.0, 3.0]), Equals(lambda: [[1.0, 2.0, 3.0]]))
+case("nn.layer_norm.nan", lambda: LN([[NAN, 0.0, 1.0], [1.0, 2.0, 6.0]], G3, B3),
+     Equals(lambda: [[NAN, NAN, NAN], *_ln(X3).tolist()], rtol=1e-5))
+case("nn.layer_norm.inf", lambda: LN([[INF, 0.0, 1.0]], G3, B3), Equals(lambda: [[NAN, NAN, NAN]]))
+case("nn.layer_norm.float16",
+     lambda: LN(np.array([[1.0, 2.0, 6.0]], np.float16), np.ones(3, np.float16), np.zeros(3, np.float16)),
+     Equals(lambda: _ln(X3), rtol=2e-3))
