@@ -42,7 +42,7 @@ def test_missing_or_damaged_comparison_is_named(tmp_path) -> None:
 
 def test_surprise_flag_stores_where_told(tmp_path, monkeypatch, capsys) -> None:
     """``--surprise`` prints both models and writes the record (here to a scratch path)."""
-    monkeypatch.setattr(bench, "compare_surprise", lambda path=None, seed=0: _results())
+    monkeypatch.setattr(bench, "compare_surprise", lambda path=None, seed=0, repeats=5: _results())
     out = tmp_path / "cmp.json"
     assert bench.main(["--surprise", "--surprise-out", str(out)]) == 0
     printed = capsys.readouterr().out
@@ -58,6 +58,21 @@ def test_packaged_comparison_matches_a_fresh_fit() -> None:
     except DataNotFoundError:
         pytest.skip("MovieLens-100k is not installed here")
     assert (fresh["n_train"], fresh["n_test"]) == (record["split"]["n_train"], record["split"]["n_test"])
-    assert record["models"][0]["rmse"] == pytest.approx(fresh["rmse"], abs=1e-4)
-    assert record["models"][1]["model"].startswith("Surprise SVD")
-    assert 0.8 < record["models"][1]["rmse"] < 1.0 and record["models"][1]["fit_s"] > 0
+    ours, theirs = record["models"]
+    first = next(r for r in ours["runs"] if r["seed"] == record["split"]["seed"])
+    assert first["rmse"] == pytest.approx(fresh["rmse"], abs=1e-4)
+    assert theirs["model"].startswith("Surprise SVD")
+    assert 0.8 < theirs["rmse"] < 1.0 and theirs["fit_s"] > 0
+    for m in record["models"]:  # several random starts, summarised by what the runs say
+        rmses = [r["rmse"] for r in m["runs"]]
+        assert len(rmses) >= 3 and m["rmse_min"] == min(rmses) and m["rmse_max"] == max(rmses)
+        assert m["rmse"] == pytest.approx(sum(rmses) / len(rmses)) and m["rmse_sd"] > 0
+
+
+def test_summary_gives_mean_spread_and_median_time() -> None:
+    runs = [{"seed": s, "model_seed": 2 * s, "rmse": v, "mae": 0.7, "fit_s": t}
+            for s, v, t in ((0, 0.90, 0.3), (1, 0.92, 0.5), (2, 0.91, 0.4))]
+    got = bench._summary("m", runs)
+    assert got["rmse"] == pytest.approx(0.91) and got["rmse_sd"] == pytest.approx(0.01)
+    assert (got["rmse_min"], got["rmse_max"], got["fit_s"]) == (0.90, 0.92, 0.4)
+    assert [r["seed"] for r in got["runs"]] == [0, 2, 4]  # dotkit's runs name their first model seed
