@@ -43,6 +43,7 @@ _LAZY = {
     "sigmoid": "dotkit.nn.activations",
     "tanh": "dotkit.nn.activations",
     "gelu": "dotkit.nn.activations",
+    "layer_norm": "dotkit.nn.normalization",
     "conv2d": "dotkit.nn.conv",
     "conv2d_naive": "dotkit.nn.conv",
     "scaled_dot_product_attention": "dotkit.nn.attention",

@@ -1,4 +1,5 @@
-"""The package's own imports never run in a circle, and every exception class lives in errors.py.
+"""The package's own imports never run in a circle, every exception class lives in errors.py,
+and the top-level names imported on first use are their modules' own objects.
 
 The import graph is read from the source (no module is imported): an edge
 ``a -> b`` for every ``import``/``from ... import`` of a dotkit module in
@@ -12,7 +13,12 @@ from __future__ import annotations
 
 import ast
 import builtins
+import importlib
+import subprocess
+import sys
 from pathlib import Path
+
+import dotkit as dk
 
 PACKAGE = Path(__file__).resolve().parents[1] / "dotkit"
 
@@ -133,3 +139,21 @@ def test_every_exception_class_is_defined_in_errors_py() -> None:
                 elsewhere.append(f"{name}.{node.name}")
     assert {"DotkitError", "MagicUsageError", "UnknownWordError", "NotYet"} <= ours
     assert not elsewhere, f"exception classes outside dotkit/errors.py: {elsewhere}"
+
+
+def test_every_lazy_top_level_name_is_its_module_s_own_object() -> None:
+    for name, module in dk._LAZY.items():
+        assert getattr(dk, name) is getattr(importlib.import_module(module), name), name
+        assert name in dir(dk) and name in dk.__all__
+    # the transformer's layer norm is reached like the other ops of chapter 4, and is the checked form
+    assert dk.layer_norm is dk.nn.layer_norm
+    got = dk.to_numpy(dk.layer_norm([[1.0, 3.0]], [2.0, 2.0], [0.5, 0.5], eps=1e-12, backend="numpy"))
+    assert abs(got - [[-1.5, 2.5]]).max() < 1e-9  # (1 - 2) / 1 · 2 + 0.5, (3 - 2) / 1 · 2 + 0.5
+
+
+def test_import_dotkit_leaves_the_lazy_modules_unimported() -> None:
+    code = ("import sys, dotkit; "
+            "print(sorted(m for m in ('dotkit.nn.normalization', 'dotkit.nn.attention', 'dotkit.nn.conv') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
