@@ -17,6 +17,7 @@ import numpy as np
 from dotkit._inputs import as_array, check_positive_int, describe_array, float_dtype_for, from_python, resolve
 from dotkit._memory import check_allocation
 from dotkit.backends import Backend, get_backend, selected_name
+from dotkit.backends.numpy import NumpyBackend
 from dotkit.errors import DtypeError, InputValueError, ShapeError
 
 _FAST_FLOATS = frozenset((np.dtype(np.float32), np.dtype(np.float64)))
@@ -119,6 +120,16 @@ def _plain_float_vectors(a: Any, b: Any) -> bool:
     )
 
 
+def _on_numpy(backend: str | Backend | None) -> bool:
+    """Whether a call with this ``backend=`` runs on the built-in NumPy backend (the selection when None).
+
+    The exact class, not a subclass: a plugin built on NumPy may have its own dtype policy.
+    """
+    if backend is None:
+        return selected_name() == "numpy"
+    return backend == "numpy" if isinstance(backend, str) else type(backend) is NumpyBackend
+
+
 def _plain_float_matrices(a: Any, b: Any) -> bool:
     """Two 2-D NumPy float arrays of one dtype whose inner dimensions match."""
     return (
@@ -152,7 +163,7 @@ def dot(a: Any, b: Any, *, backend: str | Backend | None = None) -> Any:
         >>> dotkit.dot(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
         array(11.)
     """
-    if backend is None and _plain_float_vectors(a, b) and selected_name() == "numpy":
+    if _plain_float_vectors(a, b) and _on_numpy(backend):
         return np.asarray(np.dot(a, b))  # the checks below, already known to pass: skip their cost
     bk = resolve("dot", a, b, backend=backend)
     a = as_array("dot", "a", a, bk, min_ndim=1)
@@ -332,7 +343,7 @@ def matmul(a: Any, b: Any, *, backend: str | Backend | None = None) -> Any:
         array([[19, 22],
                [43, 50]])
     """
-    if backend is None and _plain_float_matrices(a, b) and selected_name() == "numpy":
+    if _plain_float_matrices(a, b) and _on_numpy(backend):
         if a.shape[0] * b.shape[1] > 2**24:  # only a result this large could outgrow the machine
             check_allocation("matmul", a.shape[0] * b.shape[1] * a.itemsize,
                              f"the ({a.shape[0]}, {b.shape[1]}) result", "multiply in blocks of rows")
