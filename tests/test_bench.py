@@ -184,6 +184,40 @@ def test_ceilings_and_the_level_of_a_working_set() -> None:
     assert bench.ceiling_for(10**7, ceilings)["level"] == "memory"
 
 
+def test_busy_cpu_seconds_reads_proc_stat_and_others_cpus_leaves_this_process_out(tmp_path) -> None:
+    import os
+
+    from dotkit.benchmarks.machine import busy_cpu_seconds, others_cpus
+
+    stat = tmp_path / "stat"
+    # user nice system idle iowait irq softirq steal guest guest_nice: idle and iowait are not busy
+    stat.write_text("cpu  100 20 30 5000 70 4 6 40 0 0\ncpu0 1 2 3 4 5 6 7 8 9 10\n")
+    assert busy_cpu_seconds(str(stat)) == pytest.approx(200 / os.sysconf("SC_CLK_TCK"))
+    stat.write_text("intr 1 2 3\n")
+    assert busy_cpu_seconds(str(stat)) is None
+    with others_cpus() as load:
+        assert load == {}  # filled on exit
+        sum(range(10**5))
+    assert load["wall_s"] > 0 and load["mine_cpus"] >= 0
+    assert load["others_cpus"] is None or load["others_cpus"] >= 0
+
+
+def test_net_read_takes_the_short_calls_time_out(monkeypatch) -> None:
+    from dotkit.benchmarks import limits
+
+    def fake(times):  # best times of the long and the short call, in that order
+        return lambda fns, **_: [Timing(t, t, 1, 1, (t,)) for t in times]
+
+    bk = dotkit.get_backend("numpy")
+    monkeypatch.setattr(limits, "time_calls", fake([1.0e-6, 0.6e-6]))
+    r = limits.net_read(bk, 3072, budget_s=0.01)
+    assert r["plain_gbs"] == pytest.approx(8 * 3072 / 1.0e-6 / 1e9)
+    assert r["gbs"] == pytest.approx(8 * (3072 - limits.SHORT_ELEMS) / 0.4e-6 / 1e9)
+    monkeypatch.setattr(limits, "time_calls", fake([0.5e-6, 0.6e-6]))  # noise: the long call came out faster
+    r = limits.net_read(bk, 3072, budget_s=0.01)
+    assert r["gbs"] == r["plain_gbs"] == pytest.approx(8 * 3072 / 0.5e-6 / 1e9)
+
+
 def test_smoke_run_has_a_peak_no_product_exceeds(smoke) -> None:
     _, report, _ = smoke
     m = report["limits"]["machine"]

@@ -4,7 +4,8 @@
   together hold twice the last-level cache (BabelStream's "dot"), the roof
   of read-only kernels; STREAM's copy and add are reported beside it;
 - **cache ceilings**: the same read kernel on working sets that fit each
-  cache level the system reports;
+  cache level the system reports, the call's fixed cost taken out
+  (:func:`net_read`);
 - **sgemm**: a large float32 matrix product (:func:`time_sgemm`, the one
   place sgemm is timed), raised to the best rate of the library's own
   products timed later in the run, if higher;
@@ -32,7 +33,7 @@ from dotkit.backends import Backend
 from dotkit.benchmarks.machine import caches, cpu_facts, hardware_peak_gflops
 from dotkit.benchmarks.profiles import Profile
 from dotkit.benchmarks.rows import GB, lib_name, seeded_inputs
-from dotkit.benchmarks.timing import Timing, time_call
+from dotkit.benchmarks.timing import Timing, time_call, time_calls
 from dotkit.errors import InputValueError
 
 
@@ -127,12 +128,12 @@ def _read_gbs(bk: Backend, n: int) -> float:
 def measure_ceilings(bk: Backend, prof: Profile, *, memory_gbs: float) -> list[dict[str, Any]]:
     """Read-only bandwidth of each cache level, from the cache sizes the system reports.
 
-    A level's ceiling is the best rate of the dot kernel over a few working
-    sets (both vectors together) that fit in it but not in the level above:
-    starting at twice the size of the level below (half the L1 for L1) and
-    growing fourfold, at most four sizes, stopping above half the level or
-    128 MiB. Short vectors also pay the call's fixed cost, so the L1 figure
-    is a lower bound of what L1 can deliver. The last entry is main memory
+    A level's ceiling is the best :func:`net_read` rate of the dot kernel
+    over a few working sets (both vectors together) that fit in it but not
+    in the level above: starting at twice the size of the level below (half
+    the L1 for L1) and growing fourfold, at most four sizes, stopping above
+    half the level or 128 MiB. The call's fixed cost is taken out, so short
+    vectors measure their cache, not the call. The last entry is main memory
     (``memory_gbs``).
 
     Returns:
@@ -148,16 +149,44 @@ def measure_ceilings(bk: Backend, prof: Profile, *, memory_gbs: float) -> list[d
     return out
 
 
+#: elements per vector of the short call that stands for the fixed cost of a call
+SHORT_ELEMS = 64
+
+
+def net_read(bk: Backend, n: int, *, budget_s: float, repeats: int = 9) -> dict[str, float]:
+    """The dot kernel's read rate over two length-``n`` float32 vectors, the call's fixed cost taken out.
+
+    A call costs a fixed time before it reads a byte, which on vectors short
+    enough for the L1 is most of the call. The long call and one on
+    ``SHORT_ELEMS`` elements are timed alternately (the same load for both);
+    the difference of their best times is the time of reading the extra bytes:
+
+        net GB/s = (8n - 8·SHORT_ELEMS) / (t(n) - t(SHORT_ELEMS))
+
+    Where the two times cannot be told apart, the plain ``8n / t(n)`` (a lower
+    bound) is returned as the net rate.
+
+    Returns:
+        ``{"gbs": net rate, "plain_gbs": 8n / t(n), "t_s": t(n), "short_s": t(SHORT_ELEMS)}``.
+    """
+    a, b = seeded_inputs(bk, (n,), (n,))
+    sa, sb = seeded_inputs(bk, (SHORT_ELEMS,), (SHORT_ELEMS,))
+    long_t, short_t = time_calls([lambda: raw_dot(bk, a, b), lambda: raw_dot(bk, sa, sb)], sync=bk.sync,
+                                 repeats=repeats, budget_s=budget_s / 2)
+    plain = 8.0 * n / long_t.best / GB
+    extra_s = long_t.best - short_t.best
+    net = 8.0 * (n - SHORT_ELEMS) / extra_s / GB if n > SHORT_ELEMS and extra_s > 0 else plain
+    return {"gbs": max(net, plain), "plain_gbs": plain, "t_s": long_t.best, "short_s": short_t.best}
+
+
 def _best_read(bk: Backend, prof: Profile, ws: int, *, top: int) -> tuple[float, int]:
-    """The best read rate over working sets ``ws, 4·ws, ...`` (at most four, stopping above ``top``)."""
+    """The best net read rate over working sets ``ws, 4·ws, ...`` (at most four, stopping above ``top``)."""
     best = (0.0, ws)
     for _ in range(4):
         if ws > top and best[0] > 0:
             break
         n = max(ws // 8, 256)
-        a, b = seeded_inputs(bk, (n,), (n,))
-        t = time_call(lambda a=a, b=b: raw_dot(bk, a, b), sync=bk.sync, repeats=9, budget_s=prof.budget_s / 2)
-        best = max(best, (8.0 * n / t.best / GB, 8 * n))
+        best = max(best, (net_read(bk, n, budget_s=prof.budget_s)["gbs"], 8 * n))
         ws *= 4
     return best
 
@@ -280,4 +309,5 @@ def add_fraction_of_roof(row: dict, machine: dict) -> None:
 
 
 __all__ = ["add_fraction_of_roof", "best_product_rate", "ceiling_for", "machine_roofline", "measure_ceilings",
-           "measure_limits", "raise_to_best_seen", "raw_dot", "raw_dot_name", "read_elems", "roof", "time_sgemm"]
+           "measure_limits", "net_read", "raise_to_best_seen", "raw_dot", "raw_dot_name", "read_elems", "roof",
+           "time_sgemm"]

@@ -240,6 +240,51 @@ def thread_cpu_seconds() -> dict[int, float]:
     return seconds
 
 
+def busy_cpu_seconds(stat: str = "/proc/stat") -> float | None:
+    """CPU-seconds the whole system has been busy since boot, all CPUs together (None off Linux).
+
+    The first line of /proc/stat counts, in clock ticks, the time all CPUs
+    spent in user code (``user``, ``nice``, which include guests), the kernel
+    (``system``, ``irq``, ``softirq``) and ``steal``: time a virtual machine's
+    vCPU was ready but the hypervisor ran something else. Idle time and time
+    waiting for a disk are left out.
+    """
+    line = (_read(Path(stat)) or "").partition("\n")[0].split()
+    if len(line) < 9 or line[0] != "cpu":
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in line[1:9])
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    return (user + nice + system + irq + softirq + steal) / tick
+
+
+@contextmanager
+def others_cpus() -> Iterator[dict[str, float | None]]:
+    """How many CPUs other programs kept busy, on average, while the block ran.
+
+    The system's busy CPU time (:func:`busy_cpu_seconds`) minus this process's
+    (``time.process_time``, every thread), over the elapsed time. Both count in
+    clock ticks (10 ms), so a block of under a second gets a rough figure.
+    The dict yielded is filled on exit: ``{"others_cpus", "mine_cpus", "wall_s"}``
+    (``others_cpus`` None where the system does not report its busy time).
+
+    Example:
+        >>> with others_cpus() as load:
+        ...     _ = sum(range(1000))
+        >>> sorted(load)
+        ['mine_cpus', 'others_cpus', 'wall_s']
+    """
+    import time
+
+    out: dict[str, float | None] = {}
+    busy0, mine0, wall0 = busy_cpu_seconds(), time.process_time(), time.perf_counter()
+    try:
+        yield out
+    finally:
+        busy1, mine, wall = busy_cpu_seconds(), time.process_time() - mine0, time.perf_counter() - wall0
+        out["wall_s"], out["mine_cpus"] = wall, mine / wall
+        out["others_cpus"] = max(0.0, (busy1 - busy0 - mine) / wall) if busy0 is not None and busy1 else None
+
+
 @contextmanager
 def pinned(main_cpu: int, other_cpu: int) -> Iterator[bool]:
     """Run the calling thread on ``main_cpu`` and every other thread of the process on ``other_cpu``.
@@ -269,5 +314,6 @@ def pinned(main_cpu: int, other_cpu: int) -> Iterator[bool]:
                 pass
 
 
-__all__ = ["blas_info", "bundled_libraries", "caches", "clock_ghz", "cpu_facts", "describe_machine",
-           "hardware_peak_gflops", "library_versions", "pinned", "thread_cpu_seconds"]
+__all__ = ["blas_info", "bundled_libraries", "busy_cpu_seconds", "caches", "clock_ghz", "cpu_facts",
+           "describe_machine", "hardware_peak_gflops", "library_versions", "others_cpus", "pinned",
+           "thread_cpu_seconds"]
