@@ -192,10 +192,9 @@ def _draw_roofs(ax: Any, m: dict[str, Any]) -> None:
     for c in ceilings[::-1]:
         color, ls = _LEVELS.get(c["level"], ("C9", "-"))
         name = "main memory" if c["level"] == "memory" else c["level"]
-        lower = ", a lower bound" if c["level"] == "L1" else ""  # short vectors also pay the call's fixed cost
         # a wide dashed line under a dotted one: two levels of the same speed both stay visible
         ax.plot(_XS, [roof(x, peak, c["gbs"]) for x in _XS], ls, color=color, lw=_WIDTHS.get(ls, 1.6),
-                label=f"{name}{' ceiling' if name != 'main memory' else ''} ({c['gbs']:.0f} GB/s{lower})")
+                label=f"{name}{' ceiling' if name != 'main memory' else ''} ({c['gbs']:.0f} GB/s)")
         ends.append((_XS[0] * c["gbs"], f"{name} {c['gbs']:.0f} GB/s", color))
     _label_left_ends(ax, ends)
     sgemm = m.get("sgemm_gflops", peak)
