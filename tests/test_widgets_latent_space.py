@@ -90,3 +90,41 @@ def test_the_explorer_refuses_what_it_cannot_draw() -> None:
     for bad in (np.ones(5), np.ones((1, 3)), np.full((5, 3), np.nan)):
         with pytest.raises(InputValueError, match="project_items: .*item_factors"):
             project_items(bad)
+
+
+def _overlap(lo_a, hi_a, lo_b, hi_b) -> bool:
+    return bool(np.all(lo_a < hi_b) and np.all(lo_b < hi_a))
+
+
+def test_nudged_labels_of_a_tight_cluster_do_not_overlap() -> None:
+    """Ten labels whose points lie within two points of each other still get ten disjoint boxes,
+    none of them over a point's marker."""
+    from dotkit.widgets.latent_space import nudge_labels
+
+    anchors = np.random.default_rng(0).uniform(0, 2, size=(10, 2))
+    sizes = np.array([[7.0 if k < 9 else 12.0, 10.0] for k in range(10)])
+    offsets = nudge_labels(anchors, sizes, marker=3.0)
+    lo, hi = anchors + offsets, anchors + offsets + sizes
+    for a in range(10):
+        for b in range(a + 1, 10):
+            assert not _overlap(lo[a], hi[a], lo[b], hi[b]), (a, b)
+        for c in range(10):
+            assert not _overlap(lo[a], hi[a], anchors[c] - 3.0, anchors[c] + 3.0), (a, c)
+    # A lone label stays next to its point.
+    assert np.hypot(*nudge_labels([[0.0, 0.0]], [[7.0, 10.0]])[0]) <= 6.01
+
+
+def test_the_picture_numbers_each_highlighted_film_once(backend) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from dotkit.widgets.latent_space import draw_latent_space
+
+    mf, _ = _small_model(backend)
+    fig, ax = plt.subplots()
+    draw_latent_space(mf, int(mf.user_ids[0]), ax, k=6)
+    numbers = sorted(t.get_text() for t in ax.texts if t.get_text().isdigit())
+    plt.close(fig)
+    assert numbers == [str(k) for k in range(1, 7)]

@@ -118,8 +118,7 @@ def draw_latent_space(
     ax.scatter(*proj.coords.T, s=6, color="0.75", label="all films")
     label = f"top {len(rows)} by {'predicted rating' if metric == 'rating' else 'cosine'}"
     ax.scatter(*proj.coords[rows].T, s=40, color="tab:red", label=label, zorder=3)
-    for rank, (x, y) in enumerate(proj.coords[rows], start=1):
-        ax.annotate(str(rank), (x, y), textcoords="offset points", xytext=(4, 3), fontsize=8)
+    _label_points(ax, proj.coords[rows])
     style = {"arrowstyle": "-|>", "color": "tab:blue", "lw": 2}
     ax.annotate("", xy=arrow, xytext=(0, 0), arrowprops=style)
     ax.text(*(arrow * 1.06), f"user {user}", color="tab:blue", fontsize=9, ha="center")
@@ -130,6 +129,67 @@ def draw_latent_space(
     if list_ax is not None:
         _draw_list(list_ax, model, user, rec, metric, titles)
     return ax
+
+
+def nudge_labels(anchors: Any, sizes: Any, *, marker: float = 4.0,
+                 radii: tuple[float, ...] = (6.0, 11.0, 16.0, 21.0, 26.0, 31.0, 36.0)) -> np.ndarray:
+    """Greedy label placement: for each anchor (in points), a box offset that overlaps no earlier box.
+
+    ``anchors`` is ``(n, 2)`` in points, ``sizes`` the ``(n, 2)`` widths and
+    heights of the labels. Each label tries eight directions at each radius
+    in turn and takes the first spot whose box clears the boxes already
+    placed and every anchor's marker (a square of half-side ``marker``);
+    if none is free it takes the last spot tried. Returns the ``(n, 2)``
+    offsets of each box's lower-left corner from its anchor.
+
+    Example:
+        >>> nudge_labels([[0, 0], [1, 0]], [[6, 8], [6, 8]]).shape  # two labels one point apart
+        (2, 2)
+    """
+    anchors, sizes = np.asarray(anchors, dtype=float), np.asarray(sizes, dtype=float)
+    angles = np.deg2rad([45, -45, 135, -135, 0, 90, 180, 270])
+    dirs = np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    lows = anchors - marker
+    highs = anchors + marker
+    placed_lo, placed_hi, offsets = list(lows), list(highs), []
+    for (x, y), (w, h) in zip(anchors, sizes):
+        best = None
+        for r in radii:
+            for dx, dy in dirs:
+                off = np.array([r * dx - (w if dx < -1e-9 else w / 2 if abs(dx) < 1e-9 else 0.0),
+                                r * dy - (h if dy < -1e-9 else h / 2 if abs(dy) < 1e-9 else 0.0)])
+                lo, hi = np.array([x, y]) + off, np.array([x, y]) + off + [w, h]
+                best = off
+                clash = any(np.all(lo < p_hi) and np.all(p_lo < hi) for p_lo, p_hi in zip(placed_lo, placed_hi))
+                if not clash:
+                    break
+            else:
+                continue
+            break
+        offsets.append(best)
+        placed_lo.append(np.array([x, y]) + best)
+        placed_hi.append(np.array([x, y]) + best + [w, h])
+    return np.array(offsets).reshape(len(anchors), 2)
+
+
+def _label_points(ax: Any, coords: np.ndarray, fontsize: float = 8.0) -> None:
+    """Number the highlighted points 1, 2, ..., each label nudged clear of the others (a thin line back
+    to its point when it had to move far)."""
+    ax.set_aspect("equal")
+    ax.get_xlim()  # settles the data limits, so that the data-to-points transform is the one drawn
+    ax.apply_aspect()
+    to_points = 72.0 / ax.figure.dpi
+    anchors = ax.transData.transform(coords) * to_points
+    texts = [str(rank) for rank in range(1, len(coords) + 1)]
+    # Boxes a little larger than the glyphs: a later tight_layout may shrink the axes somewhat.
+    sizes = 1.2 * np.array([[0.62 * fontsize * len(t) + 2, fontsize + 2] for t in texts])
+    offsets = nudge_labels(anchors, sizes)
+    for text, (x, y), (dx, dy) in zip(texts, coords, offsets):
+        far = np.hypot(dx, dy) > 12
+        ax.annotate(text, (x, y), textcoords="offset points", xytext=(dx + 1, dy + 1), fontsize=fontsize,
+                    ha="left", va="bottom",
+                    arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.5, "shrinkA": 0, "shrinkB": 3}
+                    if far else None)
 
 
 def _draw_list(list_ax: Any, model: Any, user: int, rec: Any, metric: str,
@@ -228,4 +288,4 @@ def latent_space_explorer(model: Any, titles: Mapping[int, str] | None = None, u
 
 
 __all__ = ["LatentSpaceExplorer", "Projection", "draw_latent_space", "latent_space_explorer",
-           "project_items"]
+           "nudge_labels", "project_items"]
