@@ -194,23 +194,40 @@ def test_attention_weights_are_distributions(backend, rng) -> None:
 
 
 def test_multi_head_attention_matches_a_loop_over_heads(backend, rng) -> None:
-    B, L, D, H = 2, 5, 12, 3
-    x = f32(rng, B, L, D)
-    w_q, w_k, w_v, w_o = (f32(rng, D, D) / 3 for _ in range(4))
-    b_q, b_k, b_v, b_o = (f32(rng, D) for _ in range(4))
+    # three different widths, so a weight taken the wrong way round cannot pass
+    B, L, D_in, D, D_out, H = 2, 5, 10, 12, 7, 3
+    x = f32(rng, B, L, D_in)
+    w_q, w_k, w_v = (f32(rng, D, D_in) / 3 for _ in range(3))   # (out, in), as every dense layer
+    w_o = f32(rng, D_out, D) / 3
+    b_q, b_k, b_v, b_o = f32(rng, D), f32(rng, D), f32(rng, D), f32(rng, D_out)
     pad = np.array([[True] * 5, [True] * 3 + [False] * 2])
-    Q, K, V = x @ w_q + b_q, x @ w_k + b_k, x @ w_v + b_v
+    Q, K, V = x @ w_q.T + b_q, x @ w_k.T + b_k, x @ w_v.T + b_v
     dh = D // H
     heads = []
     for h in range(H):
         cols = slice(h * dh, (h + 1) * dh)
         heads.append(reference(Q[..., cols], K[..., cols], V[..., cols], mask=pad[:, None, :])[0])
-    want = np.concatenate(heads, axis=-1) @ w_o + b_o
+    want = np.concatenate(heads, axis=-1) @ w_o.T + b_o
     got = multi_head_attention(*on(backend, x, w_q, w_k, w_v, w_o), H, b_q=b_q, b_k=b_k, b_v=b_v,
                                b_o=b_o, mask=pad[:, None, None, :], backend=backend)
     np.testing.assert_allclose(dk.to_numpy(got), want, rtol=1e-4, atol=1e-4)
     no_bias = multi_head_attention(*on(backend, x, w_q, w_k, w_v, w_o), H, is_causal=True)
-    assert dk.to_numpy(no_bias).shape == (B, L, D)
+    assert dk.to_numpy(no_bias).shape == (B, L, D_out)
+
+
+def test_multi_head_projections_are_the_dense_layer(rng) -> None:
+    from dotkit.nn.layers import dense
+
+    x, w = f32(rng, 4, 6), f32(rng, 6, 6) / 3
+    b = f32(rng, 6)
+    # with one head that sees every key and values equal to the keys' inputs, W_O's layer is the last step
+    out = multi_head_attention(x, w, w, np.eye(6, dtype=np.float32), w, 1, b_o=b, backend="numpy")
+    attended = reference(x @ w.T, x @ w.T, x)[0]
+    np.testing.assert_allclose(dk.to_numpy(out), dk.to_numpy(dense(attended, w, b)), rtol=1e-4, atol=1e-5)
+    half = multi_head_attention(x.astype(np.float16), w, w, w, w, 2, backend="numpy")
+    assert half.dtype == np.float16  # computed in float32, rounded once per projection
+    np.testing.assert_allclose(dk.to_numpy(half), dk.to_numpy(multi_head_attention(x, w, w, w, w, 2)),
+                               atol=2e-2)
 
 
 def test_split_and_merge_heads_round_trip(backend, rng) -> None:
@@ -262,8 +279,14 @@ def test_errors_name_the_op_and_shapes(rng) -> None:
         sdpa(q, k, v, scale=float("nan"))
     with pytest.raises(ShapeError, match="not divisible by n_heads=5"):
         split_heads(f32(rng, 3, 8), 5)
-    with pytest.raises(ShapeError, match=r"w_q must have shape \(d_in, d_out\)"):
-        multi_head_attention(f32(rng, 3, 8), f32(rng, 4, 8), f32(rng, 8, 8), f32(rng, 8, 8), f32(rng, 8, 8), 2)
+    with pytest.raises(ShapeError, match=r"w_q must have shape \(d_out, 8\), the dense layout .* "
+                                         r"w_q.shape=\(8, 4\); its transpose fits: pass w_q.T"):
+        multi_head_attention(f32(rng, 3, 8), f32(rng, 8, 4), f32(rng, 4, 8), f32(rng, 4, 8), f32(rng, 8, 4), 2)
+    with pytest.raises(ShapeError, match=r"w_o must have shape \(d_out, 4\).* w_o.shape=\(5, 8\)$"):
+        multi_head_attention(f32(rng, 3, 8), f32(rng, 4, 8), f32(rng, 4, 8), f32(rng, 4, 8), f32(rng, 5, 8), 2)
+    with pytest.raises(ShapeError, match=r"b_k must have shape \(4,\), one entry per row of w_k"):
+        multi_head_attention(f32(rng, 3, 8), *(f32(rng, 4, 8) for _ in range(3)), f32(rng, 8, 4), 2,
+                             b_k=f32(rng, 8))
 
 
 def test_no_keys_gives_zeros(backend) -> None:
@@ -278,7 +301,9 @@ def test_head_gradient_matches_finite_differences() -> None:
 
     tokens, x = previous_token_task(3, 5, 4, seed=2)
     w_q, w_k = initial_head(x.shape[-1], 6, seed=3)
+    assert w_q.shape == w_k.shape == (6, x.shape[-1])  # (out, in), as every dense layer
     _, g_q, g_k, a = head_loss_and_grads(w_q, w_k, x, tokens, 4, 0.4)
+    assert g_q.shape == g_k.shape == w_q.shape
     np.testing.assert_allclose(a.sum(axis=-1), 1.0, atol=1e-12)
     rng = np.random.default_rng(5)
     for which, grad in ((0, g_q), (1, g_k)):

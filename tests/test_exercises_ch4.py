@@ -117,17 +117,21 @@ def multi_head_stub(x, W_Q, W_K, W_V, W_O, h):
     ...
 
 
-def multi_head(x, W_Q, W_K, W_V, W_O, h, split_ok=True, merge_ok=True, per_head_scale=True, mix=True):
+def multi_head(x, W_Q, W_K, W_V, W_O, h, split_ok=True, merge_ok=True, per_head_scale=True, mix=True,
+               out_in=True):
     L, D = x.shape
 
     def split(y):
         return y.reshape(L, h, D // h).transpose(1, 0, 2) if split_ok else y.reshape(h, L, D // h)
 
-    q, k, v = split(x @ W_Q), split(x @ W_K), split(x @ W_V)
+    def project(y, W):  # the weights are (out, in); out_in=False multiplies them the other way round
+        return y @ W.T if out_in else y @ W
+
+    q, k, v = split(project(x, W_Q)), split(project(x, W_K)), split(project(x, W_V))
     w = softmax(q @ k.transpose(0, 2, 1) / np.sqrt(D // h if per_head_scale else D))
     out = w @ v
     merged = out.transpose(1, 0, 2).reshape(L, D) if merge_ok else out.reshape(L, D)
-    return merged @ W_O if mix else merged
+    return project(merged, W_O) if mix else merged
 
 
 CASES = {
@@ -209,6 +213,7 @@ CASES = {
             (lambda *a: multi_head(*a, merge_ok=False), "swapping the axes back"),
             (lambda *a: multi_head(*a, per_head_scale=False), "√(D // h)"),
             (lambda *a: multi_head(*a, mix=False), "mixed by W_O"),
+            (lambda *a: multi_head(*a, out_in=False), "x @ W_Q.T"),
         ],
         solution=multi_head,
     ),

@@ -292,14 +292,17 @@ def _multi_head(x: np.ndarray, ws: tuple[np.ndarray, ...], h: int, *, mistake: s
     def split(y: np.ndarray) -> np.ndarray:
         return y.reshape(h, L, dh) if mistake == "split" else y.reshape(L, h, dh).transpose(1, 0, 2)
 
-    q, k, v = split(x @ w_q), split(x @ w_k), split(x @ w_v)
+    def project(y: np.ndarray, w: np.ndarray) -> np.ndarray:  # w is (out, in), as in every dense layer
+        return y @ w if mistake == "layout" else y @ w.T
+
+    q, k, v = split(project(x, w_q)), split(project(x, w_k)), split(project(x, w_v))
     out = _softmax(q @ k.transpose(0, 2, 1) / math.sqrt(D if mistake == "scale" else dh)) @ v
     merged = out.reshape(L, D) if mistake == "merge" else out.transpose(1, 0, 2).reshape(L, D)
-    return merged if mistake == "w_o" else merged @ w_o
+    return merged if mistake == "w_o" else project(merged, w_o)
 
 
-@exercise("4.7", todo="project, split into h heads of D // h columns each, attend in every head, put the "
-                      "heads back side by side, mix with W_O")
+@exercise("4.7", todo="project (x @ W_Q.T: the weights are (out, in)), split into h heads of D // h columns "
+                      "each, attend in every head, put the heads back side by side, mix with W_O")
 def check_multi_head(answer: Any) -> str:
     from dotkit.nn.attention import multi_head_attention
 
@@ -320,6 +323,9 @@ def check_multi_head(answer: Any) -> str:
              "the scores were divided by √D; each head has its own d_k = D // h, so divide by √(D // h)"),
             (_multi_head(x, ws, h, mistake="w_o"),
              "the concatenated heads still have to be mixed by W_O"),
+            (_multi_head(x, ws, h, mistake="layout"),
+             "the weights are stored (out, in), as every dense layer in dotkit: project with x @ W_Q.T "
+             "(and W_K.T, W_V.T, W_O.T), not x @ W_Q"),
         ]
         expect_close(got, want, f"multi_head for L={L}, D={D}, h={h}", mistakes=mistakes, **_TOL)
     return "split = reshape (L, h, d) + swap axes; merge = the inverse: the same numbers as dk.multi_head_attention."

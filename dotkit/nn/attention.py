@@ -41,6 +41,7 @@ from dotkit._memory import check_shape
 from dotkit.backends import Backend
 from dotkit.errors import DtypeError, InputValueError, ShapeError
 from dotkit.nn.attention_kernels import attention_kernel, attention_weights_kernel, chunked_attention_kernel
+from dotkit.nn.layers import dense_kernel
 
 _OP = "scaled_dot_product_attention"
 
@@ -292,26 +293,29 @@ def merge_heads(x: Any, *, backend: str | Backend | None = None) -> Any:
     return bk.xp.reshape(bk.xp.permute_dims(x, (*range(n), n + 1, n, n + 2)), (*lead, L, H * dh))
 
 
-def _project(bk: Backend, op: str, name: str, x: Any, w: Any, b: Any, d_in: int) -> Any:
-    from dotkit.linalg import matmul
-
+def _project(bk: Backend, op: str, name: str, x: Any, w: Any, b: Any) -> Any:
+    """``x Wᵀ + b`` over the last axis of ``x``, for ``W`` in the one dense layout ``(d_out, d_in)``."""
     w = as_array(op, name, w, bk, ndim=2, allow_int=False)
-    if w.shape[0] != d_in:
+    d_in = x.shape[-1]
+    if w.shape[1] != d_in:
+        hint = f"; its transpose fits: pass {name}.T" if w.shape[0] == d_in else ""
+        source = "the merged heads" if name == "w_o" else "x"
         raise ShapeError(
-            f"{op}: {name} must have shape (d_in, d_out) with d_in={d_in} (it multiplies x "
-            f"from the right: x @ {name}); received {name}.shape={tuple(w.shape)}"
+            f"{op}: {name} must have shape (d_out, {d_in}), the dense layout (d_out, d_in) applied as "
+            f"{source} @ {name}.T to {d_in} features; received {name}.shape={tuple(w.shape)}{hint}"
         )
-    flat = x.reshape(-1, d_in)  # one 2-D product for the whole batch
-    y = matmul(flat, bk.cast(w, x.dtype), backend=bk)
     if b is not None:
         bname = "b" + name[1:]
         b = as_array(op, bname, b, bk, ndim=1, allow_int=False)
-        if b.shape[0] != w.shape[1]:
+        if b.shape[0] != w.shape[0]:
             raise ShapeError(
-                f"{op}: {bname} must have shape ({w.shape[1]},); received {bname}.shape={tuple(b.shape)}"
+                f"{op}: {bname} must have shape ({w.shape[0]},), one entry per row of {name}; received "
+                f"{bname}.shape={tuple(b.shape)}, {name}.shape={tuple(w.shape)}"
             )
-        y = y + bk.cast(b, x.dtype)
-    return y.reshape(*x.shape[:-1], w.shape[1])
+    work, xp = float_dtype_for(bk, x), bk.xp  # half precision is multiplied in float32, rounded once
+    flat = bk.cast(xp.reshape(x, (-1, d_in)), work)  # one 2-D product for the whole batch
+    y = dense_kernel(xp, flat, bk.cast(w, work), None if b is None else bk.cast(b, work))
+    return bk.cast(xp.reshape(y, (*x.shape[:-1], w.shape[0])), x.dtype)
 
 
 def multi_head_attention(
@@ -333,16 +337,18 @@ def multi_head_attention(
 ) -> Any:
     """Multi-head self-attention: project, split into heads, attend, merge, project.
 
-    ``Q = x W_q + b_q``, ``K = x W_k + b_k``, ``V = x W_v + b_v``, each split into
+    ``Q = x W_qᵀ + b_q``, ``K = x W_kᵀ + b_k``, ``V = x W_vᵀ + b_v``, each split into
     ``n_heads`` slices of ``d_head = D / n_heads`` features; every head runs
     :func:`scaled_dot_product_attention` with ``scale = 1/√d_head``; the heads'
-    outputs are concatenated and projected: ``out = concat(heads) W_o + b_o``.
+    outputs are concatenated and projected: ``out = concat(heads) W_oᵀ + b_o``.
+    The four projections are dense layers (:func:`dotkit.nn.layers.dense_kernel`),
+    in its one weight layout ``(d_out, d_in)``, row ``j`` output feature ``j``'s
+    weights: the layout of PyTorch's ``Linear`` and of MiniLM's checkpoint.
 
     Args:
         x: ``(..., L, D_in)``.
-        w_q, w_k, w_v: ``(D_in, D)`` (they multiply from the right, ``x @ w``;
-            a PyTorch ``Linear`` weight is the transpose). ``D % n_heads == 0``.
-        w_o: ``(D, D_out)``.
+        w_q, w_k, w_v: ``(D, D_in)``, used as ``x @ w.T``. ``D % n_heads == 0``.
+        w_o: ``(D_out, D)``.
         n_heads: number of heads.
         b_q, b_k, b_v, b_o: optional biases ``(D,)`` / ``(D_out,)``.
         mask: boolean, broadcastable to ``(..., n_heads, L, L)``; True = may attend.
@@ -354,19 +360,17 @@ def multi_head_attention(
         ``(..., L, D_out)``.
 
     Example:
-        >>> x = np.eye(3)
-        >>> I = np.eye(3)
-        >>> multi_head_attention(x, I, I, I, I, n_heads=1).shape
-        (3, 3)
+        >>> x, w, w_o = np.ones((5, 4)), np.ones((6, 4)), np.ones((3, 6))  # 5 tokens; (out, in): 4 -> 6 -> 3
+        >>> multi_head_attention(x, w, w, w, w_o, n_heads=2).shape
+        (5, 3)
     """
     op = "multi_head_attention"
     bk = resolve(op, x, w_q, w_k, w_v, w_o, backend=backend)
     x = as_array(op, "x", x, bk, min_ndim=2, allow_int=False)
     n_heads = check_positive_int(op, "n_heads", n_heads)
-    d_in = x.shape[-1]
-    qp = _project(bk, op, "w_q", x, w_q, b_q, d_in)
-    kp = _project(bk, op, "w_k", x, w_k, b_k, d_in)
-    vp = _project(bk, op, "w_v", x, w_v, b_v, d_in)
+    qp = _project(bk, op, "w_q", x, w_q, b_q)
+    kp = _project(bk, op, "w_k", x, w_k, b_k)
+    vp = _project(bk, op, "w_v", x, w_v, b_v)
     if qp.shape[-1] != kp.shape[-1] or qp.shape[-1] % n_heads or vp.shape[-1] % n_heads:
         raise ShapeError(
             f"{op}: w_q and w_k must give the same width, divisible by n_heads={n_heads} (as must "
@@ -382,7 +386,7 @@ def multi_head_attention(
         backend=bk,
     )
     merged = merge_heads(heads, backend=bk)
-    return _project(bk, op, "w_o", merged, w_o, b_o, merged.shape[-1])
+    return _project(bk, op, "w_o", merged, w_o, b_o)
 
 
 def linear_attention(

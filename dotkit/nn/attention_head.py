@@ -4,9 +4,11 @@ The task: a sequence of ``length`` random tokens from a vocabulary of ``vocab``;
 at every position ``i >= 1`` the head must output the token at ``i - 1``. Each
 position's input is the one-hot vector of its token followed by the one-hot
 vector of its position, ``x_i = [onehot(t_i), onehot(i)]``. The head has
-learned queries and keys, and fixed values (the token one-hots)::
+learned queries and keys, and fixed values (the token one-hots); ``W_Q`` and
+``W_K`` are ``(d, vocab + length)``, the ``(out, in)`` layout of every dense
+layer in dotkit, so the queries are ``Q = X W_Qᵀ``::
 
-    A = softmax(scale · (X W_Q)(X W_K)ᵀ)      (n, T, T)
+    A = softmax(scale · (X W_Qᵀ)(X W_Kᵀ)ᵀ)    (n, T, T)
     P = A · onehot(tokens)                   (n, T, vocab): a distribution over tokens
     loss = mean over i >= 1 of ‖P_i − onehot(t_{i-1})‖²
 
@@ -19,7 +21,7 @@ The gradient is written out (and tested against finite differences)::
 
     ∂loss/∂A = 2/N · R Oᵀ,  R = P − Y,  O = onehot(tokens)
     ∂loss/∂S = A ⊙ (∂loss/∂A − rowsum(∂loss/∂A ⊙ A))          (the softmax Jacobian)
-    ∂loss/∂W_Q = scale · Xᵀ (∂loss/∂S) K,   ∂loss/∂W_K = scale · Xᵀ (∂loss/∂S)ᵀ Q
+    ∂loss/∂W_Q = scale · ((∂loss/∂S) K)ᵀ X,   ∂loss/∂W_K = scale · ((∂loss/∂S)ᵀ Q)ᵀ X
 
 Example:
     >>> tokens, x = previous_token_task(64, 8, 10, seed=0)
@@ -71,7 +73,7 @@ def previous_token_task(n: int, length: int, vocab: int, *, seed: int = 0) -> tu
 def head_loss_and_grads(w_q: np.ndarray, w_k: np.ndarray, x: np.ndarray, tokens: np.ndarray, vocab: int,
                         scale: float) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
     """``(loss, ∂loss/∂W_Q, ∂loss/∂W_K, A)`` for the previous-token task (formulas in the module docstring)."""
-    q, k = x @ w_q, x @ w_k
+    q, k = x @ w_q.T, x @ w_k.T
     a = np.asarray(attention_weights(q, k, scale=scale, backend="numpy"), dtype=np.float64)
     onehot = np.eye(vocab)[tokens]                          # the values, (n, T, vocab)
     resid = (a @ onehot)[:, 1:] - onehot[:, :-1]            # P_i − Y_i for i >= 1
@@ -80,15 +82,15 @@ def head_loss_and_grads(w_q: np.ndarray, w_k: np.ndarray, x: np.ndarray, tokens:
     d_a[:, 1:] = 2.0 / count * resid @ onehot.transpose(0, 2, 1)
     d_s = a * (d_a - np.sum(d_a * a, axis=-1, keepdims=True)) * scale
     flat = x.reshape(-1, x.shape[-1])
-    g_q = flat.T @ (d_s @ k).reshape(flat.shape[0], -1)
-    g_k = flat.T @ (d_s.transpose(0, 2, 1) @ q).reshape(flat.shape[0], -1)
+    g_q = (d_s @ k).reshape(flat.shape[0], -1).T @ flat                     # (d, n_inputs), as W_Q
+    g_k = (d_s.transpose(0, 2, 1) @ q).reshape(flat.shape[0], -1).T @ flat
     return float(np.sum(resid**2) / count), g_q, g_k, a
 
 
 def previous_token_accuracy(w_q: np.ndarray, w_k: np.ndarray, x: np.ndarray, tokens: np.ndarray,
                             scale: float) -> float:
     """The share of positions ``i >= 1`` whose most-attended key holds the token at ``i - 1``."""
-    return _accuracy(np.asarray(attention_weights(x @ w_q, x @ w_k, scale=scale, backend="numpy")), tokens)
+    return _accuracy(np.asarray(attention_weights(x @ w_q.T, x @ w_k.T, scale=scale, backend="numpy")), tokens)
 
 
 def _accuracy(a: np.ndarray, tokens: np.ndarray) -> float:
@@ -97,9 +99,15 @@ def _accuracy(a: np.ndarray, tokens: np.ndarray) -> float:
 
 
 def initial_head(n_inputs: int, d: int, *, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """``W_Q`` and ``W_K`` of shape ``(n_inputs, d)`` with standard normal entries."""
+    """``W_Q`` and ``W_K`` of shape ``(d, n_inputs)``, ``(out, in)``, with standard normal entries.
+
+    Example:
+        >>> initial_head(22, 4)[0].shape
+        (4, 22)
+    """
     rng = np.random.default_rng(seed)
-    return rng.standard_normal((n_inputs, d)), rng.standard_normal((n_inputs, d))
+    # drawn input by input (one column of d weights after another), each matrix made contiguous
+    return tuple(np.ascontiguousarray(rng.standard_normal((n_inputs, d)).T) for _ in range(2))
 
 
 def train_previous_token_head(tokens: np.ndarray, x: np.ndarray, vocab: int, *, d: int = 64,

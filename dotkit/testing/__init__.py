@@ -13,7 +13,8 @@ projections, matrix products and nearest neighbours; the activations and
 softmax with their derivatives; the dense layer forward and backward (and its
 kernel, which adds the bias in place), the layer norm and the cross-entropy;
 conv2d and max pooling; scaled dot-product attention (the fast path a backend
-declares and dotkit's kernel, each on its own); the MLP's probabilities and its
+declares and dotkit's kernel, each on its own) and multi-head attention, whose
+four projections are dense layers in the one ``(out, in)`` layout; the MLP's probabilities and its
 backpropagated gradients; and the MiniLM sentence encoder when its weights'
 package is installed. Each result must also stay an array of the backend, in
 the dtype the op promises.

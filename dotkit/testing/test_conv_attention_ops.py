@@ -1,4 +1,5 @@
-"""conv2d, max pooling and scaled dot-product attention (fast path and kernel), against NumPy float64."""
+"""conv2d, max pooling, scaled dot-product attention (fast path and kernel) and multi-head attention,
+against NumPy float64."""
 
 from __future__ import annotations
 
@@ -82,6 +83,26 @@ def test_scaled_dot_product_attention(dotkit_backend: Any, dtype: str, fast: boo
     out = dk.scaled_dot_product_attention(q, k, v, mask=mask, is_causal=causal, scale=0.5, fast=fast)
     assert dtype_name(out) == dtype
     assert_close(bk, out, _attention_reference(q64, k64, v64, mask64, causal, 0.5), dtype, "attention")
+
+
+@pytest.mark.dotkit_op("multi_head_attention")
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_multi_head_attention(dotkit_backend: Any, dtype: str) -> None:
+    # widths 6 -> 8 -> 3 and (out, in) weights, the one dense layout, so a transposed weight cannot pass
+    draw = Draw(dotkit_backend, dtype, seed=14)
+    (x, x64), (b_q, bq64), (b_o, bo64) = draw(2, 5, 6), draw(8), draw(3)
+    (w_q, wq64), (w_k, wk64), (w_v, wv64) = (draw(8, 6, scale=0.4) for _ in range(3))
+    w_o, wo64 = draw(3, 8, scale=0.4)
+    out = dk.multi_head_attention(x, w_q, w_k, w_v, w_o, 2, b_q=b_q, b_o=b_o, is_causal=True)
+    assert dtype_name(out) == dtype
+
+    def heads(y: np.ndarray) -> np.ndarray:  # (2, 5, 8) -> (2, heads, 5, 4): head h owns columns 4h to 4h + 3
+        return y.reshape(2, 5, 2, 4).transpose(0, 2, 1, 3)
+
+    per_head = _attention_reference(heads(x64 @ wq64.T + bq64), heads(x64 @ wk64.T), heads(x64 @ wv64.T),
+                                    None, True, 0.5)  # scale 1/√4
+    want = per_head.transpose(0, 2, 1, 3).reshape(2, 5, 8) @ wo64.T + bo64
+    assert_close(dotkit_backend, out, want, dtype, "multi_head_attention")
 
 
 def test_declared_fast_paths_agree_with_their_kernels(dotkit_backend: Any) -> None:

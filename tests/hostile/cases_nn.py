@@ -480,8 +480,18 @@ case(
 )
 case(
     "nn.multi_head.w-mismatch",
-    lambda: MHA(XM, WQ[:4], WQ, WQ, WQ, 2),
+    lambda: MHA(XM, WQ[:, :4], WQ, WQ, WQ, 2),
     Raises(ValueError, "multi_head_attention", "w_q"),
+)
+case(  # weights are (out, in), as every dense layer: a (d_in, d_out) matrix is refused, with the fix
+    "nn.multi_head.w-in-out",
+    lambda: MHA(XM, WQ[:4].T, WQ[:4], WQ[:4], WQ[:, :4], 2),
+    Raises(ValueError, "multi_head_attention", "transpose"),
+)
+case(
+    "nn.multi_head.w_o-mismatch",
+    lambda: MHA(XM, WQ, WQ, WQ, WQ[:, :6], 2),
+    Raises(ValueError, "multi_head_attention", "w_o"),
 )
 case(
     "nn.multi_head.bias-length",
