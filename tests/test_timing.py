@@ -122,3 +122,12 @@ def test_mlx_results_are_evaluated_inside_the_timing() -> None:
         del bk.sync
         timing._waits.pop(mx.array, None)
     assert evaluated and set(evaluated) == {1}
+
+
+def test_time_calls_settle_rests_between_repeats_without_timing_the_rest():
+    start = time.perf_counter()
+    (t,) = time_calls([lambda: None], repeats=3, budget_s=1e9, min_repeat_s=0.0, settle_s=0.05)
+    wall = time.perf_counter() - start
+    assert t.repeats == 3
+    assert wall >= 3 * 0.05  # one rest before each repeat
+    assert t.best < 0.01  # the rests are not in the timing

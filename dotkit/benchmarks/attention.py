@@ -29,7 +29,7 @@ import numpy as np
 from dotkit.backends import Backend
 from dotkit.benchmarks.profiles import Profile
 from dotkit.benchmarks.rows import hopeless, lib_name, ratio_fields, result_row, seeded_inputs, skipped
-from dotkit.benchmarks.timing import paired_ratios, time_calls
+from dotkit.benchmarks.timing import SETTLE_S, paired_ratios, time_calls
 
 _OP = "scaled_dot_product_attention"
 
@@ -61,7 +61,8 @@ def bench_attention(bk: Backend, prof: Profile) -> list[dict]:
     torch_fn, extra = _torch_attention(bk, q, k, v)
     if torch_fn is not None:
         calls.append(torch_fn)
-    times = time_calls(calls, sync=bk.sync, repeats=prof.rounds, budget_s=1e9)  # every round: each is one ratio
+    times = time_calls(calls, sync=bk.sync, repeats=prof.rounds, budget_s=1e9,  # every round: each is one ratio
+                       settle_s=0.0 if prof.name == "smoke" else SETTLE_S)
     raw, mine = times[:2]
     extra["path"] = "fast" if bk.fast_path(_OP) is not None else "kernel"
     if torch_fn is not None:

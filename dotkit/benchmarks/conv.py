@@ -31,11 +31,12 @@ from dotkit.backends import Backend
 from dotkit.benchmarks.limits import time_sgemm
 from dotkit.benchmarks.profiles import Profile
 from dotkit.benchmarks.rows import GB, hopeless, lib_name, ratio_fields, skipped
-from dotkit.benchmarks.timing import paired_ratios, time_calls
+from dotkit.benchmarks.timing import SETTLE_S, paired_ratios, time_calls
 
 
 def run(backend_name: str, n: int = 8, c_in: int = 64, c_out: int = 64, size: int = 56, kernel: int = 3,
         padding: int = 1, stride: int = 1, repeats: int = 5, fast: bool = True, budget_s: float = 5.0,
+        settle_s: float = 0.0,
         alongside: dict[str, Callable[[np.ndarray, np.ndarray, int], Callable[[], Any]] | None] | None = None,
         ) -> dict[str, Any]:
     """Time ``dotkit.conv2d`` on float32 random data on one backend.
@@ -46,6 +47,7 @@ def run(backend_name: str, n: int = 8, c_in: int = 64, c_out: int = 64, size: in
         repeats: timed repeats after a warm-up (the median is reported).
         fast: time the backend's fast path (True) or the generic im2col (False).
         budget_s: rough bound on the seconds spent measuring.
+        settle_s: rest before each repeat (see :func:`dotkit.benchmarks.timing.time_calls`).
         alongside: other implementations to time in alternation with dotkit's, so
             that all see the same load: ``name -> make(x, w, padding)``, where ``x``
             and ``w`` are the same data as NumPy arrays and ``make`` returns the
@@ -68,7 +70,8 @@ def run(backend_name: str, n: int = 8, c_in: int = 64, c_out: int = 64, size: in
     flops = 2 * conv2d_multiply_adds(x_shape, w_shape, stride=stride, padding=padding)
     others = {name: make(x_np, w_np, padding) for name, make in (alongside or {}).items() if make}
     timing, *rest = time_calls([lambda: dk.conv2d(x, w, stride=stride, padding=padding, fast=fast),
-                                *others.values()], sync=bk.sync, repeats=repeats, budget_s=budget_s)
+                                *others.values()], sync=bk.sync, repeats=repeats, budget_s=budget_s,
+                               settle_s=settle_s)
     return {
         "op": "conv2d", "backend": bk.name, "device": bk.describe(),
         "path": "fast" if fast and bk.fast_path("conv2d") is not None else "generic im2col",
@@ -124,6 +127,7 @@ def bench_conv2d(bk: Backend, prof: Profile) -> list[dict]:
     if hopeless(2.0 * conv2d_multiply_adds((n, c, hw, hw), (o, c, 3, 3), padding=1), bk, prof):
         return [skipped("conv2d", bk, size, f"predicted over {prof.max_call_s} s per call")]
     mine = run(bk.name, **layer, padding=1, repeats=prof.rounds, budget_s=1e9,  # every round: each is one ratio
+               settle_s=0.0 if prof.name == "smoke" else SETTLE_S,
                alongside={"raw": _raw_conv(bk), "torch": _torch_conv()})
     row: dict[str, Any] = {
         "op": "conv2d", "backend": bk.name, "size": size, "flops": mine["flops"],

@@ -158,6 +158,11 @@ def time_call(
     return Timing(statistics.median(per_call), min(per_call), len(per_call), number, tuple(per_call))
 
 
+#: Seconds of rest before each repeat when libraries with their own thread pools are timed side by side
+#: (see :func:`time_calls`): longer than OpenBLAS's spin of about 0.1 s.
+SETTLE_S = 0.2
+
+
 def time_calls(
     fns: Sequence[Callable[[], Any]],
     *,
@@ -165,6 +170,7 @@ def time_calls(
     repeats: int = 5,
     budget_s: float = 1.0,
     min_repeat_s: float = _MIN_REPEAT_S,
+    settle_s: float = 0.0,
 ) -> list[Timing]:
     """Time several calls side by side, alternating their repeats.
 
@@ -176,6 +182,11 @@ def time_calls(
     ``number``), and ``budget_s`` seconds per function, roughly.
 
     ``sync`` is as in :func:`time_call`: None waits for each result's own backend.
+    ``settle_s`` seconds of sleep (not timed) precede each repeat: a threaded
+    library's workers keep spinning on the cores for a while after its call
+    returns (OpenBLAS's for up to about 0.1 s, OpenMP's for a few ms), and
+    without the pause the next call, another library's, would share the cores
+    with them and be charged for it.
 
     Returns:
         One :class:`Timing` per function, in order.
@@ -192,6 +203,8 @@ def time_calls(
     samples: list[list[float]] = [[] for _ in fns]
     for _ in range(repeats):
         for fn, number, out in zip(fns, numbers, samples):
+            if settle_s:
+                time.sleep(settle_s)
             out.append(_one_repeat(fn, sync, number) / number)
     return [Timing(statistics.median(s), min(s), repeats, n, tuple(s)) for s, n in zip(samples, numbers)]
 
