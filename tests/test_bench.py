@@ -436,8 +436,12 @@ def test_traffic_moves_an_ops_points_to_the_intensity_of_the_bytes_it_moves(smok
     plain = dot_xs(bench.plot_roofline(report))
     halved = dot_xs(bench.plot_roofline(report, traffic={(backend, "dot"): 2}))
     assert plain == [0.25] and 0.125 in halved
-    labels = [t.get_text() for t in bench.plot_roofline(report).axes[0].texts]
-    assert any(t.startswith("main memory") for t in labels)  # each roof named at its line's end
+    ax = bench.plot_roofline(report).axes[0]
+    keyed = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any(t.startswith("main memory") for t in keyed)  # each roof keyed in the legend
+    assert not any(t.get_text().startswith("main memory") for t in ax.texts)  # and not printed across the lines
+    sizes = [t for t in ax.texts if t.get_text() in ("1e3", "1e7")]
+    assert sizes  # the dot products carry their sizes
 
 
 def test_thread_cpu_seconds_and_pinning_restore_what_they_change() -> None:

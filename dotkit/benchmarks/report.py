@@ -144,8 +144,8 @@ def plot_roofline(report: dict[str, Any], path: str | Path | None = None, ax: An
 
     Roofs: the compute peak from the machine's facts (black, dash-dot), the
     measured sgemm (a wide grey band), main memory's read bandwidth (black) and
-    the cache ceilings (slanted, one colour and line style per level), each
-    labelled at its left end, with the ridge against main memory as a
+    the cache ceilings (slanted, one colour and line style per level, keyed
+    in the legend), with the ridge against main memory as a
     vertical red line and headroom above the peak. Points: dotkit's GFLOP/s
     at each op's arithmetic intensity, coloured by backend (NumPy C0, MLX C1,
     others C2...) and shaped by op; the dot and matmul points carry their size.
@@ -188,15 +188,12 @@ def _draw_roofs(ax: Any, m: dict[str, Any]) -> None:
     """The cache ceilings and main memory (slanted), the peak and the measured sgemm (flat), the ridge."""
     peak = m.get("peak_gflops") or m.get("sgemm_gflops", 1.0)
     ceilings = m.get("ceilings") or [{"level": "memory", "gbs": m.get("bandwidth_gbs", 1e-9)}]
-    ends = []
     for c in ceilings[::-1]:
         color, ls = _LEVELS.get(c["level"], ("C9", "-"))
         name = "main memory" if c["level"] == "memory" else c["level"]
         # a wide dashed line under a dotted one: two levels of the same speed both stay visible
         ax.plot(_XS, [roof(x, peak, c["gbs"]) for x in _XS], ls, color=color, lw=_WIDTHS.get(ls, 1.6),
                 label=f"{name}{' ceiling' if name != 'main memory' else ''} ({c['gbs']:.0f} GB/s)")
-        ends.append((_XS[0] * c["gbs"], f"{name} {c['gbs']:.0f} GB/s", color))
-    _label_left_ends(ax, ends)
     sgemm = m.get("sgemm_gflops", peak)
     if m.get("hardware_peak_gflops"):
         ax.axhline(peak, color="k", lw=2, ls="-.", label=f"peak: CPU facts × implied FMA units ({peak:.0f} GFLOP/s)")
@@ -210,17 +207,6 @@ def _draw_roofs(ax: Any, m: dict[str, Any]) -> None:
     if memory:
         ax.axvline(peak / memory, color="C3", ls="--", lw=1,
                    label=f"ridge vs main memory (I = {peak / memory:.1f} FLOP/byte)")
-
-
-def _label_left_ends(ax: Any, ends: list[tuple[float, str, str]]) -> None:
-    """Each slanted roof's name at its left end; a label too close above the one below moves up
-    (the axes hold about 40 points of height per decade, and a label needs 11)."""
-    below: tuple[float, float] | None = None  # the label below: its line's rate, its shift in points
-    for y, text, color in sorted(ends):
-        shift = 0.0 if below is None else max(0.0, below[1] + 11 - 40 * np.log10(y / below[0]))
-        ax.annotate(text, (_XS[0], y), xytext=(4, 3 + shift), textcoords="offset points", fontsize=9,
-                    color=color, va="bottom")
-        below = (y, shift)
 
 
 def _draw_points(ax: Any, report: dict[str, Any], traffic: dict[tuple[str, str], float]) -> None:
@@ -249,21 +235,28 @@ def _draw_points(ax: Any, report: dict[str, Any], traffic: dict[tuple[str, str],
 
 
 def _label_points(ax: Any, labels: list[tuple[float, float, str, str]]) -> None:
-    """Size labels that do not overprint: points of one intensity alternate sides in order of rate,
-    and a label too close above the last one on its side moves up."""
-    last: dict[tuple[float, bool], tuple[float, float]] = {}  # (intensity, left side) -> last label: rate, offset
-    for x, rate, text, color in sorted(labels):
-        same_x = [lab for lab in labels if lab[0] == x]
-        left = len(same_x) > 1 and sorted(same_x, key=lambda lab: lab[1]).index((x, rate, text, color)) % 2 == 1
-        y = 0.0
-        key = (x, left)
-        if key in last:
-            prev_rate, prev_y = last[key]
-            gap = 72 * 4.5 / 8 * np.log10(rate / prev_rate)  # about the points between the two on the axes
-            y = max(0.0, prev_y - gap + 9)  # at least 9 points above the label below it
-        last[key] = (rate, y)
-        ax.annotate(text, (x, rate), fontsize=9, xytext=(-5 if left else 5, y), textcoords="offset points",
-                    color=color, ha="right" if left else "left", va="center")
+    """Size labels that stay readable where points crowd: the points of one backend at one intensity
+    get a stack of labels beside them, in order of rate, at least 11 points apart, each joined to its
+    point by a thin leader line (NumPy's to the right, the others' to the left)."""
+    groups: dict[tuple[float, str], list[tuple[float, str]]] = {}
+    for x, rate, text, color in labels:
+        groups.setdefault((x, color), []).append((rate, text))
+    decade_pts = 72 * 4.5 / 6  # about the points per decade of rate on these axes
+    for (x, color), members in groups.items():
+        left = color != _COLORS["numpy"]
+        members.sort()
+        y_prev = None
+        base = np.log10(members[0][0]) * decade_pts
+        for rate, text in members:
+            y_here = np.log10(rate) * decade_pts - base  # where the point sits, in points above the lowest
+            y_label = y_here if y_prev is None else max(y_here, y_prev + 11)
+            y_prev = y_label
+            crowded = len(members) > 1
+            ax.annotate(text, (x, rate), fontsize=9, color=color, va="center",
+                        xytext=((-1 if left else 1) * (22 if crowded else 6), y_label - y_here),
+                        textcoords="offset points", ha="right" if left else "left",
+                        arrowprops=dict(arrowstyle="-", lw=0.6, color=color, shrinkA=0, shrinkB=3)
+                        if crowded else None)
 
 
 def write_outputs(report: dict[str, Any], out: str | Path) -> dict[str, Path]:
