@@ -131,3 +131,19 @@ def test_time_calls_settle_rests_between_repeats_without_timing_the_rest():
     assert t.repeats == 3
     assert wall >= 3 * 0.05  # one rest before each repeat
     assert t.best < 0.01  # the rests are not in the timing
+
+
+def test_time_calls_after_a_settle_wakes_the_cores_untimed_and_times_a_steady_repeat():
+    from dotkit.benchmarks.timing import SETTLED_REPEAT_S
+
+    calls = []
+
+    def fn():
+        calls.append(time.perf_counter())
+        time.sleep(0.01)
+
+    (t,) = time_calls([fn], repeats=2, budget_s=1e9, min_repeat_s=0.0, settle_s=0.01)
+    assert t.number >= SETTLED_REPEAT_S / 0.02  # several calls per repeat, not the one a 10 ms call would get
+    assert len(calls) == 1 + 2 * (1 + t.number)  # the calibrating call, then per repeat one untimed call and the timed ones
+    (plain,) = time_calls([fn], repeats=2, budget_s=1e9, min_repeat_s=0.0)
+    assert plain.number == 1  # without a settle nothing changes

@@ -161,6 +161,8 @@ def time_call(
 #: Seconds of rest before each repeat when libraries with their own thread pools are timed side by side
 #: (see :func:`time_calls`): longer than OpenBLAS's spin of about 0.1 s.
 SETTLE_S = 0.2
+#: The shortest repeat after a settle: several calls of a 10-20 ms layer, not one.
+SETTLED_REPEAT_S = 0.1
 
 
 def time_calls(
@@ -186,12 +188,18 @@ def time_calls(
     library's workers keep spinning on the cores for a while after its call
     returns (OpenBLAS's for up to about 0.1 s, OpenMP's for a few ms), and
     without the pause the next call, another library's, would share the cores
-    with them and be charged for it.
+    with them and be charged for it. After the pause one untimed call runs
+    first: on a virtual machine a core left idle for the pause wakes slowly,
+    and a timed call straight after it measured up to twice its time in a
+    loop (seen with conv2d on a 2-core VM), and each repeat then lasts at
+    least :data:`SETTLED_REPEAT_S`, so that it times the calls' steady rate.
 
     Returns:
         One :class:`Timing` per function, in order.
     """
     sync = _sync_results(sync)
+    if settle_s:
+        min_repeat_s = max(min_repeat_s, SETTLED_REPEAT_S)
     firsts = []
     for fn in fns:
         start = time.perf_counter()
@@ -200,13 +208,21 @@ def time_calls(
     numbers = [max(1, int(min_repeat_s / f)) for f in firsts]
     per_round = sum(f * n for f, n in zip(firsts, numbers))
     repeats = max(1, min(repeats, int(budget_s * len(fns) / per_round)))
+    samples = _alternate(fns, sync, numbers, repeats, settle_s)
+    return [Timing(statistics.median(s), min(s), repeats, n, tuple(s)) for s, n in zip(samples, numbers)]
+
+
+def _alternate(fns: Sequence[Callable[[], Any]], sync: Callable[..., None], numbers: list[int], repeats: int,
+               settle_s: float) -> list[list[float]]:
+    """Seconds per call of each function, one repeat of each in turn, ``repeats`` rounds."""
     samples: list[list[float]] = [[] for _ in fns]
     for _ in range(repeats):
         for fn, number, out in zip(fns, numbers, samples):
             if settle_s:
                 time.sleep(settle_s)
+                sync(fn())  # untimed: the cores come back from idle on this call, not on a timed one
             out.append(_one_repeat(fn, sync, number) / number)
-    return [Timing(statistics.median(s), min(s), repeats, n, tuple(s)) for s, n in zip(samples, numbers)]
+    return samples
 
 
 def paired_ratios(reference: Timing, mine: Timing) -> dict[str, float | int]:
