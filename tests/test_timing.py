@@ -144,6 +144,7 @@ def test_time_calls_after_a_settle_wakes_the_cores_untimed_and_times_a_steady_re
 
     (t,) = time_calls([fn], repeats=2, budget_s=1e9, min_repeat_s=0.0, settle_s=0.01)
     assert t.number >= SETTLED_REPEAT_S / 0.02  # several calls per repeat, not the one a 10 ms call would get
-    assert len(calls) == 1 + 2 * (1 + t.number)  # the calibrating call, then per repeat one untimed call and the timed ones
+    # the calibrating call, then per repeat one untimed call and the timed ones
+    assert len(calls) == 1 + 2 * (1 + t.number)
     (plain,) = time_calls([fn], repeats=2, budget_s=1e9, min_repeat_s=0.0)
     assert plain.number == 1  # without a settle nothing changes
