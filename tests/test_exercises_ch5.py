@@ -197,6 +197,8 @@ CASES = {
             (lambda s, k: np.sort(s)[::-1][:k], "with sort)"),
             (lambda s, k: np.argpartition(s, k - 1)[:k][np.argsort(s[np.argpartition(s, k - 1)[:k]])], "smallest"),
             (lambda s, k: np.argpartition(-s, k - 1)[:k], "best first"),
+            # the k smallest, ordered best first: argpartition used as if it put the largest first
+            (lambda s, k: (lambda i: i[np.argsort(-s[i])])(np.argpartition(s, k - 1)[:k]), "give it -scores"),
             (lambda s, k: -np.partition(-s, k - 1)[:k], "indices"),
             (lambda s, k: np.argsort(-np.asarray(s))[:k], "with argsort"),
             (lambda s, k: np.array(sorted(range(len(s)), key=lambda j: -s[j])[:k]), "with sorted"),

@@ -299,6 +299,9 @@ def check_top_k(answer: Any) -> str:
             raise NotYet("those are the best scores themselves; return their indices (positions in scores)")
         if np.array_equal(got, np.argsort(scores)[:k]):
             raise NotYet("those are the indices of the k smallest scores: negate the scores, or reverse the order")
+        if k > 1 and set(got.tolist()) == set(np.argsort(scores)[:k].tolist()):
+            raise NotYet("those are the k smallest scores, however you order them: np.argpartition puts the "
+                         "smallest first, so give it -scores (or take the last k)")
         if set(got.tolist()) == set(want.tolist()) and not np.array_equal(got, want):
             raise NotYet("you found the right items; now sort just those k, best first")
         if not np.array_equal(got, want):
