@@ -108,16 +108,7 @@ def _common_dtype(op: str, bk: Backend, a: Any, b: Any, n: int) -> Any:
     return _exact_integer_dtype(op, bk, a, b, n) if ints else float_dtype_for(bk, a, b)
 
 
-def _plain_float_vectors(a: Any, b: Any) -> bool:
-    """Two NumPy float32/float64 vectors of one dtype and length: nothing to check or convert."""
-    return (
-        type(a) is np.ndarray
-        and type(b) is np.ndarray
-        and a.ndim == 1
-        and a.shape == b.shape
-        and a.dtype is b.dtype  # NumPy's native float dtypes are singletons; any other is refused here
-        and a.dtype in _FAST_FLOATS
-    )
+_ndarray, _np_dot, _array = np.ndarray, np.dot, np.array  # module names: no attribute lookups in dot's fast path
 
 
 def _on_numpy(backend: str | Backend | None) -> bool:
@@ -163,8 +154,12 @@ def dot(a: Any, b: Any, *, backend: str | Backend | None = None) -> Any:
         >>> dotkit.dot(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
         array(11.)
     """
-    if _plain_float_vectors(a, b) and _on_numpy(backend):
-        return np.asarray(np.dot(a, b))  # the checks below, already known to pass: skip their cost
+    # Two NumPy float32/float64 vectors of one dtype and length on the NumPy backend: nothing to check or
+    # convert. Written inline (no helper calls): on a slow machine each extra Python call costs 0.1 µs.
+    if (type(a) is _ndarray and type(b) is _ndarray and a.ndim == 1 and a.shape == b.shape
+            and a.dtype is b.dtype and a.dtype in _FAST_FLOATS
+            and (selected_name() == "numpy" if backend is None else _on_numpy(backend))):
+        return _array(_np_dot(a, b))  # the checks below, already known to pass: skip their cost
     bk = resolve("dot", a, b, backend=backend)
     a = as_array("dot", "a", a, bk, min_ndim=1)
     b = as_array("dot", "b", b, bk, min_ndim=1)

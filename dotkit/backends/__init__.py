@@ -184,8 +184,19 @@ def selected_name() -> str:
         ...     dotkit.backends.selected_name()
         'numpy'
     """
-    name = _requested_name().lower()
+    name = _current.get()
+    if name is None:  # the common case, inlined: this runs on every call of an op
+        raw = _read_env()
+        name = _selected_by_env.get(raw)
+        if name is None:
+            name = _selected_by_env.setdefault(raw, _requested_name().lower())
+    else:
+        name = name.lower()
     return _auto() if name == "auto" else name
+
+
+#: raw DOTKIT_BACKEND value -> the lower-case name selected_name reads from it
+_selected_by_env: dict[Any, str] = {}
 
 
 def get_backend(name: str | Backend | None = None) -> Backend:
