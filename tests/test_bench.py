@@ -425,6 +425,20 @@ def test_two_runs_compare_machine_goals_and_ratios(tmp_path: Path, capsys: pytes
     assert capsys.readouterr().out.strip() == text
 
 
+def test_roofline_shows_the_one_unit_peak_where_the_fitted_count_is_one_reading_of_two(smoke) -> None:
+    import copy
+
+    _, report, _ = smoke
+    fitted = copy.deepcopy(report)
+    m = fitted["limits"]["machine"]
+    m.update(hardware_peak_gflops=100.0, fma_units_implied=2, peak_gflops=200.0, sgemm_gflops=120.0)
+    keyed = [t.get_text() for t in bench.plot_roofline(fitted).axes[0].get_legend().get_texts()]
+    assert any(t.startswith("one FMA unit at the reported clock (100") for t in keyed)
+    m.update(fma_units_implied=1, peak_gflops=100.0, sgemm_gflops=90.0)  # one unit: nothing else to show
+    keyed = [t.get_text() for t in bench.plot_roofline(fitted).axes[0].get_legend().get_texts()]
+    assert not any(t.startswith("one FMA unit") for t in keyed)
+
+
 def test_traffic_moves_an_ops_points_to_the_intensity_of_the_bytes_it_moves(smoke) -> None:
     _, report, _ = smoke
     backend = next(r["backend"] for r in report["results"] if r["op"] == "dot" and "dotkit_s" in r)
