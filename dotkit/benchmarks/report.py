@@ -206,8 +206,8 @@ def _draw_roofs(ax: Any, m: dict[str, Any]) -> None:
             ax.axhline(one_unit, color="k", lw=1, ls=":",
                        label=f"one FMA unit at the reported clock ({one_unit:.0f} GFLOP/s)")
     # a wide light band under the thin peak line, so that the two stay apart when they nearly meet
-    ax.axhline(sgemm, color="0.7", lw=4, zorder=1, label=f"measured sgemm ({sgemm:.0f} GFLOP/s)")
-    ax.annotate(f"sgemm {sgemm:.0f}", (_XS[0], sgemm), xytext=(4, -3), textcoords="offset points",
+    ax.axhline(sgemm, color="0.7", lw=4, zorder=1, label=f"measured sgemm ({sgemm:.1f} GFLOP/s)")
+    ax.annotate(f"sgemm {sgemm:.1f}", (_XS[0], sgemm), xytext=(4, -3), textcoords="offset points",
                 fontsize=9, va="top", color="0.4")
     memory = m.get("bandwidth_gbs")
     if memory:
@@ -242,8 +242,9 @@ def _draw_points(ax: Any, report: dict[str, Any], traffic: dict[tuple[str, str],
 
 def _label_points(ax: Any, labels: list[tuple[float, float, str, str]]) -> None:
     """Size labels that stay readable where points crowd: the points of one backend at one intensity
-    get a stack of labels beside them, in order of rate, at least 11 points apart, each joined to its
-    point by a thin leader line (NumPy's to the right, the others' to the left)."""
+    get a stack of labels beside them, in order of rate, at least 12 points apart, each joined to its
+    point by a thin leader line (NumPy's to the right, the others' to the left); a point alone at its
+    intensity is labelled just below and to the right, so that neighbouring sizes' labels do not meet."""
     groups: dict[tuple[float, str], list[tuple[float, str]]] = {}
     for x, rate, text, color in labels:
         groups.setdefault((x, color), []).append((rate, text))
@@ -255,14 +256,16 @@ def _label_points(ax: Any, labels: list[tuple[float, float, str, str]]) -> None:
         base = np.log10(members[0][0]) * decade_pts
         for rate, text in members:
             y_here = np.log10(rate) * decade_pts - base  # where the point sits, in points above the lowest
-            y_label = y_here if y_prev is None else max(y_here, y_prev + 11)
+            y_label = y_here if y_prev is None else max(y_here, y_prev + 12)
             y_prev = y_label
-            crowded = len(members) > 1
+            if len(members) == 1:  # a lone point (one matmul size): label it just below, clear of its neighbours
+                ax.annotate(text, (x, rate), fontsize=9, color=color, va="top", ha="left",
+                            xytext=(2, -6), textcoords="offset points")
+                continue
             ax.annotate(text, (x, rate), fontsize=9, color=color, va="center",
-                        xytext=((-1 if left else 1) * (22 if crowded else 6), y_label - y_here),
+                        xytext=((-1 if left else 1) * 22, y_label - y_here),
                         textcoords="offset points", ha="right" if left else "left",
-                        arrowprops=dict(arrowstyle="-", lw=0.6, color=color, shrinkA=0, shrinkB=3)
-                        if crowded else None)
+                        arrowprops=dict(arrowstyle="-", lw=0.6, color=color, shrinkA=0, shrinkB=3))
 
 
 def write_outputs(report: dict[str, Any], out: str | Path) -> dict[str, Path]:
