@@ -73,10 +73,13 @@ def test_limits_are_positive_for_every_backend(smoke) -> None:
         ), (name, lim)
     top = report["limits"]["machine"]
     assert top["sgemm_gflops"] >= max(v["sgemm_gflops"] for k, v in report["limits"].items() if k != "machine")
-    if top["hardware_peak_gflops"]:  # the FMA count is taken from the same best rate that is reported
+    if top["hardware_peak_gflops"]:  # the peak is taken from the same best rate that is reported
         assert top["sgemm_gflops"] <= top["peak_gflops"] * 1.02
-        assert top["fma_units_implied"] == 1 or top["sgemm_gflops"] > top["hardware_peak_gflops"] * (
-            top["fma_units_implied"] - 1) * 1.02 - 1e-9
+        if top["fma_units_from"] == "fit":  # the smallest count no product beats
+            assert top["fma_units"] == 1 or top["sgemm_gflops"] > top["hardware_peak_gflops"] * (
+                top["fma_units"] - 1) * 1.02 - 1e-9
+        else:  # the design's count, and the peak raised to a product only where one beat it
+            assert top["peak_gflops"] == max(top["peak_at_reported_clock"], top["sgemm_gflops"])
 
 
 def test_every_op_is_measured_or_reported_skipped(smoke) -> None:
@@ -145,9 +148,11 @@ def test_cpu_facts_come_from_the_files_and_missing_ones_stay_missing(tmp_path: P
     assert facts["model"] == "Test CPU" and facts["simd"] == "AVX2" and facts["simd_lanes_f32"] == 8
     assert facts["fma"] and facts["clock_ghz"] is None and "not reported" in facts["clock_source"]
     assert hardware_peak_gflops(facts) is None  # no clock: no invented peak
-    info.write_text("model name\t: Test CPU\ncpu MHz\t\t: 2500.0\nflags\t\t: avx512f fma\n")
+    info.write_text("vendor_id\t: AuthenticAMD\ncpu family\t: 25\nmodel name\t: Test CPU\ncpu MHz\t\t: 2500.0\n"
+                    "flags\t\t: avx512f fma\n")
     facts = cpu_facts(sysfs=str(tmp_path / "nosysfs"), cpuinfo=str(info))
     assert facts["clock_ghz"] == 2.5 and "cpu MHz" in facts["clock_source"]
+    assert (facts["vendor"], facts["family"], facts["fma_units_by_design"]) == ("AuthenticAMD", 25, 1)
     cores = facts["cores"]
     assert hardware_peak_gflops(facts) == cores * 16 * 2 * 2.5
     assert hardware_peak_gflops(facts, fma_units=2) == 2 * cores * 16 * 2 * 2.5
@@ -431,12 +436,44 @@ def test_roofline_shows_the_one_unit_peak_where_the_fitted_count_is_one_reading_
     _, report, _ = smoke
     fitted = copy.deepcopy(report)
     m = fitted["limits"]["machine"]
-    m.update(hardware_peak_gflops=100.0, fma_units_implied=2, peak_gflops=200.0, sgemm_gflops=120.0)
+    m.update(hardware_peak_gflops=100.0, fma_units=2, fma_units_from="fit", peak_at_reported_clock=200.0,
+             peak_gflops=200.0, sgemm_gflops=120.0)
     keyed = [t.get_text() for t in bench.plot_roofline(fitted).axes[0].get_legend().get_texts()]
     assert any(t.startswith("one FMA unit at the reported clock (100") for t in keyed)
-    m.update(fma_units_implied=1, peak_gflops=100.0, sgemm_gflops=90.0)  # one unit: nothing else to show
+    m.update(fma_units=1, peak_at_reported_clock=100.0, peak_gflops=100.0, sgemm_gflops=90.0)  # nothing else
     keyed = [t.get_text() for t in bench.plot_roofline(fitted).axes[0].get_legend().get_texts()]
     assert not any(t.startswith("one FMA unit") for t in keyed)
+
+
+def test_roofline_shows_the_design_peak_at_the_reported_clock_where_a_boost_clock_raised_it(smoke) -> None:
+    import copy
+
+    _, report, _ = smoke
+    boosted = copy.deepcopy(report)
+    boosted["limits"]["machine"].update(hardware_peak_gflops=100.0, fma_units=1, fma_units_from="design",
+                                        peak_at_reported_clock=100.0, peak_gflops=120.0, sgemm_gflops=120.0)
+    keyed = [t.get_text() for t in bench.plot_roofline(boosted).axes[0].get_legend().get_texts()]
+    assert any(t.startswith("design's peak at the reported clock (100") for t in keyed)
+    assert any("fastest product's clock (120.0" in t for t in keyed)
+
+
+def test_the_fma_count_comes_from_the_design_where_the_family_fixes_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dotkit.benchmarks import limits
+    from dotkit.benchmarks.machine import fma_units_by_design
+
+    assert fma_units_by_design("AuthenticAMD", 25, "AVX-512")[0] == 1  # Zen 4: 512-bit FMAs in two halves
+    assert fma_units_by_design("AuthenticAMD", 25, "AVX2")[0] == 2  # Zen 3
+    units, why = fma_units_by_design("GenuineIntel", 6, "AVX-512")  # varies by model: left to the fit
+    assert units is None and "fitted" in why
+    facts = {"cores": 2, "physical_cores": 2, "simd_lanes_f32": 16, "fma": True, "clock_ghz": 2.5}
+    lims = {"numpy": {"sgemm_gflops": 200.0, "bandwidth_gbs": 30.0}}
+    monkeypatch.setattr(limits, "cpu_facts", lambda: {**facts, "fma_units_by_design": 1})
+    m = limits.machine_roofline(lims)  # one unit at 2.5 GHz is 160 GFLOP/s: 200 needs 3.125 GHz
+    assert (m["fma_units"], m["fma_units_from"], m["peak_at_reported_clock"]) == (1, "design", 160.0)
+    assert m["peak_gflops"] == 200.0 and m["clock_needed_ghz"] == pytest.approx(3.125)
+    monkeypatch.setattr(limits, "cpu_facts", lambda: {**facts, "fma_units_by_design": None})
+    m = limits.machine_roofline(lims)  # fitted: two units, no clock to raise
+    assert (m["fma_units"], m["fma_units_from"], m["peak_gflops"], m["clock_needed_ghz"]) == (2, "fit", 320.0, None)
 
 
 def test_traffic_moves_an_ops_points_to_the_intensity_of_the_bytes_it_moves(smoke) -> None:

@@ -264,26 +264,42 @@ def machine_roofline(limits: dict[str, dict], first: str | None = None, best_see
     """The machine's roofline: the best measured limits, the cache ceilings, and the peak from its facts.
 
     ``hardware_peak_gflops`` is cores × lanes × 2 × clock with one FMA unit per
-    core; the OS does not report how many FMA instructions a core starts per
-    cycle, so ``fma_units_implied`` is the smallest whole number that no
-    matrix product of the run exceeds by more than 2 %, and ``peak_gflops``
-    the peak with that many (the measured sgemm where a fact is missing).
-    ``sgemm_gflops`` is the best repeat of any float32 product of the run:
-    the backends' sgemm figures and ``best_seen`` (dotkit's calls included),
-    the same rate the FMA count is taken from.
+    core. The OS does not report how many FMA instructions a core completes per
+    cycle. Where the processor family's published design fixes it
+    (``cpu["fma_units_by_design"]``), ``fma_units`` is that count, and a
+    product faster than the peak at the reported clock shows a faster (boost)
+    clock: the peak is then raised to that product, like the ceilings, and
+    ``clock_needed_ghz`` is the clock it needs. Elsewhere ``fma_units`` is
+    fitted: the smallest whole number that no matrix product of the run exceeds
+    by more than 2 %. ``fma_units_from`` says which; ``peak_at_reported_clock``
+    is the peak with ``fma_units`` at the reported clock; ``peak_gflops`` the
+    peak used (the measured sgemm where a fact is missing). ``sgemm_gflops`` is
+    the best repeat of any float32 product of the run: the backends' sgemm
+    figures and ``best_seen`` (dotkit's calls included).
     """
     if not limits:
         return {}
     sgemm = max([v["sgemm_gflops"] for v in limits.values()] + [best_seen])
     facts = cpu_facts()
     one_unit = hardware_peak_gflops(facts)
-    units = max(1, math.ceil(sgemm / one_unit - 0.02)) if one_unit else None
+    design = facts.get("fma_units_by_design")
+    if one_unit and design:
+        units, source = design, "design"
+    elif one_unit:
+        units, source = max(1, math.ceil(sgemm / one_unit - 0.02)), "fit"
+    else:
+        units, source = None, None
+    at_clock = one_unit * units if one_unit else None
+    peak = (max(at_clock, sgemm) if source == "design" else at_clock) if at_clock else sgemm
     return {
         "bandwidth_gbs": max(v["bandwidth_gbs"] for v in limits.values()),
         "sgemm_gflops": sgemm,
         "hardware_peak_gflops": one_unit,
-        "fma_units_implied": units,
-        "peak_gflops": one_unit * units if one_unit else sgemm,
+        "fma_units": units,
+        "fma_units_from": source,
+        "peak_at_reported_clock": at_clock,
+        "clock_needed_ghz": facts["clock_ghz"] * peak / at_clock if at_clock and peak > at_clock else None,
+        "peak_gflops": peak,
         "cpu": facts,
         "ceilings": limits.get(first, {}).get("ceilings", []),
     }

@@ -8,7 +8,9 @@ follows from the facts::
     peak = physical cores × float32 SIMD lanes × 2 (a fused multiply-add is 2 FLOPs) × clock × FMA units
 
 The number of FMA units a core has is not reported by any of these files, so
-:func:`hardware_peak_gflops` takes it as an argument (1 by default).
+:func:`hardware_peak_gflops` takes it as an argument (1 by default). Where the
+processor's family is one whose published design fixes it (:func:`fma_units_by_design`),
+``cpu_facts`` says so; elsewhere the bench fits it to the run.
 
 Example:
     >>> from dotkit.benchmarks.machine import cpu_facts, hardware_peak_gflops
@@ -84,14 +86,39 @@ def physical_cores(sysfs: str = _SYSFS_CPU) -> int | None:
     return len(groups) or None
 
 
+def fma_units_by_design(vendor: str | None, family: int | None, simd: str | None) -> tuple[int | None, str]:
+    """Full-register FMAs a core completes per cycle, where the processor family's published design fixes it.
+
+    Only families whose count does not vary by model are listed (Intel's, for
+    one, varies within a generation, so it is left to the fit).
+
+    Returns:
+        ``(count, where it comes from)``; ``(None, reason)`` for any other processor.
+    """
+    if vendor == "AuthenticAMD" and family == 0x19 and simd == "AVX-512":
+        return 1, ("AMD family 19h with AVX-512 (Zen 4): its two 256-bit FMA pipes take a 512-bit FMA as two "
+                   "halves, one full-register FMA per cycle (AMD's software optimization guide for family 19h)")
+    if vendor == "AuthenticAMD" and family == 0x19 and simd == "AVX2":
+        return 2, ("AMD family 19h without AVX-512 (Zen 3): two 256-bit FMA pipes, two full-register FMAs per "
+                   "cycle (AMD's software optimization guide for family 19h)")
+    return None, "not fixed by a published design the kit knows for this processor: fitted to the run"
+
+
 def cpu_facts(sysfs: str = _SYSFS_CPU, cpuinfo: str = _CPUINFO) -> dict[str, Any]:
-    """Cores, widest SIMD instruction set and its float32 lanes, FMA support and clock."""
+    """Cores, widest SIMD instruction set and its float32 lanes, FMA support, clock, and FMA count by design."""
     fields = _cpuinfo_fields(cpuinfo)
     flags = set((fields.get("flags") or fields.get("features") or "").split())
     simd, lanes = next(((name, n) for flag, name, n in _SIMD_FLAGS if flag in flags), (None, None))
     ghz, source = clock_ghz(sysfs, cpuinfo)
+    vendor = fields.get("vendor_id") or None
+    family = int(fields["cpu family"]) if fields.get("cpu family", "").isdigit() else None
+    units, units_source = fma_units_by_design(vendor, family, simd)
     return {
         "model": fields.get("model name") or fields.get("processor") or None,
+        "vendor": vendor,
+        "family": family,
+        "fma_units_by_design": units,
+        "fma_units_source": units_source,
         "cores": os.cpu_count(),
         "physical_cores": physical_cores(sysfs),
         "simd": simd,
@@ -315,5 +342,5 @@ def pinned(main_cpu: int, other_cpu: int) -> Iterator[bool]:
 
 
 __all__ = ["blas_info", "bundled_libraries", "busy_cpu_seconds", "caches", "clock_ghz", "cpu_facts",
-           "describe_machine", "hardware_peak_gflops", "library_versions", "others_cpus", "pinned",
+           "describe_machine", "fma_units_by_design", "hardware_peak_gflops", "library_versions", "others_cpus", "pinned",
            "thread_cpu_seconds"]

@@ -142,9 +142,10 @@ def plot_roofline(report: dict[str, Any], path: str | Path | None = None, ax: An
                   traffic: dict[tuple[str, str], float] | None = None) -> Any:
     """The roofline of this machine with every measured op on it.
 
-    Roofs: the compute peak from the machine's facts (black, dash-dot; where the
-    fitted FMA count is above one and the measured sgemm beats one unit at the
-    reported clock, that one-unit figure too, dotted), the measured sgemm (a
+    Roofs: the compute peak from the machine's facts (black, dash-dot), dotted
+    beside it the peak at the reported clock where the two differ (the design's
+    count, where the peak was raised to a product that ran at a boost clock; one
+    unit, where a fitted count above one has that other reading), the measured sgemm (a
     wide grey band), main memory's read bandwidth (black) and the cache ceilings
     (slanted, one colour and line style per level, keyed in the legend), with
     the ridge against main memory as a vertical red line and headroom above the peak. Points: dotkit's GFLOP/s
@@ -197,14 +198,23 @@ def _draw_roofs(ax: Any, m: dict[str, Any]) -> None:
                 label=f"{name}{' ceiling' if name != 'main memory' else ''} ({c['gbs']:.0f} GB/s)")
     sgemm = m.get("sgemm_gflops", peak)
     if m.get("hardware_peak_gflops"):
-        ax.axhline(peak, color="k", lw=2, ls="-.", label=f"peak: CPU facts × implied FMA units ({peak:.0f} GFLOP/s)")
+        one_unit, at_clock = m["hardware_peak_gflops"], m.get("peak_at_reported_clock") or peak
+        if m.get("fma_units_from") == "design" and peak > at_clock:
+            # the design's count at the reported clock, and the peak raised to the fastest product (a boost clock)
+            what = f"peak: design's FMA count at the fastest product's clock ({peak:.1f} GFLOP/s)"
+            other = f"design's peak at the reported clock ({at_clock:.0f} GFLOP/s)"
+        else:
+            what = (f"peak: CPU facts × {'the design' if m.get('fma_units_from') == 'design' else 'fitted'}"
+                    f" FMA count ({peak:.0f} GFLOP/s)")
+            # a fitted count above one is one reading; one unit at a faster clock is the other (see limits)
+            other = (f"one FMA unit at the reported clock ({one_unit:.0f} GFLOP/s)"
+                     if m.get("fma_units_from") == "fit" and m.get("fma_units", 1) > 1 and one_unit < sgemm else None)
+            at_clock = one_unit
+        ax.axhline(peak, color="k", lw=2, ls="-.", label=what)
         ax.annotate(f"peak {peak:.0f}", (_XS[0], peak), xytext=(4, 3), textcoords="offset points",
                     fontsize=9, va="bottom")
-        one_unit = m["hardware_peak_gflops"]
-        if m.get("fma_units_implied", 1) > 1 and one_unit < sgemm:
-            # the fitted count is one reading; a clock above the reported one is the other (see limits)
-            ax.axhline(one_unit, color="k", lw=1, ls=":",
-                       label=f"one FMA unit at the reported clock ({one_unit:.0f} GFLOP/s)")
+        if other:
+            ax.axhline(at_clock, color="k", lw=1, ls=":", label=other)
     # a wide light band under the thin peak line, so that the two stay apart when they nearly meet
     ax.axhline(sgemm, color="0.7", lw=4, zorder=1, label=f"measured sgemm ({sgemm:.1f} GFLOP/s)")
     ax.annotate(f"sgemm {sgemm:.1f}", (_XS[0], sgemm), xytext=(4, -3), textcoords="offset points",
