@@ -342,5 +342,5 @@ def pinned(main_cpu: int, other_cpu: int) -> Iterator[bool]:
 
 
 __all__ = ["blas_info", "bundled_libraries", "busy_cpu_seconds", "caches", "clock_ghz", "cpu_facts",
-           "describe_machine", "fma_units_by_design", "hardware_peak_gflops", "library_versions", "others_cpus", "pinned",
-           "thread_cpu_seconds"]
+           "describe_machine", "fma_units_by_design", "hardware_peak_gflops", "library_versions", "others_cpus",
+           "pinned", "thread_cpu_seconds"]
