@@ -513,3 +513,19 @@ def test_thread_cpu_seconds_and_pinning_restore_what_they_change() -> None:
     with machine.pinned(10**6, cpu) as ok:  # a CPU the system does not offer
         assert not ok
     assert os.sched_getaffinity(0) == before
+
+
+def test_a_nearer_ceiling_below_the_one_behind_it_is_raised_and_says_so() -> None:
+    from dotkit.benchmarks.limits import hold_the_order
+
+    found = [{"level": "L1", "gbs": 18.0}, {"level": "L2", "gbs": 105.5}, {"level": "L3", "gbs": 93.0},
+             {"level": "memory", "gbs": 27.7}]
+    hold_the_order(found)
+    assert [c["gbs"] for c in found] == [105.5, 105.5, 93.0, 27.7]
+    assert (found[0]["measured_gbs"], found[0]["raised_to"]) == (18.0, "L2")
+    assert all("raised_to" not in c for c in found[1:])
+    chain = [{"level": "L1", "gbs": 5.0}, {"level": "L2", "gbs": 4.0}, {"level": "memory", "gbs": 30.0}]
+    hold_the_order(chain)  # from memory inwards: the L2 is raised first, and the L1 to what the L2 now has
+    assert [c["gbs"] for c in chain] == [30.0, 30.0, 30.0]
+    assert [c.get("raised_to") for c in chain] == ["memory", "memory", None]
+    assert chain[0]["measured_gbs"] == 5.0

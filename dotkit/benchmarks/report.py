@@ -195,7 +195,8 @@ def _draw_roofs(ax: Any, m: dict[str, Any]) -> None:
         name = "main memory" if c["level"] == "memory" else c["level"]
         # a wide dashed line under a dotted one: two levels of the same speed both stay visible
         ax.plot(_XS, [roof(x, peak, c["gbs"]) for x in _XS], ls, color=color, lw=_WIDTHS.get(ls, 1.6),
-                label=f"{name}{' ceiling' if name != 'main memory' else ''} ({c['gbs']:.0f} GB/s)")
+                label=f"{name}{' ceiling' if name != 'main memory' else ''} ({c['gbs']:.0f} GB/s, one thread"
+                      + (f"; raised to the {c['raised_to']}'s" if c.get("raised_to") else "") + ")")
     sgemm = m.get("sgemm_gflops", peak)
     if m.get("hardware_peak_gflops"):
         one_unit, at_clock = m["hardware_peak_gflops"], m.get("peak_at_reported_clock") or peak
@@ -211,14 +212,16 @@ def _draw_roofs(ax: Any, m: dict[str, Any]) -> None:
                      if m.get("fma_units_from") == "fit" and m.get("fma_units", 1) > 1 and one_unit < sgemm else None)
             at_clock = one_unit
         ax.axhline(peak, color="k", lw=2, ls="-.", label=what)
-        ax.annotate(f"peak {peak:.0f}", (_XS[0], peak), xytext=(4, 3), textcoords="offset points",
+        ax.annotate(f"peak {peak:.1f}", (_XS[0], peak), xytext=(4, 3), textcoords="offset points",
                     fontsize=9, va="bottom")
         if other:
             ax.axhline(at_clock, color="k", lw=1, ls=":", label=other)
     # a wide light band under the thin peak line, so that the two stay apart when they nearly meet
     ax.axhline(sgemm, color="0.7", lw=4, zorder=1, label=f"measured sgemm ({sgemm:.1f} GFLOP/s)")
-    ax.annotate(f"sgemm {sgemm:.1f}", (_XS[0], sgemm), xytext=(4, -3), textcoords="offset points",
-                fontsize=9, va="top", color="0.4")
+    near = [peak] + [m[k] for k in ("peak_at_reported_clock", "hardware_peak_gflops") if m.get(k)]
+    if all(abs(np.log(sgemm / line)) > np.log(1.5) for line in near):  # its own label only where no line is near
+        ax.annotate(f"sgemm {sgemm:.1f}", (_XS[0], sgemm), xytext=(4, -3), textcoords="offset points",
+                    fontsize=9, va="top", color="0.4")
     memory = m.get("bandwidth_gbs")
     if memory:
         ax.axvline(peak / memory, color="C3", ls="--", lw=1,
