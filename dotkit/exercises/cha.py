@@ -50,8 +50,8 @@ def check_matvec_intensity(answer: Any) -> str:
         if _near(got, 2 * m * n / (m * n + n + m)):
             raise NotYet(f"{what}: you divided by the count of numbers; B is in bytes, itemsize each")
         if _near(got, m * n / (itemsize * (m * n + n + m))) or _near(got, m * (n - 1) / (itemsize * (m * n + n + m))):
-            raise NotYet(f"{what} is half the intensity: an FMA is two FLOPs, a multiplication and an addition, "
-                         "so each entry of W costs 2")
+            raise NotYet(f"{what} is half the intensity: a multiply-add is two FLOPs, a multiplication and an "
+                         "addition, so each entry of W costs 2")
         if _near(got, 2 * m * n / (itemsize * (m * n + n))):
             raise NotYet(f"{what}: the result y (m numbers) is written to memory too; count its bytes")
         if _near(got, 2 * m * n / (itemsize * (m * n + m))):
@@ -79,8 +79,8 @@ def _check_ridge(value: Any) -> float:
         raise NotYet(f"{value:.3g} is off by a factor of 4, the bytes of one float32: the ridge point is in "
                      "FLOP per byte, and the bandwidth is already in bytes")
     if _near(value, want / 2, 1e-2):
-        raise NotYet(f"{value:.3g} is half the ridge: the published peak already counts each FMA as two FLOPs, "
-                     "so use it as it is")
+        raise NotYet(f"{value:.3g} is half the ridge: the published peak already counts each multiply-add as two "
+                     "FLOPs, so use it as it is")
     if not _near(value, want, 2e-2):
         raise NotYet(f"{value:.3g} is not the ridge point: recompute it from the peak and the bandwidth")
     return want
