@@ -195,7 +195,7 @@ def _draw_roofs(ax: Any, m: dict[str, Any]) -> None:
         name = "main memory" if c["level"] == "memory" else c["level"]
         # a wide dashed line under a dotted one: two levels of the same speed both stay visible
         ax.plot(_XS, [roof(x, peak, c["gbs"]) for x in _XS], ls, color=color, lw=_WIDTHS.get(ls, 1.6),
-                label=f"{name}{' ceiling' if name != 'main memory' else ''} ({c['gbs']:.0f} GB/s, one thread"
+                label=f"{name}{' ceiling' if name != 'main memory' else ''} ({c['gbs']:.1f} GB/s, one thread"
                       + (f"; raised to the {c['raised_to']}'s" if c.get("raised_to") else "") + ")")
     sgemm = m.get("sgemm_gflops", peak)
     if m.get("hardware_peak_gflops"):
