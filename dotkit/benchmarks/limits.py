@@ -290,8 +290,8 @@ def machine_roofline(limits: dict[str, dict], first: str | None = None, best_see
     product faster than the peak at the reported clock shows a faster (boost)
     clock: the peak is then raised to that product, like the ceilings, and
     ``clock_needed_ghz`` is the clock it needs. Elsewhere ``fma_units`` is
-    fitted: the smallest whole number that no matrix product of the run exceeds
-    by more than 2 %. ``fma_units_from`` says which; ``peak_at_reported_clock``
+    fitted: the smallest whole ``k`` such that no matrix product of the run is
+    faster than ``k + 0.02`` one-unit peaks. ``fma_units_from`` says which; ``peak_at_reported_clock``
     is the peak with ``fma_units`` at the reported clock; ``peak_gflops`` the
     peak used (the measured sgemm where a fact is missing). ``sgemm_gflops`` is
     the best repeat of any float32 product of the run: the backends' sgemm
