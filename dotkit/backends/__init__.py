@@ -20,8 +20,9 @@ Selection, most specific first:
 NumPy arrays, lists and scalars belong to no one in particular: the op moves
 them onto the backend chosen, so code written with NumPy runs on MLX under
 ``DOTKIT_BACKEND=mlx`` unchanged. Two exceptions keep a mix from passing
-silently: a NumPy array next to another backend's array is moved only where the
-backend selected (``backend=``, a block, the environment or ``auto``) is that one, and an array of a third
+silently: a NumPy array next to another backend's array is moved only where an
+explicit ``backend=`` names a backend, or where the one selected (a block, the
+environment or ``auto``) is that other backend, and an array of a third
 backend inside a block that selects a non-NumPy backend is an error.
 
 Example:
