@@ -68,6 +68,7 @@ CASES = {
                ((20.0, lambda L, d, itemsize=4: 2 * L * L * d / (itemsize * 2 * L * d)), "only Q and K"),
                ((20.0, lambda L, d, itemsize=4: 2 * d / itemsize), "only S"),
                ((20.0, lambda L, d, itemsize=4: 2 * L * L * d / (itemsize * (L * d + L * L))), "one of Q and K"),
+               ((20.0, lambda L, d, itemsize=4: 2 * L * L * d / (itemsize * (2 * L * d + 2 * L * L))), "S twice"),
                ((20.0, lambda L, d, itemsize=4: 2 * L * L * d / (2 * L * d + L * L)), "count of numbers"),
                ((20.0, lambda L, d, itemsize=4: scores_intensity(L, d, itemsize) / 2), "half the intensity"),
                ((20.0, lambda L, d, itemsize=4: 1 / scores_intensity(L, d, itemsize)), "bytes per FLOP;"),

@@ -97,6 +97,9 @@ def _scores_hint(got: float, L: int, d: int, itemsize: int, what: str) -> str | 
          "sequences they are most of the bytes"),
         (_near(got, flops / (itemsize * L * L)), "counts only S: Q and K (L × d numbers each) are read too"),
         (_near(got, flops / (itemsize * (L * d + L * L))), "counts one of Q and K: both are read, L × d numbers each"),
+        (_near(got, flops / (itemsize * (2 * L * d + 2 * L * L))),
+         "counts S twice: the exercise moves each matrix through memory once, so S is written once and "
+         "not read back (a softmax that reads it again is a separate operation)"),
         (_near(got, flops / (2 * L * d + L * L)), "divides by the count of numbers; B is in bytes, itemsize each"),
         (_near(got, L * L * d / nbytes) or _near(got, L * L * (d - 1) / nbytes),
          "is half the intensity: each of the L² scores is a dot product of length d, d multiplications "

@@ -18,6 +18,8 @@ module                        chapter   shows (computed by)
                                         (:meth:`dotkit.models.MatrixFactorization.recommend`)
 :mod:`~.value_function`       6         ``v̂(s) = w·φ(s)`` on the random walk, episode by episode
                                         (:func:`dotkit.rl.experiments.mc_weight_history`)
+:mod:`~.roofline`             A         a machine's roofline and three operations placed on it
+                                        (:func:`dotkit.widgets.roofline.placements`)
 ============================  ========  ==================================================
 
 Import the one a chapter needs, e.g. ``from dotkit.widgets.vectors import
