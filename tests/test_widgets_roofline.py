@@ -90,6 +90,8 @@ def test_explorer_constructs_and_follows_its_sliders() -> None:
     assert "stays left of the ridge for every B up to 4096" in ex.readout.value
     assert [p["side"] for p in ex.current()] == ["memory-bound"] * 3
     assert repr(ex).startswith("RooflineExplorer(peak=1e+06 GFLOP/s")
+    ex.peak.value, ex.bandwidth.value = 1.0, 1e5  # a ridge of 10⁻⁵, left of the usual axes: they widen
+    assert "ridge point: <b>1e-05</b>" in ex.readout.value and ex.image.value[:4] == b"\x89PNG"
 
 
 def test_bad_explorer_settings() -> None:

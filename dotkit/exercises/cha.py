@@ -137,7 +137,7 @@ def check_gpu_ridge(answer: Any) -> str:
     return (f"At L = 4096, d = 64: I ≈ {f32:.0f} FLOP/byte in float32, right of the float32 ridge ({ridge:.0f}), so "
             f"compute-bound; in bfloat16 I ≈ {bf16:.0f}, but the tensor cores' ridge is {tensor_ridge:.0f}, "
             "so the same "
-            "product becomes memory-bound, held by writing and reading S. That is why fast attention kernels never "
+            "product becomes memory-bound, held by writing S. That is why fast attention kernels never "
             "write S to memory (chapter 4's online softmax).")
 
 

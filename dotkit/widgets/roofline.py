@@ -150,9 +150,9 @@ class RooflineExplorer(Explorer):
                                   f"received number_format={number_format!r:.40}")
         style = {"description_width": "150px"}
         wide = w.Layout(width="460px")
-        self.peak = w.FloatLogSlider(value=peak, base=10, min=0, max=6, step=0.05, readout_format=".3g",
+        self.peak = w.FloatLogSlider(value=peak, base=10, min=0, max=6, step=0.001, readout_format=".4g",
                                      description="peak (GFLOP/s)", style=style, layout=wide)
-        self.bandwidth = w.FloatLogSlider(value=bandwidth, base=10, min=-1, max=5, step=0.05, readout_format=".3g",
+        self.bandwidth = w.FloatLogSlider(value=bandwidth, base=10, min=-1, max=5, step=0.001, readout_format=".4g",
                                           description="bandwidth (GB/s)", style=style, layout=wide)
         self.batch = w.SelectionSlider(options=_BATCHES, value=batch, description="layer batch B",
                                        style=style, layout=wide)
@@ -191,15 +191,17 @@ class RooflineExplorer(Explorer):
                      f"the {m}×{n} layer stays left of the ridge for every B up to 4096 (its intensity "
                      f"never exceeds {_number(2 * m * n / (self.itemsize * (m + n)))})")
         self.readout.value = "<br>".join(lines)
-        self.image.value = self._png(points, ridge)
+        self.image.value = self._png(points, ridge, lines[-1])
 
-    def _png(self, points: list[dict[str, Any]], ridge: float) -> bytes:
+    def _png(self, points: list[dict[str, Any]], ridge: float, crossing: str) -> bytes:
         from dotkit.bench import roof
 
         peak, bandwidth = self.peak.value, self.bandwidth.value
         fig = new_figure(figsize=(7.6, 4.6))
         ax = fig.subplots()
-        xs = [10 ** (k / 20) for k in range(-60, 101)]  # 10⁻³ … 10⁵ FLOP/byte
+        # 10⁻³ … 10⁵ FLOP/byte, widened to keep a far ridge in view
+        lo, hi = min(-3.0, math.floor(math.log10(ridge)) - 1), max(5.0, math.ceil(math.log10(ridge)) + 1)
+        xs = [10 ** (lo + (hi - lo) * k / 200) for k in range(201)]
         ax.loglog(xs, [roof(x, peak, bandwidth) for x in xs], color="k", lw=2,
                   label=f"roof: min({_number(peak)}, I × {_number(bandwidth)}) GFLOP/s")
         ax.axvline(ridge, color="0.5", ls=":", label=f"ridge point, I = {_number(ridge)} FLOP/byte")
@@ -208,9 +210,9 @@ class RooflineExplorer(Explorer):
             ax.plot(p["intensity"], p["bound_gflops"], marker, color=colour, ms=9, mec="k",
                     label=f"{p['name']}: I = {_number(p['intensity'])}, ≤ {_number(p['bound_gflops'])} GFLOP/s")
         ax.set(xlabel="arithmetic intensity I (FLOP per byte)", ylabel="attainable rate (GFLOP/s)",
-               xlim=(1e-3, 1e5), ylim=(min(peak, bandwidth) * 1e-4, peak * 30))
+               xlim=(xs[0], xs[-1]), ylim=(min(peak, xs[0] * bandwidth), peak * 30))
         ax.set_title(f"Roofline of a machine with {_number(peak)} GFLOP/s and {_number(bandwidth)} GB/s, "
-                     f"{self.format.value}", fontsize=10)
+                     f"{self.format.value}\n{crossing}", fontsize=10)
         ax.legend(fontsize=9, loc="lower right")
         fig.tight_layout()
         return png_bytes(fig)
