@@ -10,7 +10,8 @@
 #   6. every chapter under nbval-lax inside binder/start (as a session would
 #      run it, BLAS threads capped), offline (no-network guard in the kernel),
 #      one chapter at a time, with the kernel's peak memory (VmHWM) reported;
-#      it fails above 2 GB, mybinder.org's memory limit.
+#      it fails above 2 GB, mybinder.org's memory limit, which the kit is told
+#      through DOTKIT_MEMORY_LIMIT as it would read it from Binder's cgroup.
 # Usage: binder/replay.sh [WORKDIR]   (default: a new temporary directory)
 # Test tools (pytest, nbval) are added to the venv after step 4; they are not
 # part of what Binder installs.
@@ -103,7 +104,10 @@ log "test tools (not part of the Binder image): pytest, nbval"
 
 log "every chapter, nbval-lax, inside binder/start, offline"
 cd "$work/repo"
-PATH="$env_bin:$PATH" IPYTHONDIR="$work/repo/tests/ipython" binder/start \
+# On mybinder.org the kit reads the container's memory limit from its cgroup; this replay runs
+# in no such container, so it tells the kit the same limit through DOTKIT_MEMORY_LIMIT (the
+# appendix sizes its longest vectors by it, where the machine would otherwise let them grow).
+PATH="$env_bin:$PATH" IPYTHONDIR="$work/repo/tests/ipython" DOTKIT_MEMORY_LIMIT="${limit_mb}MiB" binder/start \
     "$env_bin/python" - "$limit_mb" chapters/*.ipynb <<'EOF'
 """Run each chapter under nbval-lax; poll its kernel's VmHWM (peak RSS)."""
 import os, subprocess, sys, time

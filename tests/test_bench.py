@@ -293,7 +293,21 @@ def test_read_vectors_fit_a_container_memory_limit(monkeypatch) -> None:
     monkeypatch.setattr(_memory, "cgroup_limit_bytes", lambda: 2 * 10**9)  # Binder's 2 GB
     assert _memory.free_bytes() <= 2 * 10**9 and _memory.available_bytes() <= 2 * 10**9
     n = read_elems(bench.PROFILES["quick"])
-    assert 2 * 4 * n <= 2 * 10**9 // 4  # two float32 vectors in a quarter of the limit
+    assert 2 * 4 * n <= 2 * 10**9 // 8  # two float32 vectors in an eighth of the limit
+
+
+def test_read_vectors_follow_the_memory_override_and_the_last_level_cache(monkeypatch) -> None:
+    """A host's 480 MiB L3 asks for a 960 MiB pair; DOTKIT_MEMORY_LIMIT=2GiB holds it to 256 MiB."""
+    from dotkit.benchmarks import limits
+
+    big_l3 = [{"level": "L3", "type": "Unified", "bytes": 480 * 2**20, "shared_by": 2}]
+    monkeypatch.setattr(limits, "caches", lambda: big_l3)
+    monkeypatch.delenv("DOTKIT_MEMORY_LIMIT", raising=False)
+    monkeypatch.setattr("dotkit._memory.free_bytes", lambda: 64 * 2**30)
+    assert limits.read_elems(bench.PROFILES["quick"]) == 480 * 2**20 // 4  # twice the L3, memory to spare
+    monkeypatch.setenv("DOTKIT_MEMORY_LIMIT", "2GiB")
+    n = limits.read_elems(bench.PROFILES["quick"])
+    assert 8 * n == 2 * 2**30 // 8  # the pair in an eighth of the limit
 
 
 # -- ratios against another library: the median of alternated rounds, with its spread ----------------

@@ -103,14 +103,20 @@ def measure_limits(bk: Backend, prof: Profile, *, ceilings: bool = False) -> dic
 
 
 def read_elems(prof: Profile) -> int:
-    """Elements per vector for the read-only bandwidth: two vectors hold twice the last-level cache."""
-    from dotkit._memory import free_bytes
+    """Elements per vector for the read-only bandwidth: two vectors hold twice the last-level cache.
+
+    Where memory is short they hold less: the two float32 vectors take at most an
+    eighth of the memory available (``DOTKIT_MEMORY_LIMIT``, else what is free,
+    capped by a container's limit: Binder gives 2 GB), since the appendix also
+    reads a float64 pair of the same length beside them. A virtual machine can
+    report its host's whole last-level cache (hundreds of MiB), so the rule
+    matters on a small container even where the machine is large.
+    """
+    from dotkit._memory import available_bytes
 
     found = caches()
     n = max(prof.stream_elems, (found[-1]["bytes"] if found else 0) // 4)
-    free = free_bytes()  # capped by a container's limit (Binder: 2 GB)
-    if free is not None:
-        n = min(n, free // 32)  # two float32 vectors in at most a quarter of the free memory
+    n = min(n, available_bytes() // 64)
     return int(max(n, 1 << 16))
 
 
